@@ -1,0 +1,40 @@
+"""The few exceptions users of cognito-triggers meet."""
+
+from __future__ import annotations
+
+__all__ = ["CognitoTriggersError", "Deny", "InvalidEventError", "ResponseError"]
+
+
+class CognitoTriggersError(Exception):
+    """Base of every exception this package raises on purpose."""
+
+
+class InvalidEventError(CognitoTriggersError, ValueError):
+    """The input is not a Cognito trigger event this package can accept.
+
+    The message names the ``triggerSource`` (when there is one) and the path of each offending
+    field, never a field's value: events carry passwords, codes and personal attributes.
+    """
+
+
+class ResponseError(CognitoTriggersError, ValueError):
+    """A handler asked for a response Cognito would reject or silently ignore."""
+
+
+class Deny(CognitoTriggersError):  # noqa: N818 - it reads as the verb it is: `raise Deny("...")`
+    """Deny the operation, showing ``message`` to the end user.
+
+    Cognito shows it as ``<Trigger> failed with error <message>.``; it appends the period itself, so
+    a trailing period here is removed.
+
+    Example::
+
+        @app.pre_sign_up
+        def only_company_emails(event: PreSignUpEvent) -> None:
+            if not event.request.user_attributes.get("email", "").endswith("@example.com"):
+                raise Deny("Sign-up is open to example.com addresses only")
+    """
+
+    def __init__(self, message: str) -> None:
+        self.message = message.rstrip().rstrip(".")
+        super().__init__(self.message)

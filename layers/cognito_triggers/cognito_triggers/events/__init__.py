@@ -1,0 +1,108 @@
+"""Typed Cognito trigger events, one module per trigger family, and :func:`parse_event`.
+
+A family's models are imported, and built, the first time an event of that family is parsed: a
+cold start pays only for the trigger its function serves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cache
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+
+from ..errors import InvalidEventError
+from ..sources import TriggerFamily
+
+if TYPE_CHECKING:
+    from .envelope import TriggerEvent
+
+__all__ = ["event_model", "parse_event"]
+
+# Where each family's event model lives: ``module:Class``, or ``module:function`` choosing among
+# the family's models by source and version (pre token generation).
+_MODELS: dict[TriggerFamily, str] = {
+    TriggerFamily.PreSignUp: "sign_up:PreSignUpEvent",
+    TriggerFamily.PostConfirmation: "sign_up:PostConfirmationEvent",
+    TriggerFamily.PreAuthentication: "authentication:PreAuthenticationEvent",
+    TriggerFamily.PostAuthentication: "authentication:PostAuthenticationEvent",
+    TriggerFamily.DefineAuthChallenge: "custom_auth:DefineAuthChallengeEvent",
+    TriggerFamily.CreateAuthChallenge: "custom_auth:CreateAuthChallengeEvent",
+    TriggerFamily.VerifyAuthChallengeResponse: "custom_auth:VerifyAuthChallengeResponseEvent",
+    TriggerFamily.PreTokenGeneration: "token_generation:event_model",
+    TriggerFamily.CustomMessage: "messages:CustomMessageEvent",
+    TriggerFamily.UserMigration: "migration:UserMigrationEvent",
+    TriggerFamily.CustomEmailSender: "senders:CustomEmailSenderEvent",
+    TriggerFamily.CustomSMSSender: "senders:CustomSMSSenderEvent",
+    TriggerFamily.InboundFederation: "federation:InboundFederationEvent",
+}
+
+
+@cache
+def _family_target(family: TriggerFamily) -> Any:
+    module, _, name = _MODELS[family].partition(":")
+    return getattr(import_module(f"{__name__}.{module}"), name)
+
+
+def event_model(family: TriggerFamily, source: str, version: object) -> type[TriggerEvent]:
+    """The model class for an event of ``family`` with this ``triggerSource`` and ``version``."""
+    target = _family_target(family)
+    if isinstance(target, type):
+        return target
+    model: type[TriggerEvent] = target(source, version)
+    return model
+
+
+def _describe(error: ValidationError, limit: int = 3) -> str:
+    # Paths and reasons only: an input value may be a password or an e-mail address.
+    parts = []
+    for detail in error.errors(include_input=False, include_url=False)[:limit]:
+        path = ".".join(str(p) for p in detail["loc"]) or "(event)"
+        parts.append(f"{path}: {detail['msg']}")
+    more = error.error_count() - limit
+    if more > 0:
+        parts.append(f"and {more} more")
+    return "; ".join(parts)
+
+
+def parse_event(event: Mapping[str, Any]) -> TriggerEvent:
+    """Parse a Cognito trigger event into its typed model.
+
+    The model is chosen by the exact ``triggerSource``, else by its family prefix, so a source
+    newer than this package still parses as its trigger. Pre token generation events take the V1
+    or V2/V3 model by ``version``.
+
+    Raises :class:`~cognito_triggers.InvalidEventError` (a ``ValueError``), naming the source and
+    the field paths, for anything that is not an event this package can accept, and nothing else.
+
+    Example::
+
+        event = parse_event(lambda_event)
+        if isinstance(event, PreSignUpEvent):
+            event.response.auto_confirm_user = True
+        return event.to_dict()
+    """
+    if not isinstance(event, Mapping):
+        raise InvalidEventError(
+            f"a Cognito trigger event is a JSON object, not {type(event).__name__}"
+        )
+    source = event.get("triggerSource")
+    if not isinstance(source, str) or not source:
+        raise InvalidEventError("not a Cognito trigger event: triggerSource is missing or empty")
+    family = TriggerFamily.of(source)
+    if family is None:
+        shown = source if len(source) <= 80 else source[:77] + "..."
+        raise InvalidEventError(f"unknown triggerSource {shown!r}")
+    model = event_model(family, source, event.get("version"))
+    data = event if isinstance(event, dict) else dict(event)
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise InvalidEventError(f"invalid {source} event: {_describe(error)}") from None
+    except (RecursionError, MemoryError, TypeError, ValueError) as error:
+        # Pathological input (cycles, absurd nesting) must still get the documented error.
+        raise InvalidEventError(
+            f"invalid {source} event: cannot be read ({type(error).__name__})"
+        ) from None

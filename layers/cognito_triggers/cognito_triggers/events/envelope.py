@@ -1,0 +1,154 @@
+"""What every Cognito trigger event shares: the envelope, attribute maps, and the round trip.
+
+Lenient in: fields are typed as Cognito and its emulators really send them (nulls and absences
+included) and unknown keys are kept. Faithful out: :meth:`TriggerEvent.to_dict` gives back the
+received event, byte for byte once serialised, with only what the handler changed in ``response``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Self
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    ModelWrapValidatorHandler,
+    PrivateAttr,
+    model_validator,
+)
+from pydantic.alias_generators import to_camel
+
+from ..sources import TriggerSource
+
+__all__ = [
+    "AttributeMap",
+    "CallerContext",
+    "CognitoModel",
+    "EmptyResponse",
+    "TriggerEvent",
+    "UserTriggerEvent",
+]
+
+
+def _attribute_value(value: Any) -> Any:
+    # JSON true/false are written the way Cognito writes them in real events: "true"/"false".
+    if value is True or value is False:
+        return "true" if value else "false"
+    if type(value) is int or type(value) is float:
+        return repr(value)
+    return value  # anything else is left for pydantic to accept (str) or refuse
+
+
+def _string_map(value: Any) -> Any:
+    # The common case, all strings, costs one pass and no copy.
+    if isinstance(value, dict) and not all(type(v) is str for v in value.values()):
+        return {k: _attribute_value(v) for k, v in value.items()}
+    return value
+
+
+AttributeMap = Annotated[dict[str, str], BeforeValidator(_string_map)]
+"""A Cognito string-to-string map (``userAttributes``, ``clientMetadata``, ``validationData``...).
+
+Several real and published events put JSON booleans or numbers in these maps; the typed view shows
+them as the strings Cognito means (``"true"``), while :meth:`TriggerEvent.to_dict` returns them as
+they came.
+"""
+
+
+class CognitoModel(BaseModel):
+    """Base of every model: snake_case in Python, Cognito's camelCase on the wire, extras kept."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        validate_by_name=True,
+        validate_by_alias=True,
+        serialize_by_alias=True,
+        extra="allow",
+        validate_assignment=True,
+        defer_build=True,
+    )
+
+
+class EmptyResponse(CognitoModel):
+    """A response Cognito does not read (PostConfirmation, Pre/PostAuthentication, senders)."""
+
+
+class CallerContext(CognitoModel):
+    """Who called Cognito. ``clientId`` is ``CLIENT_ID_NOT_APPLICABLE`` for admin-created users."""
+
+    aws_sdk_version: str | None = None
+    client_id: str | None = None
+
+
+_MISSING: Any = object()
+
+
+class TriggerEvent(CognitoModel):
+    """The envelope of every trigger event. Subclasses add ``request`` and ``response``.
+
+    ``version`` is the event-schema version as a string: ``"1"`` for most triggers, ``"2"``/``"3"``
+    for pre token generation V2/V3, ``"0"`` from cognito-local and placeholders in AWS samples.
+    """
+
+    version: str
+    trigger_source: str
+    region: str
+    user_pool_id: str
+    caller_context: CallerContext
+
+    # The received dict, and ``response`` as it looked once parsed: what ``to_dict`` compares with.
+    _received: dict[str, Any] | None = PrivateAttr(default=None)
+    _response_as_received: dict[str, Any] = PrivateAttr(default_factory=dict)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _remember_received(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        event = handler(data)
+        if isinstance(data, dict) and "triggerSource" in data:
+            event._received = data
+        event._response_as_received = event._dump_response()
+        return event
+
+    def _dump_response(self) -> dict[str, Any]:
+        response: BaseModel = getattr(self, "response")  # noqa: B009 - declared by subclasses
+        return response.model_dump(exclude_unset=True)
+
+    def response_changes(self) -> dict[str, Any]:
+        """The top-level ``response`` keys whose value now differs from what was received."""
+        now = self._dump_response()
+        before = self._response_as_received
+        return {k: v for k, v in now.items() if before.get(k, _MISSING) != v}
+
+    def to_dict(self) -> dict[str, Any]:
+        """The event to hand back to Cognito: as received, with only ``response`` changes applied.
+
+        Keys nobody set never appear, and received values are never retyped, so an event no one
+        touched comes back equal to the input.
+        """
+        received = self._received
+        if received is None:  # built in Python rather than parsed from a received dict
+            return self.model_dump(exclude_unset=True)
+        changes = self.response_changes()
+        if not changes:
+            return dict(received)
+        response = received.get("response")
+        merged = dict(response) if isinstance(response, dict) else {}
+        merged.update(changes)
+        return {**received, "response": merged}
+
+    @property
+    def source(self) -> TriggerSource | str:
+        """The :class:`~cognito_triggers.TriggerSource`, or the raw string for a source newer
+        than this package."""
+        try:
+            return TriggerSource(self.trigger_source)
+        except ValueError:
+            return self.trigger_source
+
+
+class UserTriggerEvent(TriggerEvent):
+    """An event about a user: ``userName`` is the username (the ``sub`` UUID in pools that sign in
+    with email or phone, ``<Provider>_<id>`` for federated users), never the alias."""
+
+    user_name: str

@@ -1,0 +1,33 @@
+"""The CustomMessage trigger (``CustomMessage_*``): the text of verification and invitation messages."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from .envelope import AttributeMap, CognitoModel, UserTriggerEvent
+
+__all__ = ["CustomMessageEvent", "CustomMessageRequest", "CustomMessageResponse"]
+
+
+class CustomMessageRequest(CognitoModel):
+    user_attributes: AttributeMap
+    code_parameter: str
+    """The placeholder Cognito replaces with the code (``{####}``): put it in every message."""
+    link_parameter: str | None = None
+    username_parameter: str | None = None
+    """The username placeholder (``{username}``), for ``CustomMessage_AdminCreateUser`` only."""
+    client_metadata: AttributeMap | None = None
+
+
+class CustomMessageResponse(CognitoModel):
+    """Limits: SMS 140 characters, email body 20,000, subject 140. Email fields need the pool to
+    send through SES (``EmailSendingAccount: DEVELOPER``)."""
+
+    sms_message: str | None = None
+    email_message: str | None = None
+    email_subject: str | None = None
+
+
+class CustomMessageEvent(UserTriggerEvent):
+    request: CustomMessageRequest
+    response: CustomMessageResponse = Field(default_factory=CustomMessageResponse)

@@ -1,0 +1,196 @@
+"""Cognito's rules for trigger responses, as data plus small checks (reference §3.8, §3.9, §4.4, §4.5).
+
+Each check raises :class:`~cognito_triggers.ResponseError` naming the rule. The router runs
+:func:`check_response` on every handled event before it returns, so a response Cognito would
+reject, or silently ignore, fails in the developer's tests instead of in a user's sign-in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, Literal
+
+from .errors import ResponseError
+
+if TYPE_CHECKING:
+    from .events.envelope import TriggerEvent
+
+TokenUse = Literal["id", "access"]
+
+# Claims no pre token generation response may add, override or suppress, in any token (§4.5).
+PROTECTED_CLAIMS = frozenset(
+    {
+        "sub", "identities", "aud", "client_id", "event_id", "device_key", "version", "acr",
+        "amr", "at_hash", "auth_time", "azp", "exp", "iat", "iss", "jti", "nbf", "nonce",
+        "origin_jti", "token_use", "scope",
+    }
+)  # fmt: skip
+# Protected in the access token only (the ID token carries ``cognito:username`` instead).
+PROTECTED_ACCESS_CLAIMS = frozenset({"username"})
+# The ``cognito:`` claims a response may touch, and only through the group override.
+GROUP_CLAIMS = frozenset({"cognito:groups", "cognito:roles", "cognito:preferred_role"})
+# ID-token claims whose value must stay a plain value, never an object or array (§4.4).
+SIMPLE_ID_CLAIMS = frozenset({"email_verified", "phone_number_verified", "updated_at", "address"})
+
+SMS_MESSAGE_MAX = 140
+EMAIL_MESSAGE_MAX = 20_000
+EMAIL_SUBJECT_MAX = 140
+MESSAGE_MIN = 6
+
+FINAL_USER_STATUSES = frozenset({"CONFIRMED", "RESET_REQUIRED"})
+MESSAGE_ACTIONS = frozenset({"SUPPRESS"})
+DELIVERY_MEDIUMS = frozenset({"EMAIL", "SMS"})
+
+
+def check_claim_change(
+    name: str,
+    token: TokenUse,
+    *,
+    suppress: bool = False,
+    value: Any = None,
+    client_id: str | None = None,
+) -> None:
+    """Refuse a claim Cognito does not let a trigger add, override or suppress."""
+    what = "suppress" if suppress else "add or override"
+    where = f"the {token} token"
+    if name == "aud" and token == "access" and not suppress:
+        if value != client_id:
+            raise ResponseError(
+                "'aud' can be added to the access token only with the app client id as its value"
+            )
+        return
+    if name in PROTECTED_CLAIMS or (token == "access" and name in PROTECTED_ACCESS_CLAIMS):
+        raise ResponseError(f"Cognito does not let a trigger {what} the claim {name!r} in {where}")
+    if name.startswith("cognito:"):
+        if suppress and name == "cognito:groups":
+            return
+        hint = (
+            " (use override_groups, or suppress 'cognito:groups' to drop groups and roles)"
+            if name in GROUP_CLAIMS
+            else ""
+        )
+        raise ResponseError(f"Cognito does not let a trigger {what} {name!r} in {where}{hint}")
+    if name.startswith("dev:") and not suppress:
+        raise ResponseError(f"'dev:' attributes can be suppressed but not added: {name!r}")
+    if not name:
+        raise ResponseError("a claim name cannot be empty")
+    if (
+        not suppress
+        and token == "id"
+        and name in SIMPLE_ID_CLAIMS
+        and isinstance(value, dict | list | tuple)
+    ):
+        raise ResponseError(f"the ID token claim {name!r} cannot take an object or array value")
+
+
+def check_scope(scope: str) -> None:
+    """Scopes are single tokens: Cognito refuses an empty one or one containing white space."""
+    if not scope or any(ch.isspace() for ch in scope):
+        raise ResponseError(f"a scope cannot be empty or contain white space: {scope!r}")
+
+
+def _check_claims(
+    token: TokenUse, claims: dict[str, Any] | None, suppressed: Iterable[str] | None, client: Any
+) -> None:
+    for name, value in (claims or {}).items():
+        check_claim_change(name, token, value=value, client_id=client)
+    for name in suppressed or ():
+        check_claim_change(name, token, suppress=True, client_id=client)
+
+
+def _check_pre_token_generation(event: Any, changed: dict[str, Any]) -> None:
+    client = event.caller_context.client_id
+    response = event.response
+    v1 = getattr(response, "claims_override_details", None)
+    if v1 is not None and "claimsOverrideDetails" in changed:
+        claims = v1.claims_to_add_or_override or {}
+        for name, value in claims.items():
+            if not isinstance(value, str):
+                raise ResponseError(
+                    f"pre token generation V1 takes string claim values only ({name!r}); "
+                    "configure LambdaVersion V2_0 or V3_0 for other types"
+                )
+        _check_claims("id", claims, v1.claims_to_suppress, client)
+    v2 = getattr(response, "claims_and_scope_override_details", None)
+    if v2 is not None and "claimsAndScopeOverrideDetails" in changed:
+        if v2.id_token_generation is not None:
+            ident = v2.id_token_generation
+            _check_claims("id", ident.claims_to_add_or_override, ident.claims_to_suppress, client)
+        if v2.access_token_generation is not None:
+            access = v2.access_token_generation
+            _check_claims(
+                "access", access.claims_to_add_or_override, access.claims_to_suppress, client
+            )
+            for scope in [*(access.scopes_to_add or ()), *(access.scopes_to_suppress or ())]:
+                check_scope(scope)
+        if event.trigger_source == "TokenGeneration_ClientCredentials" and (
+            v2.id_token_generation is not None or v2.group_override_details is not None
+        ):
+            raise ResponseError(
+                "a client-credentials grant has no ID token and no groups: only "
+                "accessTokenGeneration applies to TokenGeneration_ClientCredentials"
+            )
+
+
+def _check_length(field: str, text: str | None, maximum: int) -> None:
+    if text is not None and not MESSAGE_MIN <= len(text) <= maximum:
+        raise ResponseError(
+            f"{field} must be {MESSAGE_MIN} to {maximum} characters long, not {len(text)}"
+        )
+
+
+def _check_custom_message(event: Any, changed: dict[str, Any]) -> None:
+    request = event.request
+    subject = changed.get("emailSubject")
+    if subject is not None and not 1 <= len(subject) <= EMAIL_SUBJECT_MAX:
+        raise ResponseError(f"emailSubject must be 1 to {EMAIL_SUBJECT_MAX} characters long")
+    placeholders = [request.code_parameter]
+    if event.trigger_source == "CustomMessage_AdminCreateUser" and request.username_parameter:
+        placeholders.append(request.username_parameter)
+    for field, maximum in (("smsMessage", SMS_MESSAGE_MAX), ("emailMessage", EMAIL_MESSAGE_MAX)):
+        text = changed.get(field)
+        _check_length(field, text, maximum)
+        for placeholder in placeholders if text is not None else ():
+            if placeholder not in text:
+                raise ResponseError(
+                    f"{field} must contain the placeholder {placeholder!r} "
+                    "(use event.request.code_parameter / username_parameter)"
+                )
+
+
+def _check_user_migration(event: Any, changed: dict[str, Any]) -> None:
+    response = event.response
+    if not response.user_attributes:
+        raise ResponseError("a migrated user needs response.userAttributes")
+    if response.final_user_status is not None and (
+        response.final_user_status not in FINAL_USER_STATUSES
+    ):
+        raise ResponseError(f"finalUserStatus must be one of {sorted(FINAL_USER_STATUSES)}")
+    if response.message_action is not None and response.message_action not in MESSAGE_ACTIONS:
+        raise ResponseError(f"messageAction must be one of {sorted(MESSAGE_ACTIONS)}")
+    for medium in response.desired_delivery_mediums or ():
+        if medium not in DELIVERY_MEDIUMS:
+            raise ResponseError(f"desiredDeliveryMediums takes only {sorted(DELIVERY_MEDIUMS)}")
+
+
+def _check_define_auth_challenge(event: Any, changed: dict[str, Any]) -> None:
+    if event.response.issue_tokens and event.response.fail_authentication:
+        raise ResponseError("DefineAuthChallenge cannot both issue tokens and fail authentication")
+
+
+# Each check sees the event and the top-level response keys the handler changed: what Cognito
+# pre-filled (placeholder text in samples, for instance) is not the handler's doing.
+_CHECKS: dict[str, Callable[[Any, dict[str, Any]], None]] = {
+    "PreTokenGeneration": _check_pre_token_generation,
+    "CustomMessage": _check_custom_message,
+    "UserMigration": _check_user_migration,
+    "DefineAuthChallenge": _check_define_auth_challenge,
+}
+
+
+def check_response(family: str, event: TriggerEvent, changed: dict[str, Any]) -> None:
+    """Raise :class:`ResponseError` if what a handler changed in ``event.response`` (``changed``,
+    from :meth:`TriggerEvent.response_changes`) breaks a rule of its trigger."""
+    check = _CHECKS.get(family)
+    if check is not None and changed:
+        check(event, changed)

@@ -1,0 +1,133 @@
+"""Every ``triggerSource`` Cognito sends, the trigger family it belongs to, and how it is wired.
+
+This module is the one table of those facts (reference §1.8): the router, the event parser, the
+template check and the sample-event factories all read it. It imports nothing heavy, because it is
+on every cold start.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+__all__ = ["TriggerFamily", "TriggerSource"]
+
+
+class TriggerFamily(StrEnum):
+    """A Cognito trigger, named by its key in the user pool's ``LambdaConfig``."""
+
+    PreSignUp = "PreSignUp"
+    PostConfirmation = "PostConfirmation"
+    PreAuthentication = "PreAuthentication"
+    PostAuthentication = "PostAuthentication"
+    DefineAuthChallenge = "DefineAuthChallenge"
+    CreateAuthChallenge = "CreateAuthChallenge"
+    VerifyAuthChallengeResponse = "VerifyAuthChallengeResponse"
+    PreTokenGeneration = "PreTokenGeneration"
+    CustomMessage = "CustomMessage"
+    UserMigration = "UserMigration"
+    CustomEmailSender = "CustomEmailSender"
+    CustomSMSSender = "CustomSMSSender"
+    InboundFederation = "InboundFederation"
+
+    @property
+    def lambda_config_key(self) -> str:
+        """The ``LambdaConfig`` key that wires this trigger (``PreTokenGenerationConfig`` also does
+        for pre token generation, with a ``LambdaVersion``)."""
+        return self.value
+
+    @property
+    def source_prefix(self) -> str:
+        """What every ``triggerSource`` of this family starts with, before the first ``_``."""
+        return _PREFIX_OF.get(self, self.value)
+
+    @property
+    def sources(self) -> tuple[TriggerSource, ...]:
+        """The known sources of this family, in the reference's order."""
+        return tuple(s for s in TriggerSource if s.family is self)
+
+    @classmethod
+    def of(cls, name: str) -> TriggerFamily | None:
+        """The family a ``triggerSource``, a source prefix or a ``LambdaConfig`` key names.
+
+        A well-formed source of a known trigger resolves even when the operation is new to us
+        (``PreSignUp_Something``), so a future Cognito source still routes. Malformed names
+        (``PreTokenGen``, a ``/``-joined list, ``""``) give ``None``.
+        """
+        prefix, sep, operation = name.partition("_")
+        if sep and not (operation.isascii() and operation.isalnum()):
+            return None
+        return _FAMILY_BY_PREFIX.get(prefix.lower())
+
+
+class TriggerSource(StrEnum):
+    """The 41 ``triggerSource`` values of reference §1.8; member names are the values themselves."""
+
+    PreSignUp_SignUp = "PreSignUp_SignUp"
+    PreSignUp_AdminCreateUser = "PreSignUp_AdminCreateUser"
+    PreSignUp_ExternalProvider = "PreSignUp_ExternalProvider"
+    PostConfirmation_ConfirmSignUp = "PostConfirmation_ConfirmSignUp"
+    PostConfirmation_ConfirmForgotPassword = "PostConfirmation_ConfirmForgotPassword"
+    PreAuthentication_Authentication = "PreAuthentication_Authentication"
+    PostAuthentication_Authentication = "PostAuthentication_Authentication"
+    DefineAuthChallenge_Authentication = "DefineAuthChallenge_Authentication"
+    CreateAuthChallenge_Authentication = "CreateAuthChallenge_Authentication"
+    VerifyAuthChallengeResponse_Authentication = "VerifyAuthChallengeResponse_Authentication"
+    TokenGeneration_HostedAuth = "TokenGeneration_HostedAuth"
+    TokenGeneration_Authentication = "TokenGeneration_Authentication"
+    TokenGeneration_NewPasswordChallenge = "TokenGeneration_NewPasswordChallenge"
+    TokenGeneration_AuthenticateDevice = "TokenGeneration_AuthenticateDevice"
+    TokenGeneration_RefreshTokens = "TokenGeneration_RefreshTokens"
+    TokenGeneration_ClientCredentials = "TokenGeneration_ClientCredentials"
+    UserMigration_Authentication = "UserMigration_Authentication"
+    UserMigration_ForgotPassword = "UserMigration_ForgotPassword"
+    CustomMessage_SignUp = "CustomMessage_SignUp"
+    CustomMessage_AdminCreateUser = "CustomMessage_AdminCreateUser"
+    CustomMessage_ResendCode = "CustomMessage_ResendCode"
+    CustomMessage_ForgotPassword = "CustomMessage_ForgotPassword"
+    CustomMessage_UpdateUserAttribute = "CustomMessage_UpdateUserAttribute"
+    CustomMessage_VerifyUserAttribute = "CustomMessage_VerifyUserAttribute"
+    CustomMessage_Authentication = "CustomMessage_Authentication"
+    CustomEmailSender_SignUp = "CustomEmailSender_SignUp"
+    CustomEmailSender_ResendCode = "CustomEmailSender_ResendCode"
+    CustomEmailSender_ForgotPassword = "CustomEmailSender_ForgotPassword"
+    CustomEmailSender_UpdateUserAttribute = "CustomEmailSender_UpdateUserAttribute"
+    CustomEmailSender_VerifyUserAttribute = "CustomEmailSender_VerifyUserAttribute"
+    CustomEmailSender_AdminCreateUser = "CustomEmailSender_AdminCreateUser"
+    CustomEmailSender_Authentication = "CustomEmailSender_Authentication"
+    CustomEmailSender_AccountTakeOverNotification = "CustomEmailSender_AccountTakeOverNotification"
+    CustomSMSSender_SignUp = "CustomSMSSender_SignUp"
+    CustomSMSSender_ResendCode = "CustomSMSSender_ResendCode"
+    CustomSMSSender_ForgotPassword = "CustomSMSSender_ForgotPassword"
+    CustomSMSSender_UpdateUserAttribute = "CustomSMSSender_UpdateUserAttribute"
+    CustomSMSSender_VerifyUserAttribute = "CustomSMSSender_VerifyUserAttribute"
+    CustomSMSSender_AdminCreateUser = "CustomSMSSender_AdminCreateUser"
+    CustomSMSSender_Authentication = "CustomSMSSender_Authentication"
+    InboundFederation_ExternalProvider = "InboundFederation_ExternalProvider"
+
+    @property
+    def family(self) -> TriggerFamily:
+        """The trigger this source belongs to."""
+        family = TriggerFamily.of(self.value)
+        assert family is not None  # every member's prefix is in the table below
+        return family
+
+    @property
+    def lambda_config_key(self) -> str:
+        """The ``LambdaConfig`` key that wires the function Cognito calls for this source."""
+        return self.family.lambda_config_key
+
+    @property
+    def operation(self) -> str:
+        """The part after the prefix: ``SignUp`` in ``PreSignUp_SignUp``."""
+        return self.value.partition("_")[2]
+
+
+# The only family whose sources do not start with its LambdaConfig key.
+_PREFIX_OF = {TriggerFamily.PreTokenGeneration: "TokenGeneration"}
+
+# Prefixes are matched without case: AWS's own tables spell ``CustomSmsSender_*`` in places, and
+# ``VerifyAuthChallenge_*`` is a known doc typo for ``VerifyAuthChallengeResponse_*`` (§1.2, §1.6).
+_FAMILY_BY_PREFIX: dict[str, TriggerFamily] = {
+    **{f.source_prefix.lower(): f for f in TriggerFamily},
+    "verifyauthchallenge": TriggerFamily.VerifyAuthChallengeResponse,
+}
