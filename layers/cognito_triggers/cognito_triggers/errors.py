@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-__all__ = ["CognitoTriggersError", "Deny", "InvalidEventError", "ResponseError"]
+__all__ = [
+    "CognitoTriggersError",
+    "Deny",
+    "InternalError",
+    "InvalidEventError",
+    "ResponseError",
+    "UnhandledSourceError",
+]
 
 
 class CognitoTriggersError(Exception):
@@ -38,3 +45,16 @@ class Deny(CognitoTriggersError):  # noqa: N818 - it reads as the verb it is: `r
     def __init__(self, message: str) -> None:
         self.message = message.rstrip().rstrip(".")
         super().__init__(self.message)
+
+
+class UnhandledSourceError(CognitoTriggersError):
+    """No handler matches the event, and the router must not fall back to Cognito's default
+    (``TriggerRouter(strict=True)``, or CreateAuthChallenge, which has no safe default)."""
+
+
+class InternalError(CognitoTriggersError):
+    """What Cognito receives when a handler fails for any reason other than :class:`Deny`.
+
+    Its message is the router's ``error_message``: it never carries the original exception's
+    text or type, which are logged instead.
+    """

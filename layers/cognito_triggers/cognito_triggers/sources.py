@@ -58,6 +58,15 @@ class TriggerFamily(StrEnum):
             return None
         return _FAMILY_BY_PREFIX.get(prefix.lower())
 
+    @classmethod
+    def named(cls, name: str) -> TriggerFamily | None:
+        """The family a ``LambdaConfig`` key (``PreTokenGeneration``) or a source prefix
+        (``TokenGeneration``) names."""
+        try:
+            return cls(name)
+        except ValueError:
+            return None if "_" in name else cls.of(name)
+
 
 class TriggerSource(StrEnum):
     """The 41 ``triggerSource`` values of reference §1.8; member names are the values themselves."""
