@@ -28,7 +28,7 @@ class ResponseError(CognitoTriggersError, ValueError):
     """A handler asked for a response Cognito would reject or silently ignore."""
 
 
-class Deny(CognitoTriggersError):  # noqa: N818 - it reads as the verb it is: `raise Deny("...")`
+class Deny(CognitoTriggersError):
     """Deny the operation, showing ``message`` to the end user.
 
     Cognito shows it as ``<Trigger> failed with error <message>.``; it appends the period itself, so

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Protocol, TypeVar, overload
 
 from .errors import Deny, InternalError, ResponseError, UnhandledSourceError
 from .events import parse_event
@@ -32,10 +32,17 @@ if TYPE_CHECKING:
 __all__ = ["Route", "Router", "TriggerRouter"]
 
 F = TypeVar("F", bound=Callable[..., Any])
+G = TypeVar("G", bound=Callable[..., Any])
 Outcome = Literal["handled", "denied", "failed", "unhandled"]
 
 CATCH_ALL = "*"
 DEFAULT_ERROR_MESSAGE = "Something went wrong, please try again later"
+
+
+class Decorator(Protocol):
+    """Registers a handler and returns it unchanged."""
+
+    def __call__(self, handler: F, /) -> F: ...
 
 
 class Route(NamedTuple):
@@ -85,7 +92,9 @@ def _takes_context(handler: Callable[..., Any]) -> bool:
     return positional >= 2
 
 
-def _resolve_target(target: str | TriggerSource | TriggerFamily) -> tuple[TriggerFamily, str | None]:
+def _resolve_target(
+    target: str | TriggerSource | TriggerFamily,
+) -> tuple[TriggerFamily, str | None]:
     """``"PreSignUp"`` / ``"TokenGeneration"`` / a family -> (family, None); a source -> (family,
     source)."""
     name = str(target)
@@ -143,20 +152,21 @@ class _BoundFamilyDecorator:
     @overload
     def __call__(
         self,
-        *,
-        sources: Iterable[str | TriggerSource] | None = None,
-        user_pool_id: str | None = None,
-        client_id: str | None = None,
-    ) -> Callable[[F], F]: ...
-    def __call__(
-        self,
-        handler: F | None = None,
         /,
         *,
         sources: Iterable[str | TriggerSource] | None = None,
         user_pool_id: str | None = None,
         client_id: str | None = None,
-    ) -> F | Callable[[F], F]:
+    ) -> Decorator: ...
+    def __call__(
+        self,
+        handler: Callable[..., Any] | None = None,
+        /,
+        *,
+        sources: Iterable[str | TriggerSource] | None = None,
+        user_pool_id: str | None = None,
+        client_id: str | None = None,
+    ) -> Any:
         family = self._family
         targets: list[str | TriggerFamily] = [family]
         if sources is not None:
@@ -170,7 +180,7 @@ class _BoundFamilyDecorator:
                     )
                 targets.append(exact)
 
-        def register(func: F) -> F:
+        def register(func: G) -> G:
             for target in targets:
                 self._router.on(target, user_pool_id=user_pool_id, client_id=client_id)(func)
             return func
@@ -183,7 +193,9 @@ class Router:
     :meth:`TriggerRouter.include_router`."""
 
     pre_sign_up = _FamilyDecorator(
-        TriggerFamily.PreSignUp, "PreSignUpEvent", "sign-up, AdminCreateUser, first federated sign-in"
+        TriggerFamily.PreSignUp,
+        "PreSignUpEvent",
+        "sign-up, AdminCreateUser, first federated sign-in",
     )
     post_confirmation = _FamilyDecorator(
         TriggerFamily.PostConfirmation, "PostConfirmationEvent", "after sign-up or reset confirms"
@@ -247,7 +259,7 @@ class Router:
         *,
         user_pool_id: str | None = None,
         client_id: str | None = None,
-    ) -> Callable[[F], F]:
+    ) -> Decorator:
         """Register a handler for a full source (``"TokenGeneration_ClientCredentials"``) or a
         family (``"PreTokenGeneration"``, or its source prefix ``"TokenGeneration"``).
 
@@ -259,8 +271,10 @@ class Router:
         """
         family, source = _resolve_target(target)
 
-        def register(handler: F) -> F:
-            self._add(Route(family, source, handler, user_pool_id, client_id, _takes_context(handler)))
+        def register(handler: G) -> G:
+            self._add(
+                Route(family, source, handler, user_pool_id, client_id, _takes_context(handler))
+            )
             return handler
 
         return register
@@ -355,8 +369,7 @@ class TriggerRouter(Router):
             self._count("failed", trigger)
             self._log(
                 "error",
-                f"cognito-triggers: {trigger['trigger_source']} failed with "
-                f"{type(error).__name__}",
+                f"cognito-triggers: {trigger['trigger_source']} failed with {type(error).__name__}",
                 trigger,
                 exc=error,
             )
@@ -394,7 +407,9 @@ class TriggerRouter(Router):
             self._unhandled(family, event)
             outcome: Outcome = "unhandled"
         else:
-            returned = route.handler(event, context) if route.takes_context else route.handler(event)
+            returned = (
+                route.handler(event, context) if route.takes_context else route.handler(event)
+            )
             if returned is not None and returned is not event:
                 if type(returned) is not type(event):
                     raise ResponseError(

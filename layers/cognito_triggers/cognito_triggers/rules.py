@@ -1,4 +1,4 @@
-"""Cognito's rules for trigger responses, as data plus small checks (reference §3.8, §3.9, §4.4, §4.5).
+"""Cognito's rules for trigger responses, as data plus small checks (reference §3.8-3.9, §4.4-4.5).
 
 Each check raises :class:`~cognito_triggers.ResponseError` naming the rule. The router runs
 :func:`check_response` on every handled event before it returns, so a response Cognito would
@@ -149,8 +149,10 @@ def _check_custom_message(event: Any, changed: dict[str, Any]) -> None:
         placeholders.append(request.username_parameter)
     for field, maximum in (("smsMessage", SMS_MESSAGE_MAX), ("emailMessage", EMAIL_MESSAGE_MAX)):
         text = changed.get(field)
+        if text is None:
+            continue
         _check_length(field, text, maximum)
-        for placeholder in placeholders if text is not None else ():
+        for placeholder in placeholders:
             if placeholder not in text:
                 raise ResponseError(
                     f"{field} must contain the placeholder {placeholder!r} "

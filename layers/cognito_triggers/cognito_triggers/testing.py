@@ -7,7 +7,7 @@ users' own tests::
     from cognito_triggers.testing import make_event, invoke
 
     def test_auto_confirms_staff():
-        event = make_event("PreSignUp_SignUp", request={"userAttributes": {"email": "a@example.com"}})
+        event = make_event("PreSignUp_SignUp", request={"userAttributes": {"email": "a@corp.com"}})
         result = invoke(app, event)
         assert result.response.auto_confirm_user
 """
@@ -165,7 +165,7 @@ DEFAULT_VERSIONS: dict[TriggerSource, str] = {
 
 def _tweak(source: str, event: dict[str, Any]) -> None:
     """What differs between sources of one family, in Cognito's real events."""
-    request, response = event["request"], event["response"]
+    request = event["request"]
     if source == "PreSignUp_AdminCreateUser":
         event["callerContext"]["clientId"] = "CLIENT_ID_NOT_APPLICABLE"
     elif source in ("PreSignUp_ExternalProvider", "InboundFederation_ExternalProvider"):

@@ -1,4 +1,4 @@
-"""The CustomMessage trigger (``CustomMessage_*``): the text of verification and invitation messages."""
+"""The CustomMessage trigger (``CustomMessage_*``): the text of verification and invitations."""
 
 from __future__ import annotations
 

@@ -1,10 +1,11 @@
 """Pre token generation (``TokenGeneration_*``), in its three event versions.
 
-Cognito sends ``version`` "1" with a ``claimsOverrideDetails`` response (ID token only), and "2" or
-"3" with ``claimsAndScopeOverrideDetails`` (ID and access tokens, scopes). V3 adds machine-to-machine
-``TokenGeneration_ClientCredentials`` events, which have no user. Handlers need not care: the
-``add_claim`` / ``suppress_claim`` / ``add_scope`` / ``suppress_scope`` / ``override_groups`` methods
-write whichever shape the event's version takes, and refuse what that version cannot do.
+Cognito sends ``version`` "1" with a ``claimsOverrideDetails`` response (ID token only), and "2"
+or "3" with ``claimsAndScopeOverrideDetails`` (ID and access tokens, scopes). V3 adds
+machine-to-machine ``TokenGeneration_ClientCredentials`` events, which have no user. Handlers need
+not care: ``add_claim`` / ``suppress_claim`` / ``add_scope`` / ``suppress_scope`` /
+``override_groups`` write whichever shape the event's version takes, and refuse what that version
+cannot do.
 """
 
 from __future__ import annotations
