@@ -7,6 +7,7 @@ received event, byte for byte once serialised, with only what the handler change
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Annotated, Any, Self
 
 from pydantic import (
@@ -68,6 +69,20 @@ class CognitoModel(BaseModel):
         validate_assignment=True,
         defer_build=True,
     )
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        # Maps hold personal attributes, challenge answers, tokens and claims: an event that
+        # reaches a log through repr() or str() shows how many entries they have, not what.
+        for name, value in super().__repr_args__():
+            yield name, _Hidden(len(value)) if isinstance(value, dict) else value
+
+
+class _Hidden:
+    def __init__(self, entries: int) -> None:
+        self.entries = entries
+
+    def __repr__(self) -> str:
+        return f"{{<{self.entries} hidden>}}"
 
 
 class EmptyResponse(CognitoModel):
