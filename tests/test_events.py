@@ -53,13 +53,16 @@ def test_conformance_reject_is_refused_with_a_clear_error(path: Path) -> None:
 @pytest.mark.parametrize("path", conformance_files("quirks"))
 def test_conformance_quirks_accepted_or_refused_naming_the_field(path: Path) -> None:
     received = load(path)
+    outcome: object
     try:
-        event = parse_event(received)
+        outcome = parse_event(received).to_dict()
     except InvalidEventError as refused:
-        assert "preferredRole" in str(refused)
-        assert received["triggerSource"] in str(refused)
+        outcome = str(refused)
+    if isinstance(outcome, str):
+        assert "preferredRole" in outcome
+        assert received["triggerSource"] in outcome
     else:
-        assert event.to_dict() == received
+        assert outcome == received
 
 
 @pytest.mark.parametrize("path", sample_files())
@@ -158,9 +161,13 @@ def test_unknown_keys_are_kept_at_every_level() -> None:
     [
         ("UserMigration_Authentication", "correct horse battery staple", "password"),
         ("VerifyAuthChallengeResponse_Authentication", "482913", "challenge_answer"),
-        ("CustomEmailSender_SignUp", "AYADeBgm8Bzk3k1lUd0XtQHtc1QAXwABABVhd3MtY3J5cHRvLXB1YmxpYy1rZXkAREF5cHN0", "code"),
+        (
+            "CustomEmailSender_SignUp",
+            make_event("CustomEmailSender_SignUp")["request"]["code"],
+            "code",
+        ),
     ],
-)  # fmt: skip
+)
 def test_secrets_are_masked_in_repr_and_str(source: str, secret: str, reader: str) -> None:
     event = parse_event(make_event(source))
     assert isinstance(

@@ -61,27 +61,35 @@ def __dir__() -> list[str]:
     return sorted([*globals(), *_EXPORTS])
 
 
-if TYPE_CHECKING:
-    from .errors import CognitoTriggersError, Deny, InvalidEventError, ResponseError
-    from .events import parse_event
-    from .events.authentication import PostAuthenticationEvent, PreAuthenticationEvent
+if TYPE_CHECKING:  # what editors and mypy see; at run time __getattr__ loads on use
+    from .errors import CognitoTriggersError as CognitoTriggersError
+    from .errors import Deny as Deny
+    from .errors import InvalidEventError as InvalidEventError
+    from .errors import ResponseError as ResponseError
+    from .events import parse_event as parse_event
+    from .events.authentication import PostAuthenticationEvent as PostAuthenticationEvent
+    from .events.authentication import PreAuthenticationEvent as PreAuthenticationEvent
+    from .events.custom_auth import ChallengeResult as ChallengeResult
+    from .events.custom_auth import CreateAuthChallengeEvent as CreateAuthChallengeEvent
+    from .events.custom_auth import DefineAuthChallengeEvent as DefineAuthChallengeEvent
     from .events.custom_auth import (
-        ChallengeResult,
-        CreateAuthChallengeEvent,
-        DefineAuthChallengeEvent,
-        VerifyAuthChallengeResponseEvent,
+        VerifyAuthChallengeResponseEvent as VerifyAuthChallengeResponseEvent,
     )
-    from .events.envelope import AttributeMap, CallerContext, TriggerEvent
-    from .events.federation import InboundFederationEvent
-    from .events.messages import CustomMessageEvent
-    from .events.migration import UserMigrationEvent
-    from .events.senders import CustomEmailSenderEvent, CustomSMSSenderEvent
-    from .events.sign_up import PostConfirmationEvent, PreSignUpEvent
-    from .events.token_generation import (
-        ClientCredentialsEvent,
-        PreTokenGenerationEvent,
-        PreTokenGenerationV1Event,
-        PreTokenGenerationV2Event,
-    )
-    from .router import Router, TriggerRouter
-    from .sources import TriggerFamily, TriggerSource
+    from .events.envelope import AttributeMap as AttributeMap
+    from .events.envelope import CallerContext as CallerContext
+    from .events.envelope import TriggerEvent as TriggerEvent
+    from .events.federation import InboundFederationEvent as InboundFederationEvent
+    from .events.messages import CustomMessageEvent as CustomMessageEvent
+    from .events.migration import UserMigrationEvent as UserMigrationEvent
+    from .events.senders import CustomEmailSenderEvent as CustomEmailSenderEvent
+    from .events.senders import CustomSMSSenderEvent as CustomSMSSenderEvent
+    from .events.sign_up import PostConfirmationEvent as PostConfirmationEvent
+    from .events.sign_up import PreSignUpEvent as PreSignUpEvent
+    from .events.token_generation import ClientCredentialsEvent as ClientCredentialsEvent
+    from .events.token_generation import PreTokenGenerationEvent as PreTokenGenerationEvent
+    from .events.token_generation import PreTokenGenerationV1Event as PreTokenGenerationV1Event
+    from .events.token_generation import PreTokenGenerationV2Event as PreTokenGenerationV2Event
+    from .router import Router as Router
+    from .router import TriggerRouter as TriggerRouter
+    from .sources import TriggerFamily as TriggerFamily
+    from .sources import TriggerSource as TriggerSource
