@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Protocol, TypeVar, overload
 
 from .errors import Deny, InternalError, ResponseError, UnhandledSourceError
-from .events import parse_event
+from .events import parse_with_family
 from .rules import check_response
 from .sources import TriggerFamily, TriggerSource
 
@@ -357,7 +357,8 @@ class TriggerRouter(Router):
         exception, a response Cognito would reject, an event that is not valid) is logged in full
         and reaches Cognito as :class:`InternalError` with ``error_message`` alone.
         """
-        trigger = self._trigger_context(event, context)
+        observed = self._logger is not None or self.metrics is not None
+        trigger = self._trigger_context(event, context) if observed else {}
         if self._logger is not None and hasattr(self._logger, "append_keys"):
             self._logger.append_keys(**trigger)
         try:
@@ -366,6 +367,7 @@ class TriggerRouter(Router):
             self._count("denied", trigger)
             raise
         except Exception as error:  # every other failure is a bug or an outage: log, sanitise
+            trigger = trigger or self._trigger_context(event, context)
             self._count("failed", trigger)
             self._log(
                 "error",
@@ -375,6 +377,7 @@ class TriggerRouter(Router):
             )
             raise InternalError(self.error_message) from None
         if outcome == "unhandled":
+            trigger = trigger or self._trigger_context(event, context)
             self._log("warning", self._unhandled_note(typed), trigger)
         self._count(outcome, trigger)
         return result
@@ -398,11 +401,8 @@ class TriggerRouter(Router):
     def _run(
         self, raw: Mapping[str, Any], context: Any
     ) -> tuple[TriggerEvent, dict[str, Any], Outcome]:
-        event = parse_event(raw)
-        source = event.trigger_source
-        family = TriggerFamily.of(source)
-        assert family is not None  # parse_event accepted it
-        route = self._match(source, family, raw)
+        family, event = parse_with_family(raw)
+        route = self._match(event.trigger_source, family, raw)
         if route is None:
             self._unhandled(family, event)
             outcome: Outcome = "unhandled"
@@ -420,7 +420,7 @@ class TriggerRouter(Router):
             outcome = "handled"
         changed = event.response_changes()
         check_response(family.value, event, changed)
-        return event, event.to_dict(), outcome
+        return event, event.to_dict(changed), outcome
 
     def _unhandled(self, family: TriggerFamily, event: Any) -> None:
         if self.strict or family is TriggerFamily.CreateAuthChallenge:

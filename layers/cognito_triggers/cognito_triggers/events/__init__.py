@@ -19,7 +19,7 @@ from ..sources import TriggerFamily
 if TYPE_CHECKING:
     from .envelope import TriggerEvent
 
-__all__ = ["event_model", "parse_event"]
+__all__ = ["event_model", "parse_event", "parse_with_family"]
 
 # Where each family's event model lives: ``module:Class``, or ``module:function`` choosing among
 # the family's models by source and version (pre token generation).
@@ -84,6 +84,11 @@ def parse_event(event: Mapping[str, Any]) -> TriggerEvent:
             event.response.auto_confirm_user = True
         return event.to_dict()
     """
+    return parse_with_family(event)[1]
+
+
+def parse_with_family(event: Mapping[str, Any]) -> tuple[TriggerFamily, TriggerEvent]:
+    """:func:`parse_event`, also returning the family it resolved (the router needs both)."""
     if not isinstance(event, Mapping):
         raise InvalidEventError(
             f"a Cognito trigger event is a JSON object, not {type(event).__name__}"
@@ -98,7 +103,7 @@ def parse_event(event: Mapping[str, Any]) -> TriggerEvent:
     model = event_model(family, source, event.get("version"))
     data = event if isinstance(event, dict) else dict(event)
     try:
-        return model.model_validate(data)
+        return family, model.from_event(data)
     except ValidationError as error:
         raise InvalidEventError(f"invalid {source} event: {_describe(error)}") from None
     except (RecursionError, MemoryError, TypeError, ValueError) as error:

@@ -14,9 +14,6 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
-    ModelWrapValidatorHandler,
-    PrivateAttr,
-    model_validator,
 )
 from pydantic.alias_generators import to_camel
 
@@ -112,39 +109,49 @@ class TriggerEvent(CognitoModel):
     user_pool_id: str
     caller_context: CallerContext
 
-    # The received dict, and ``response`` as it looked once parsed: what ``to_dict`` compares with.
-    _received: dict[str, Any] | None = PrivateAttr(default=None)
-    _response_as_received: dict[str, Any] = PrivateAttr(default_factory=dict)
+    # The received dict: what ``to_dict`` gives back and ``response_changes`` compares with.
+    # A slot rather than a pydantic private attribute, which costs microseconds per event.
+    __slots__ = ("_received",)
 
-    @model_validator(mode="wrap")
     @classmethod
-    def _remember_received(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
-        event = handler(data)
-        if isinstance(data, dict) and "triggerSource" in data:
-            event._received = data
-        event._response_as_received = event._dump_response()
-        return event
+    def from_event(cls, event: dict[str, Any]) -> Self:
+        """Validate a received event and remember it, so :meth:`to_dict` can give it back
+        faithfully. :func:`~cognito_triggers.parse_event` picks the class and calls this."""
+        parsed = cls.model_validate(event)
+        object.__setattr__(parsed, "_received", event)
+        return parsed
 
-    def _dump_response(self) -> dict[str, Any]:
-        response: BaseModel = getattr(self, "response")  # noqa: B009 - declared by subclasses
-        return response.model_dump(exclude_unset=True)
+    def _received_response(self) -> dict[str, Any]:
+        received = getattr(self, "_received", None)
+        response = received.get("response") if received is not None else None
+        return response if isinstance(response, dict) else {}
 
     def response_changes(self) -> dict[str, Any]:
         """The top-level ``response`` keys whose value now differs from what was received."""
-        now = self._dump_response()
-        before = self._response_as_received
-        return {k: v for k, v in now.items() if before.get(k, _MISSING) != v}
+        response: BaseModel = getattr(self, "response")  # noqa: B009 - declared by subclasses
+        now = response.model_dump(exclude_unset=True)
+        before = self._received_response()
+        changed = {k: v for k, v in now.items() if before.get(k, _MISSING) != v}
+        for key in [k for k in changed if isinstance(before.get(k), dict)]:
+            # Equal once parsed (a JSON true read as "true" in a string map) is not a change;
+            # only objects can hold such values, so scalars skip this second look.
+            again = type(response).model_validate({key: before[key]})
+            if again.model_dump(exclude_unset=True).get(key, _MISSING) == changed[key]:
+                del changed[key]
+        return changed
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, changes: dict[str, Any] | None = None) -> dict[str, Any]:
         """The event to hand back to Cognito: as received, with only ``response`` changes applied.
 
         Keys nobody set never appear, and received values are never retyped, so an event no one
-        touched comes back equal to the input.
+        touched comes back equal to the input. ``changes`` passes on a :meth:`response_changes`
+        already computed.
         """
-        received = self._received
-        if received is None:  # built in Python rather than parsed from a received dict
+        received: dict[str, Any] | None = getattr(self, "_received", None)
+        if received is None:  # not from ``from_event``: built in Python or by model_validate
             return self.model_dump(exclude_unset=True)
-        changes = self.response_changes()
+        if changes is None:
+            changes = self.response_changes()
         if not changes:
             return dict(received)
         response = received.get("response")

@@ -1,0 +1,165 @@
+"""``cognito-triggers``: the development command line.
+
+cognito-triggers build                      sam build for this machine's architecture
+cognito-triggers invoke FUNCTION --event F  run a built function under the Lambda emulator
+cognito-triggers run                        every sample event through its wired function
+cognito-triggers check                      template.yaml and the handlers' routers agree
+cognito-triggers events new SOURCE          a sample event for any triggerSource
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .toolchain import ToolError, find_project_root
+
+__all__ = ["main"]
+
+
+def _parameters(values: Sequence[str]) -> dict[str, str]:
+    overrides = {}
+    for value in values:
+        name, sep, setting = value.partition("=")
+        if not sep:
+            raise ToolError(f"--parameter {value!r}: expected NAME=VALUE")
+        overrides[name] = setting
+    return overrides
+
+
+def _root(args: argparse.Namespace) -> Path:
+    return find_project_root(Path(args.project) if args.project else None)
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from .toolchain import host_architecture, python313_bin_dir, sam_command, sam_environment
+
+    root = _root(args)
+    env = sam_environment(root)
+    env["PATH"] = f"{python313_bin_dir(root)}:{env.get('PATH', '')}"
+    command = [
+        *sam_command(root),
+        "build",
+        "--parameter-overrides",
+        f"Architecture={host_architecture()}",
+        *args.sam_args,
+    ]
+    print("cognito-triggers:", " ".join(command), file=sys.stderr)
+    return subprocess.run(command, cwd=root, env=env, check=False).returncode  # noqa: S603
+
+
+def cmd_invoke(args: argparse.Namespace) -> int:
+    from .emulator import EmulatedFunction, find_built_function, read_event_file
+
+    root = _root(args)
+    event = read_event_file(args.event)
+    overrides = _parameters(args.parameter)
+    function = find_built_function(root, args.function, parameter_overrides=overrides)
+    with EmulatedFunction(root, function, extra_environment=_parameters(args.env)) as emulated:
+        result = emulated.invoke(event)
+    for line in result.log:
+        print(line, file=sys.stderr)
+    print(json.dumps(result.payload, indent=2))
+    if result.error:
+        print(f"cognito-triggers: {args.function} failed: {result.error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .run import run_samples
+
+    return run_samples(
+        _root(args),
+        events_dir=Path(args.events) if args.events else None,
+        local_aws=not args.no_local_aws,
+    )
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .check import check_project
+
+    root = _root(args)
+    template = Path(args.template) if args.template else root / "template.yaml"
+    problems, summary = check_project(template)
+    if problems:
+        print(f"{template}: {len(problems)} disagreement(s) between the template and the code:")
+        for problem in problems:
+            print(f"  - {problem}")
+        return 1
+    print(summary)
+    return 0
+
+
+def cmd_events_new(args: argparse.Namespace) -> int:
+    from ..testing import make_event
+
+    try:
+        event = make_event(args.source)
+    except ValueError as error:
+        raise ToolError(str(error)) from None
+    print(json.dumps(event, indent=2))
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cognito-triggers", description="Develop Cognito user pool triggers locally."
+    )
+    parser.add_argument("--project", help="the SAM project folder (default: found from here up)")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    build = commands.add_parser("build", help="sam build for this machine (for invoke and run)")
+    build.add_argument("sam_args", nargs=argparse.REMAINDER, help="more `sam build` arguments")
+    build.set_defaults(run=cmd_build)
+
+    invoke = commands.add_parser("invoke", help="run a built function on an event, like sam local")
+    invoke.add_argument("function", metavar="FUNCTION", help="the function's logical id")
+    invoke.add_argument("--event", "-e", required=True, help="a JSON event file")
+    invoke.add_argument(
+        "--env", action="append", default=[], metavar="NAME=VALUE", help="extra environment"
+    )
+    invoke.add_argument(
+        "--parameter", action="append", default=[], metavar="NAME=VALUE", help="template parameter"
+    )
+    invoke.set_defaults(run=cmd_invoke)
+
+    run = commands.add_parser("run", help="invoke every sample event through its wired function")
+    run.add_argument("--events", help="the folder of sample events (default: events/)")
+    run.add_argument(
+        "--no-local-aws", action="store_true", help="do not start a local AWS (moto) server"
+    )
+    run.set_defaults(run=cmd_run)
+
+    check = commands.add_parser("check", help="check template.yaml against the handlers")
+    check.add_argument("--template", help="default: template.yaml of the project")
+    check.set_defaults(run=cmd_check)
+
+    events = commands.add_parser("events", help="sample events")
+    events_commands = events.add_subparsers(dest="events_command", required=True, metavar="ACTION")
+    new = events_commands.add_parser("new", help="print a sample event for a triggerSource")
+    new.add_argument("source", metavar="SOURCE", help="e.g. PreSignUp_SignUp")
+    new.set_defaults(run=cmd_events_new)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from .emulator import EventFileError
+
+    args = _parser().parse_args(argv)
+    try:
+        code: int = args.run(args)
+    except (ToolError, EventFileError) as error:
+        print(f"cognito-triggers: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

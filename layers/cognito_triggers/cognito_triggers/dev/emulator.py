@@ -1,0 +1,352 @@
+"""Run a function built by ``sam build`` the way Lambda does, without Docker: AWS's Lambda Runtime
+Interface Emulator (from SAM CLI's package) serving the Python runtime interface client
+(awslambdaric) on 127.0.0.1, with the function's code and its layers on the path."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import struct
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Self
+
+from .cfn import Template, TemplateError, load_template
+from .toolchain import ToolError, find_rie, host_architecture, runtime_python
+
+__all__ = [
+    "BuiltFunction",
+    "EmulatedFunction",
+    "EventFileError",
+    "Invocation",
+    "find_built_function",
+    "read_event_file",
+]
+
+_ELF_MACHINES = {0x3E: "x86_64", 0xB7: "arm64"}
+_PY_TAG = re.compile(r"\.cpython-(\d)(\d+)-")
+
+
+class EventFileError(Exception):
+    """The event file is not a strict JSON object; the message names the file and position."""
+
+
+def read_event_file(path: str | Path) -> dict[str, Any]:
+    """A JSON event as Lambda would receive it, or :class:`EventFileError` saying where it is not.
+
+    Strict JSON only: no byte-order mark, comments, ``NaN`` or trailing text.
+    """
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise EventFileError(f"{path}: cannot read the event file ({error.strerror})") from None
+    if data.startswith(b"\xef\xbb\xbf"):
+        raise EventFileError(
+            f"{path}:1:1: the file starts with a UTF-8 byte-order mark; "
+            "save it as UTF-8 without BOM"
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+        raise EventFileError(f"{path}:{line}:{column}: not UTF-8 text") from None
+
+    def no_constants(name: str) -> Any:
+        raise ValueError(f"{name} is not JSON")
+
+    try:
+        event = json.loads(text, parse_constant=no_constants)
+    except json.JSONDecodeError as error:
+        hint = ""
+        stripped = text[error.pos : error.pos + 2]
+        if stripped.startswith(("//", "/*")) or text.lstrip().startswith(("//", "/*")):
+            hint = " (comments are not allowed in JSON)"
+        raise EventFileError(
+            f"{path}:{error.lineno}:{error.colno}: not valid JSON: {error.msg}{hint}"
+        ) from None
+    except ValueError as error:
+        raise EventFileError(f"{path}: not valid JSON: {error}") from None
+    if not isinstance(event, dict):
+        raise EventFileError(
+            f"{path}:1:1: a Cognito event is a JSON object, not {type(event).__name__}"
+        )
+    return event
+
+
+@dataclass
+class BuiltFunction:
+    logical_id: str
+    code_dir: Path
+    layer_dirs: list[Path]
+    handler: str
+    timeout: int
+    memory: int
+    environment: dict[str, str]
+
+
+def _elf_architecture(path: Path) -> str | None:
+    try:
+        with path.open("rb") as f:
+            header = f.read(20)
+    except OSError:
+        return None
+    if len(header) < 20 or header[:4] != b"\x7fELF":
+        return None
+    (machine,) = struct.unpack("<H", header[18:20])
+    return _ELF_MACHINES.get(machine, f"machine {machine:#x}")
+
+
+def _check_binaries(folder: Path, logical_id: str) -> None:
+    """Compiled wheels must match this machine and Python 3.13, or imports fail obscurely."""
+    host = host_architecture()
+    for so in folder.rglob("*.so"):
+        arch = _elf_architecture(so)
+        if arch is not None and arch != host:
+            raise ToolError(
+                f"{logical_id} was built for {arch} ({so.relative_to(folder)}) but the "
+                f"emulator runs on this {host} machine: rebuild with "
+                f"`sam build --parameter-overrides Architecture={host}` (`cognito-triggers build`)"
+            )
+        tag = _PY_TAG.search(so.name)
+        if tag and (tag.group(1), tag.group(2)) != ("3", "13"):
+            raise ToolError(
+                f"{logical_id} holds a binary for Python {tag.group(1)}.{tag.group(2)} "
+                f"({so.relative_to(folder)}); the runtime is python3.13: rebuild"
+            )
+
+
+def find_built_function(
+    root: Path, logical_id: str, *, parameter_overrides: Mapping[str, str] | None = None
+) -> BuiltFunction:
+    build = root / ".aws-sam" / "build"
+    built_template = build / "template.yaml"
+    if not built_template.is_file():
+        raise ToolError(
+            f"no build found ({built_template} is missing): run `cognito-triggers build` "
+            "(sam build for this machine) first"
+        )
+    try:
+        template = load_template(built_template)
+    except TemplateError as error:
+        raise ToolError(str(error)) from None
+    template.parameter_overrides = dict(parameter_overrides or {})
+    functions = template.of_type("AWS::Serverless::Function")
+    if logical_id not in functions:
+        known = ", ".join(sorted(functions)) or "none"
+        raise ToolError(f"no function {logical_id!r} in the build (functions: {known})")
+    code_uri = template.function_property(logical_id, "CodeUri")
+    code_dir = build / str(code_uri if isinstance(code_uri, str) else logical_id)
+    if not code_dir.is_dir():
+        raise ToolError(f"{code_dir} is missing: run `cognito-triggers build` again")
+    layer_dirs = []
+    for layer in template.function_property(logical_id, "Layers") or []:
+        layer_id = layer.get("Ref") if isinstance(layer, dict) else None
+        if layer_id is None or layer_id not in template.resources:
+            continue  # a layer from elsewhere (an ARN) cannot be run locally
+        content = (template.resources[layer_id].get("Properties") or {}).get("ContentUri")
+        layer_dir = build / str(content if isinstance(content, str) else layer_id)
+        if not layer_dir.is_dir():
+            raise ToolError(f"layer {layer_id} is not built ({layer_dir}): run the build again")
+        layer_dirs.append(layer_dir / "python" if (layer_dir / "python").is_dir() else layer_dir)
+    _check_binaries(code_dir, logical_id)
+    for layer_dir in layer_dirs:
+        _check_binaries(layer_dir, logical_id)
+    environment = {}
+    for name, value in template.function_environment(logical_id).items():
+        resolved = template.resolve(value)
+        if resolved is not None:
+            environment[str(name)] = resolved
+    handler = template.function_property(logical_id, "Handler")
+    if not isinstance(handler, str):
+        raise ToolError(f"{logical_id} has no Handler")
+    timeout = template.resolve(template.function_property(logical_id, "Timeout")) or "3"
+    memory = template.resolve(template.function_property(logical_id, "MemorySize")) or "128"
+    return BuiltFunction(
+        logical_id, code_dir, layer_dirs, handler, int(timeout), int(memory), environment
+    )
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@dataclass
+class Invocation:
+    payload: Any
+    """The function's JSON response, or Lambda's error object."""
+    duration: float
+    """Seconds, as seen by the caller (includes init on the first call)."""
+    log: list[str] = field(default_factory=list)
+    error: str | None = None
+    """``"<errorType>: <errorMessage>"`` when the function failed."""
+
+
+class EmulatedFunction:
+    """One built function served by the emulator; invoke it as often as needed (it stays warm)."""
+
+    def __init__(
+        self,
+        root: Path,
+        function: BuiltFunction,
+        *,
+        extra_environment: Mapping[str, str] | None = None,
+        region: str = "us-east-1",
+    ) -> None:
+        self.root = root
+        self.function = function
+        self.extra_environment = dict(extra_environment or {})
+        self.region = region
+        self._process: subprocess.Popen[bytes] | None = None
+        self._lines: list[str] = []
+        self._changed = threading.Condition()
+        self._port = 0
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _environment(self) -> dict[str, str]:
+        f = self.function
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "LANG": "C.UTF-8",
+            "TZ": ":UTC",
+            "LAMBDA_TASK_ROOT": str(f.code_dir),
+            "PYTHONPATH": os.pathsep.join([str(f.code_dir), *map(str, f.layer_dirs)]),
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "AWS_LAMBDA_FUNCTION_NAME": f.logical_id,
+            "AWS_LAMBDA_FUNCTION_TIMEOUT": str(f.timeout),
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(f.memory),
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_REGION": self.region,
+            "AWS_DEFAULT_REGION": self.region,
+            "AWS_EXECUTION_ENV": "AWS_Lambda_python3.13",
+            "AWS_SAM_LOCAL": "true",  # what `sam local invoke` sets; Powertools Tracer stays off
+        }
+        env.update(f.environment)
+        env.update(self.extra_environment)
+        return env
+
+    def start(self, ready_timeout: float = 10.0) -> None:
+        rie = find_rie(self.root)
+        python = runtime_python(self.root)
+        self._port = _free_port()
+        api_port = _free_port()
+        command = [
+            str(rie),
+            "--log-level",
+            "error",
+            "--runtime-interface-emulator-address",
+            f"127.0.0.1:{self._port}",
+            "--runtime-api-address",
+            f"127.0.0.1:{api_port}",
+            python,
+            "-m",
+            "awslambdaric",
+            self.function.handler,
+        ]
+        self._process = subprocess.Popen(  # noqa: S603 - our own command line
+            command,
+            cwd=self.function.code_dir,
+            env=self._environment(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+        threading.Thread(target=self._read_log, daemon=True).start()
+        deadline = time.monotonic() + ready_timeout
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                break
+            try:
+                with socket.create_connection(("127.0.0.1", self._port), timeout=0.2):
+                    return
+            except OSError:
+                time.sleep(0.02)
+        log = "\n".join(self._lines[-20:])
+        self.stop()
+        raise ToolError(f"the emulator did not start for {self.function.logical_id}:\n{log}")
+
+    def _read_log(self) -> None:
+        assert self._process is not None
+        assert self._process.stdout is not None
+        for raw in self._process.stdout:
+            with self._changed:
+                self._lines.append(raw.decode("utf-8", errors="replace").rstrip("\n"))
+                self._changed.notify_all()
+
+    def invoke(self, event: Mapping[str, Any]) -> Invocation:
+        if self._process is None:
+            raise ToolError("the emulator is not running")
+        first_line = len(self._lines)
+        url = f"http://127.0.0.1:{self._port}/2015-03-31/functions/function/invocations"
+        body = json.dumps(event).encode()
+        request = urllib.request.Request(url, data=body, method="POST")
+        request.add_header("Content-Type", "application/json")
+        started = time.perf_counter()
+        try:
+            with urllib.request.urlopen(  # noqa: S310 - loopback
+                request, timeout=self.function.timeout + 10
+            ) as reply:
+                raw = reply.read()
+                function_error = reply.headers.get("X-Amz-Function-Error")
+        except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
+            raise ToolError(f"the emulator did not answer: {error}") from None
+        duration = time.perf_counter() - started
+        try:
+            payload = json.loads(raw) if raw else None
+        except json.JSONDecodeError:
+            payload = raw.decode("utf-8", errors="replace")
+        failure = None
+        if (
+            isinstance(payload, dict)
+            and "errorMessage" in payload
+            and ("errorType" in payload or function_error)
+        ):
+            failure = f"{payload.get('errorType', 'Error')}: {payload['errorMessage']}"
+        elif function_error:
+            failure = f"{function_error}: {payload}"
+        # The REPORT line follows the response; give it a moment so the log is whole.
+        deadline = time.monotonic() + 2.0
+        with self._changed:
+            while not any("REPORT RequestId" in line for line in self._lines[first_line:]):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                self._changed.wait(remaining)
+            log = list(self._lines[first_line:])
+        return Invocation(payload=payload, duration=duration, log=log, error=failure)
+
+    def stop(self) -> None:
+        process, self._process = self._process, None
+        if process is None:
+            return
+        process.terminate()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def load_source_template(root: Path) -> Template:
+    try:
+        return load_template(root / "template.yaml")
+    except TemplateError as error:
+        raise ToolError(str(error)) from None

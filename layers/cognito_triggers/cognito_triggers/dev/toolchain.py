@@ -1,0 +1,245 @@
+"""Finding (and, where it is cheap, preparing) the tools a local run needs: SAM CLI, the Lambda
+Runtime Interface Emulator shipped inside SAM CLI's package, and a Python 3.13 with awslambdaric.
+
+Everything goes under ``.tools/`` of the project (git-ignored); nothing here is used by Lambda.
+"""
+
+from __future__ import annotations
+
+import glob
+import importlib.metadata
+import os
+import platform
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+__all__ = [
+    "SAM_CLI_VERSION",
+    "ToolError",
+    "find_project_root",
+    "find_rie",
+    "host_architecture",
+    "python313",
+    "runtime_python",
+    "sam_command",
+    "sam_environment",
+]
+
+SAM_CLI_VERSION = "1.170.0"
+RUNTIME = "python3.13"
+
+
+class ToolError(Exception):
+    """A tool is missing or unusable; the message says how to get it."""
+
+
+def find_project_root(start: Path | None = None) -> Path:
+    """The nearest folder, from ``start`` up, that holds ``template.yaml``."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "template.yaml").is_file():
+            return folder
+    raise ToolError(f"no template.yaml in {here} or above: run this inside a SAM project")
+
+
+def host_architecture() -> str:
+    """The Lambda architecture name of this machine: the emulator runs host binaries."""
+    machine = platform.machine().lower()
+    if machine in ("x86_64", "amd64"):
+        return "x86_64"
+    if machine in ("aarch64", "arm64"):
+        return "arm64"
+    raise ToolError(f"Lambda has no architecture for this machine ({machine})")
+
+
+def sam_environment(root: Path) -> dict[str, str]:
+    """SAM CLI without telemetry, instance-metadata probes or a read-only HOME."""
+    env = dict(os.environ)
+    env["SAM_CLI_TELEMETRY"] = "0"
+    env["AWS_EC2_METADATA_DISABLED"] = "true"
+    home = env.get("HOME", "")
+    if not home or not os.access(home, os.W_OK):
+        env["HOME"] = str(_tools(root) / "home")
+        Path(env["HOME"]).mkdir(parents=True, exist_ok=True)
+    return env
+
+
+def _tools(root: Path) -> Path:
+    return root / ".tools"
+
+
+def sam_command(root: Path) -> list[str]:
+    """``sam``: the project's tools venv (``make`` makes it), else ``sam`` on PATH, else run
+    through ``uv tool run`` at the pinned version."""
+    local = _tools(root) / "sam-cli" / "bin" / "sam"
+    if local.is_file():
+        return [str(local)]
+    on_path = shutil.which("sam")
+    if on_path:
+        return [on_path]
+    uv = shutil.which("uv")
+    if uv:
+        return [uv, "tool", "run", "--from", f"aws-sam-cli=={SAM_CLI_VERSION}", "sam"]
+    raise ToolError(
+        "SAM CLI not found: run `make tools`, or install it with "
+        f"`uv tool install aws-sam-cli=={SAM_CLI_VERSION}`"
+    )
+
+
+def _samcli_dirs(root: Path) -> list[Path]:
+    candidates = [
+        Path(p)
+        for p in glob.glob(str(_tools(root) / "sam-cli" / "lib" / "python3*" / "site-packages"))
+    ]
+    sam = shutil.which("sam")
+    if sam:
+        # A pip/uv-installed `sam` is a script whose first line names its interpreter.
+        try:
+            first = Path(sam).read_text(encoding="utf-8", errors="replace").splitlines()[0]
+        except (OSError, IndexError):
+            first = ""
+        if first.startswith("#!") and "python" in first:
+            interpreter = first[2:].strip().split()[0]
+            try:
+                out = subprocess.run(  # noqa: S603 - the interpreter of the user's own sam
+                    [
+                        interpreter,
+                        "-c",
+                        "import samcli, os; print(os.path.dirname(samcli.__file__))",
+                    ],
+                    capture_output=True,
+                    text=True,
+                    timeout=30,
+                    check=False,
+                ).stdout.strip()
+            except (OSError, subprocess.SubprocessError):
+                out = ""
+            if out:
+                candidates.append(Path(out).parent)
+    return candidates
+
+
+def find_rie(root: Path, architecture: str | None = None) -> Path:
+    """The emulator binary for this machine, from ``COGNITO_TRIGGERS_RIE`` or SAM CLI's package.
+
+    Its place inside SAM CLI is not a public interface, hence the pinned SAM CLI version.
+    """
+    configured = os.environ.get("COGNITO_TRIGGERS_RIE")
+    if configured:
+        path = Path(configured)
+        if not (path.is_file() and os.access(path, os.X_OK)):
+            raise ToolError(f"COGNITO_TRIGGERS_RIE={configured} is not an executable file")
+        return path
+    name = f"aws-lambda-rie-{architecture or host_architecture()}"
+    for site in _samcli_dirs(root):
+        path = site / "samcli" / "local" / "rapid" / name
+        if path.is_file():
+            if not os.access(path, os.X_OK):
+                path.chmod(path.stat().st_mode | 0o111)
+            return path
+    raise ToolError(
+        f"the Lambda Runtime Interface Emulator ({name}) was not found: it ships inside the "
+        f"aws-sam-cli package. Run `make tools` (installs aws-sam-cli=={SAM_CLI_VERSION} into "
+        ".tools/sam-cli), or point COGNITO_TRIGGERS_RIE at the binary"
+    )
+
+
+def _version_of(python: str) -> tuple[int, int] | None:
+    try:
+        out = subprocess.run(  # noqa: S603 - probing a candidate interpreter
+            [python, "-c", "import sys; print(*sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    parts = out.stdout.split()
+    if out.returncode != 0 or len(parts) != 2:
+        return None
+    return int(parts[0]), int(parts[1])
+
+
+def python313() -> str:
+    """A CPython 3.13 interpreter (the Lambda runtime's version) with pip, for ``sam build``."""
+    candidates: list[str] = []
+    configured = os.environ.get("COGNITO_TRIGGERS_PYTHON313")
+    if configured:
+        candidates.append(configured)
+    uv = shutil.which("uv")
+    if uv:
+        found = subprocess.run(  # noqa: S603
+            [uv, "python", "find", "3.13"], capture_output=True, text=True, check=False
+        ).stdout.strip()
+        if found:
+            candidates.append(found)
+    on_path = shutil.which("python3.13")
+    if on_path:
+        candidates.append(on_path)
+    home = Path.home()
+    candidates += sorted(
+        glob.glob(str(home / ".pyenv" / "versions" / "3.13*" / "bin" / "python3.13"))
+    )
+    candidates += ["/usr/bin/python3.13", "/usr/local/bin/python3.13"]
+    if sys.version_info[:2] == (3, 13):
+        candidates.append(sys.executable)
+    for candidate in candidates:
+        if Path(candidate).exists() and _version_of(candidate) == (3, 13):
+            return str(Path(candidate).resolve())
+    raise ToolError(
+        "Python 3.13 (the Lambda runtime's version) was not found: install it (e.g. "
+        "`uv python install 3.13`, pyenv, or your OS packages) or set COGNITO_TRIGGERS_PYTHON313"
+    )
+
+
+def python313_bin_dir(root: Path) -> Path:
+    """A folder holding only ``python3.13``, to put first on PATH for ``sam build``."""
+    folder = _tools(root) / "python3.13" / "bin"
+    folder.mkdir(parents=True, exist_ok=True)
+    link = folder / "python3.13"
+    target = python313()
+    if not link.is_symlink() or os.readlink(link) != target:
+        link.unlink(missing_ok=True)
+        link.symlink_to(target)
+    return folder
+
+
+def _pinned(package: str, fallback: str) -> str:
+    try:
+        return f"{package}=={importlib.metadata.version(package)}"
+    except importlib.metadata.PackageNotFoundError:
+        return fallback
+
+
+def runtime_python(root: Path, *, quiet: bool = False) -> str:
+    """Python 3.13 with awslambdaric and boto3 (what the Lambda runtime provides), in
+    ``.tools/lambda-runtime``; made with uv on first use. ``COGNITO_TRIGGERS_RUNTIME_PYTHON``
+    names one to use instead."""
+    configured = os.environ.get("COGNITO_TRIGGERS_RUNTIME_PYTHON")
+    if configured:
+        return configured
+    venv = _tools(root) / "lambda-runtime"
+    python = venv / "bin" / "python"
+    marker = venv / ".ready"
+    packages = [_pinned("awslambdaric", "awslambdaric"), _pinned("boto3", "boto3")]
+    wanted = " ".join(packages)
+    if python.exists() and marker.is_file() and marker.read_text() == wanted:
+        return str(python)
+    uv = shutil.which("uv")
+    if not uv:
+        raise ToolError("uv is needed to prepare the emulator's Python: `pip install uv`")
+    if not quiet:
+        print(f"cognito-triggers: preparing {venv} ({wanted})", file=sys.stderr)
+    base = python313()
+    for command in (
+        [uv, "venv", "--quiet", "--allow-existing", "--python", base, str(venv)],
+        [uv, "pip", "install", "--quiet", "--python", str(python), *packages],
+    ):
+        result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+        if result.returncode != 0:
+            raise ToolError(f"{' '.join(command)} failed:\n{result.stderr.strip()}")
+    marker.write_text(wanted)
+    return str(python)
