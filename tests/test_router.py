@@ -1,0 +1,567 @@
+"""The dispatcher: registration, precedence, defaults, errors, logging, metrics, serialisation."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cognito_triggers import (
+    ClientCredentialsEvent,
+    CreateAuthChallengeEvent,
+    CustomEmailSenderEvent,
+    CustomMessageEvent,
+    CustomSMSSenderEvent,
+    DefineAuthChallengeEvent,
+    Deny,
+    InboundFederationEvent,
+    InvalidEventError,
+    PostAuthenticationEvent,
+    PostConfirmationEvent,
+    PreAuthenticationEvent,
+    PreSignUpEvent,
+    PreTokenGenerationEvent,
+    ResponseError,
+    Router,
+    TriggerEvent,
+    TriggerFamily,
+    TriggerRouter,
+    TriggerSource,
+    UserMigrationEvent,
+    VerifyAuthChallengeResponseEvent,
+)
+from cognito_triggers.errors import InternalError, UnhandledSourceError
+from cognito_triggers.testing import invoke, make_event
+
+from .corpus import conformance_files, load, sample_files
+
+SECRET_VALUES = ("correct horse battery staple", "482913", "jane.doe@example.com", "Jane")
+
+
+class Context:
+    aws_request_id = "5d2f2d6c-8f1b-4a0e-9c1e-0d0c7f1a2b3c"
+    function_name = "PreSignUpFunction"
+
+
+# -- every family through the router --------------------------------------------------------
+
+
+def test_every_family_reaches_its_typed_handler() -> None:
+    app = TriggerRouter(strict=True)
+    seen: dict[str, type] = {}
+
+    def record(event: TriggerEvent) -> None:
+        seen[event.trigger_source] = type(event)
+
+    for family in TriggerFamily:
+        decorator = getattr(app, _decorator_name(family))
+        assert decorator(record) is record  # returned unchanged
+        assert family in app.families
+
+    for source in TriggerSource:
+        app.resolve(make_event(source))
+    expected = {
+        TriggerFamily.PreSignUp: PreSignUpEvent,
+        TriggerFamily.PostConfirmation: PostConfirmationEvent,
+        TriggerFamily.PreAuthentication: PreAuthenticationEvent,
+        TriggerFamily.PostAuthentication: PostAuthenticationEvent,
+        TriggerFamily.DefineAuthChallenge: DefineAuthChallengeEvent,
+        TriggerFamily.CreateAuthChallenge: CreateAuthChallengeEvent,
+        TriggerFamily.VerifyAuthChallengeResponse: VerifyAuthChallengeResponseEvent,
+        TriggerFamily.CustomMessage: CustomMessageEvent,
+        TriggerFamily.UserMigration: UserMigrationEvent,
+        TriggerFamily.CustomEmailSender: CustomEmailSenderEvent,
+        TriggerFamily.CustomSMSSender: CustomSMSSenderEvent,
+        TriggerFamily.InboundFederation: InboundFederationEvent,
+    }
+    assert len(seen) == 41
+    for name, model in seen.items():
+        family = TriggerSource(name).family
+        if family is TriggerFamily.PreTokenGeneration:
+            assert model.__name__.startswith(("PreTokenGeneration", "ClientCredentials"))
+        else:
+            assert model is expected[family]
+
+
+DECORATORS = {
+    TriggerFamily.PreSignUp: "pre_sign_up",
+    TriggerFamily.PostConfirmation: "post_confirmation",
+    TriggerFamily.PreAuthentication: "pre_authentication",
+    TriggerFamily.PostAuthentication: "post_authentication",
+    TriggerFamily.DefineAuthChallenge: "define_auth_challenge",
+    TriggerFamily.CreateAuthChallenge: "create_auth_challenge",
+    TriggerFamily.VerifyAuthChallengeResponse: "verify_auth_challenge_response",
+    TriggerFamily.PreTokenGeneration: "pre_token_generation",
+    TriggerFamily.CustomMessage: "custom_message",
+    TriggerFamily.UserMigration: "user_migration",
+    TriggerFamily.CustomEmailSender: "custom_email_sender",
+    TriggerFamily.CustomSMSSender: "custom_sms_sender",
+    TriggerFamily.InboundFederation: "inbound_federation",
+}
+
+
+def _decorator_name(family: TriggerFamily) -> str:
+    return DECORATORS[family]
+
+
+def test_one_decorator_per_family_with_an_example_in_its_docstring() -> None:
+    assert set(DECORATORS) == set(TriggerFamily)
+    for family, name in DECORATORS.items():
+        doc = getattr(TriggerRouter(), name).__doc__
+        assert f"@app.{name}" in doc and family.value in doc
+
+
+def test_a_handler_may_return_the_event_or_take_the_context() -> None:
+    app = TriggerRouter()
+    contexts: list[Any] = []
+
+    @app.pre_sign_up
+    def confirm(event: PreSignUpEvent, context: Any) -> PreSignUpEvent:
+        contexts.append(context)
+        event.response.auto_confirm_user = True
+        return event
+
+    result = app.resolve(make_event("PreSignUp_SignUp"), Context())
+    assert result["response"]["autoConfirmUser"] is True
+    assert isinstance(contexts[0], Context)
+
+
+def test_returning_something_else_is_a_response_error() -> None:
+    app = TriggerRouter()
+
+    @app.pre_sign_up
+    def wrong(event: PreSignUpEvent) -> Any:
+        return {"response": {"autoConfirmUser": True}}
+
+    with pytest.raises(ResponseError, match="returns None or the event"):
+        invoke(app, make_event("PreSignUp_SignUp"))
+
+
+def test_app_and_lambda_handler_are_the_entry_point() -> None:
+    app = TriggerRouter()
+    event = make_event("PostConfirmation_ConfirmSignUp")
+    assert app(event, None) == app.lambda_handler(event, None) == app.resolve(event) == event
+
+
+# -- precedence, filters, routers ----------------------------------------------------------
+
+
+def _tagging_app() -> TriggerRouter:
+    app = TriggerRouter()
+
+    def tag(label: str) -> Any:
+        def handler(event: CustomMessageEvent) -> None:
+            event.response.email_subject = label
+
+        return handler
+
+    app.on("CustomMessage_AdminCreateUser")(tag("exact"))
+    app.custom_message(tag("family"))
+    app.custom_message(client_id="special-client")(tag("family for one client"))
+    app.catch_all(tag("catch-all"))
+    app.on("CustomMessage_ForgotPassword", user_pool_id="us-east-1_Other")(tag("other pool"))
+    return app
+
+
+@pytest.mark.parametrize(
+    ("overrides", "label"),
+    [
+        ({"triggerSource": "CustomMessage_AdminCreateUser"}, "exact"),
+        ({"triggerSource": "CustomMessage_SignUp"}, "family"),
+        ({"callerContext": {"clientId": "special-client"}}, "family for one client"),
+        ({"triggerSource": "CustomMessage_ForgotPassword"}, "family"),
+        (
+            {"triggerSource": "CustomMessage_ForgotPassword", "userPoolId": "us-east-1_Other"},
+            "other pool",
+        ),
+    ],
+)
+def test_exact_source_then_family_then_catch_all(overrides: dict[str, Any], label: str) -> None:
+    event = make_event("CustomMessage_SignUp", **overrides)
+    assert _tagging_app().resolve(event)["response"]["emailSubject"] == label
+
+
+def test_catch_all_takes_what_no_one_else_does() -> None:
+    app = TriggerRouter()
+    seen: list[str] = []
+    app.catch_all(lambda event: seen.append(event.trigger_source))
+    app.resolve(make_event("InboundFederation_ExternalProvider"))
+    assert seen == ["InboundFederation_ExternalProvider"]
+
+
+def test_sources_filter_and_generic_on() -> None:
+    app = TriggerRouter(strict=True)
+    seen: list[str] = []
+
+    @app.pre_sign_up(sources=["PreSignUp_ExternalProvider"])
+    def federated(event: PreSignUpEvent) -> None:
+        seen.append("federated")
+
+    @app.on("TokenGeneration_ClientCredentials")
+    def machines(event: ClientCredentialsEvent) -> None:
+        seen.append("machines")
+
+    @app.on("TokenGeneration")  # the source prefix names the family too
+    def users(event: PreTokenGenerationEvent) -> None:
+        seen.append("users")
+
+    @app.on("PostConfirmation")
+    def confirmed(event: PostConfirmationEvent) -> None:
+        seen.append("confirmed")
+
+    app.resolve(make_event("PreSignUp_ExternalProvider"))
+    app.resolve(make_event("TokenGeneration_ClientCredentials"))
+    app.resolve(make_event("TokenGeneration_RefreshTokens"))
+    app.resolve(make_event("PostConfirmation_ConfirmForgotPassword"))
+    assert seen == ["federated", "machines", "users", "confirmed"]
+    with pytest.raises(UnhandledSourceError):
+        invoke(app, make_event("PreSignUp_SignUp"))
+    assert {(r.family, r.source) for r in app.routes} >= {
+        (TriggerFamily.PreSignUp, "PreSignUp_ExternalProvider"),
+        (TriggerFamily.PreTokenGeneration, None),
+    }
+
+
+@pytest.mark.parametrize(
+    ("register", "message"),
+    [
+        (lambda app: app.on("PreTokenGen"), "neither a triggerSource nor a trigger family"),
+        (lambda app: app.pre_sign_up(sources=["PostConfirmation_ConfirmSignUp"]), "not a PreSignUp"),
+        (lambda app: app.pre_sign_up(sources=["PreSignUp"]), "not a PreSignUp triggerSource"),
+    ],
+)  # fmt: skip
+def test_bad_registrations_fail_with_a_clear_message(register: Any, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        register(TriggerRouter())
+
+
+def test_two_handlers_for_one_route_fail_at_registration() -> None:
+    app = TriggerRouter()
+    app.pre_sign_up(lambda event: None)
+    with pytest.raises(ValueError, match=r"two handlers for the same route: PreSignUp"):
+        app.on("PreSignUp")(lambda event: None)
+    app.pre_sign_up(client_id="web")(lambda event: None)  # a narrower route is another route
+
+
+def test_include_router_merges_and_checks_duplicates() -> None:
+    sign_up = Router()
+
+    @sign_up.pre_sign_up
+    def confirm(event: PreSignUpEvent) -> None:
+        event.response.auto_confirm_user = True
+
+    app = TriggerRouter()
+    app.include_router(sign_up)
+    assert app.resolve(make_event("PreSignUp_SignUp"))["response"]["autoConfirmUser"] is True
+    with pytest.raises(ValueError, match="two handlers"):
+        app.include_router(sign_up)
+
+
+# -- the result: only what the handler changed ---------------------------------------------
+
+
+def test_a_handler_that_does_nothing_returns_the_event_unchanged() -> None:
+    app = TriggerRouter()
+    app.catch_all(lambda event: None)
+    for source in TriggerSource:
+        event = make_event(source)
+        assert app.resolve(event) == event
+
+
+@pytest.mark.parametrize("path", [*conformance_files("accept"), *sample_files()])
+def test_no_op_round_trip_through_the_router(path: Path) -> None:
+    received = load(path)
+    app = TriggerRouter()
+    app.catch_all(lambda event: None)
+    result = app.resolve(received)
+    assert json.dumps(result) == json.dumps(received)
+
+
+def test_only_what_the_handler_set_changes() -> None:
+    app = TriggerRouter()
+
+    @app.user_migration
+    def migrate(event: UserMigrationEvent) -> None:
+        event.response.user_attributes = {"email": "jane.doe@example.com", "email_verified": "true"}
+        event.response.final_user_status = "CONFIRMED"
+
+    received = make_event("UserMigration_Authentication")
+    result = app.resolve(received)
+    assert result["response"] == {
+        **received["response"],
+        "userAttributes": {"email": "jane.doe@example.com", "email_verified": "true"},
+        "finalUserStatus": "CONFIRMED",
+    }
+    assert {k: v for k, v in result.items() if k != "response"} == {
+        k: v for k, v in received.items() if k != "response"
+    }
+    assert received["response"]["userAttributes"] is None  # the input is not mutated
+
+
+# -- pre token generation, V1 / V2 / V3 ------------------------------------------------------
+
+
+def _customise(event: PreTokenGenerationEvent) -> None:
+    event.add_claim("tenant", "acme")
+    event.suppress_claim("family_name")
+    if event.version in ("2", "3"):
+        event.add_claim("roles", ["reader", "writer"], token="access")
+        event.add_scope("reports/read")
+        event.suppress_scope("aws.cognito.signin.user.admin")
+
+
+@pytest.mark.parametrize(
+    ("version", "expected"),
+    [
+        (
+            "1",
+            {
+                "claimsOverrideDetails": {
+                    "claimsToAddOrOverride": {"tenant": "acme"},
+                    "claimsToSuppress": ["family_name"],
+                }
+            },
+        ),
+        *[
+            (
+                version,
+                {
+                    "claimsAndScopeOverrideDetails": {
+                        "idTokenGeneration": {
+                            "claimsToAddOrOverride": {"tenant": "acme"},
+                            "claimsToSuppress": ["family_name"],
+                        },
+                        "accessTokenGeneration": {
+                            "claimsToAddOrOverride": {"roles": ["reader", "writer"]},
+                            "scopesToAdd": ["reports/read"],
+                            "scopesToSuppress": ["aws.cognito.signin.user.admin"],
+                        },
+                    }
+                },
+            )
+            for version in ("2", "3")
+        ],
+    ],
+)
+def test_pre_token_helpers_serialise_by_version(version: str, expected: dict[str, Any]) -> None:
+    app = TriggerRouter()
+    app.pre_token_generation(_customise)
+    result = app.resolve(make_event("TokenGeneration_Authentication", version=version))
+    assert result["response"] == expected
+    # No groupOverrideDetails unless asked for: an empty one would strip every group.
+    assert "groupOverrideDetails" not in json.dumps(result["response"])
+
+
+def test_group_override_in_each_version() -> None:
+    app = TriggerRouter()
+
+    @app.pre_token_generation
+    def groups(event: PreTokenGenerationEvent) -> None:
+        event.override_groups(["admins"], iam_roles=["arn:aws:iam::1:role/a"], preferred_role="r")
+
+    v1 = app.resolve(make_event("TokenGeneration_HostedAuth"))["response"]
+    v3 = app.resolve(make_event("TokenGeneration_RefreshTokens"))["response"]
+    details = {
+        "groupsToOverride": ["admins"],
+        "iamRolesToOverride": ["arn:aws:iam::1:role/a"],
+        "preferredRole": "r",
+    }
+    assert v1 == {"claimsOverrideDetails": {"groupOverrideDetails": details}}
+    assert v3 == {"claimsAndScopeOverrideDetails": {"groupOverrideDetails": details}}
+
+
+def test_client_credentials_customise_the_access_token() -> None:
+    app = TriggerRouter()
+
+    @app.on("TokenGeneration_ClientCredentials")
+    def machine(event: ClientCredentialsEvent) -> None:
+        event.add_claim("department", "support")  # the access token is the default here
+        event.add_claim("groups", ["agents"], token="access")
+
+    result = app.resolve(make_event("TokenGeneration_ClientCredentials"))
+    assert result["response"] == {
+        "claimsAndScopeOverrideDetails": {
+            "accessTokenGeneration": {
+                "claimsToAddOrOverride": {"department": "support", "groups": ["agents"]}
+            }
+        }
+    }
+
+
+@pytest.mark.parametrize(
+    ("source", "ask", "message"),
+    [
+        ("TokenGeneration_HostedAuth", lambda e: e.add_claim("x", "y", token="access"), "V1 can only"),
+        ("TokenGeneration_HostedAuth", lambda e: e.add_claim("n", 1), "string claim values"),
+        ("TokenGeneration_HostedAuth", lambda e: e.add_scope("a"), "cannot change scopes"),
+        ("TokenGeneration_HostedAuth", lambda e: e.suppress_claim("x", token="both"), "V1 can only"),
+        ("TokenGeneration_ClientCredentials", lambda e: e.add_claim("x", "y", token="id"), "no ID token"),
+        ("TokenGeneration_ClientCredentials", lambda e: e.override_groups(["a"]), "no groups"),
+        ("TokenGeneration_Authentication", lambda e: e.add_claim("sub", "x"), "'sub'"),
+        ("TokenGeneration_Authentication", lambda e: e.add_scope("a b"), "white space"),
+    ],
+)  # fmt: skip
+def test_what_a_version_cannot_do_is_a_response_error(source: str, ask: Any, message: str) -> None:
+    app = TriggerRouter()
+    app.pre_token_generation(ask)
+    with pytest.raises(ResponseError, match=message):
+        invoke(app, make_event(source))
+
+
+# -- unhandled sources ---------------------------------------------------------------------
+
+
+def test_unhandled_defaults(caplog: pytest.LogCaptureFixture) -> None:
+    app = TriggerRouter()
+    caplog.set_level(logging.WARNING, "cognito_triggers")
+    sign_up = make_event("PreSignUp_SignUp")
+    assert app.resolve(sign_up) == sign_up  # Cognito's default: pass through
+    define = app.resolve(make_event("DefineAuthChallenge_Authentication"))["response"]
+    assert (define["issueTokens"], define["failAuthentication"]) == (False, True)
+    verify = app.resolve(make_event("VerifyAuthChallengeResponse_Authentication"))["response"]
+    assert verify["answerCorrect"] is False
+    with pytest.raises(InternalError):
+        app.resolve(make_event("CreateAuthChallenge_Authentication"))
+    with pytest.raises(UnhandledSourceError, match="no handler for CreateAuthChallenge"):
+        invoke(app, make_event("CreateAuthChallenge_Authentication"))
+    unhandled = [r for r in caplog.records if "no handler" in r.getMessage()]
+    assert len(unhandled) == 3  # one record each, the error counted among failures
+    pools = {r.__dict__["cognito_trigger"]["user_pool_id"] for r in unhandled}
+    assert pools == {"us-east-1_Ex4mPl3Xy"}
+
+
+def test_strict_router_refuses_any_unhandled_source() -> None:
+    app = TriggerRouter(strict=True)
+    with pytest.raises(UnhandledSourceError):
+        invoke(app, make_event("PostAuthentication_Authentication"))
+    with pytest.raises(InternalError):
+        app.resolve(make_event("PostAuthentication_Authentication"))
+
+
+# -- errors: Deny for the user, nothing else reaches Cognito -------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("Sign-up is open to example.com addresses only.", "Sign-up is open to example.com addresses only"),
+        ("No trailing period", "No trailing period"),
+        ("Ends with dots...", "Ends with dots"),
+    ],
+)  # fmt: skip
+def test_deny_reaches_the_user_without_a_trailing_period(text: str, shown: str) -> None:
+    app = TriggerRouter()
+
+    @app.pre_sign_up
+    def deny(event: PreSignUpEvent) -> None:
+        raise Deny(text)
+
+    with pytest.raises(Deny) as denied:
+        app.resolve(make_event("PreSignUp_SignUp"))
+    assert str(denied.value) == shown
+    with pytest.raises(Deny):
+        invoke(app, make_event("PreSignUp_SignUp"))
+
+
+def test_a_failing_handler_is_logged_in_full_and_sanitised(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    app = TriggerRouter()
+
+    @app.user_migration
+    def broken(event: UserMigrationEvent) -> None:
+        raise KeyError("legacy_users table is missing")
+
+    caplog.set_level(logging.ERROR, "cognito_triggers")
+    with pytest.raises(InternalError) as failed:
+        app.resolve(make_event("UserMigration_Authentication"), Context())
+    assert str(failed.value) == "Something went wrong, please try again later"
+    assert failed.value.__cause__ is None and failed.value.__suppress_context__
+    assert "legacy_users" not in str(failed.value) and "KeyError" not in str(failed.value)
+    [record] = caplog.records
+    assert record.exc_info is not None and "legacy_users" in str(record.exc_info[1])
+    assert record.__dict__["cognito_trigger"] == {  # set through `extra`
+        "trigger_source": "UserMigration_Authentication",
+        "user_pool_id": "us-east-1_Ex4mPl3Xy",
+        "client_id": "3n4b5urk1ft4fl3mg5e62d9ado",
+        "aws_request_id": Context.aws_request_id,
+    }
+    assert not any(secret in caplog.text for secret in SECRET_VALUES)
+
+
+def test_invalid_events_and_rule_violations_are_sanitised_too() -> None:
+    app = TriggerRouter(error_message="Sign-in is unavailable.")
+    with pytest.raises(InternalError, match=r"^Sign-in is unavailable$"):
+        app.resolve({"triggerSource": "PreSignUp_SignUp"})
+    with pytest.raises(InvalidEventError):
+        invoke(app, {"triggerSource": "PreSignUp_SignUp"})
+
+    @app.define_auth_challenge
+    def both(event: DefineAuthChallengeEvent) -> None:
+        event.response.issue_tokens = True
+        event.response.fail_authentication = True
+
+    with pytest.raises(InternalError, match=r"^Sign-in is unavailable$"):
+        app.resolve(make_event("DefineAuthChallenge_Authentication"))
+
+
+# -- observability with Powertools ---------------------------------------------------------
+
+
+@pytest.mark.filterwarnings("ignore:Dimension .TriggerSource. has already been added")
+def test_powertools_logger_and_metrics(capsys: pytest.CaptureFixture[str]) -> None:
+    from aws_lambda_powertools import Logger, Metrics
+
+    logger = Logger(service="sign-up", stream=None)
+    metrics = Metrics(namespace="CognitoTriggers", service="sign-up")
+    app = TriggerRouter(logger=logger, metrics=metrics)
+
+    @app.pre_sign_up
+    def confirm(event: PreSignUpEvent) -> None:
+        logger.info("checking sign-up")
+        event.response.auto_confirm_user = True
+
+    @app.user_migration
+    def broken(event: UserMigrationEvent) -> None:
+        raise RuntimeError("table gone")
+
+    app.resolve(make_event("PreSignUp_SignUp"), Context())
+    with pytest.raises(InternalError):
+        app.resolve(make_event("UserMigration_Authentication"), Context())
+    app.resolve(make_event("PostAuthentication_Authentication"), Context())
+    metrics.flush_metrics()
+
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line]
+    logs = [r for r in records if "level" in r]
+    info = next(r for r in logs if r["message"] == "checking sign-up")
+    assert info["trigger_source"] == "PreSignUp_SignUp"
+    assert info["user_pool_id"] == "us-east-1_Ex4mPl3Xy"
+    failure = next(r for r in logs if r["level"] == "ERROR")
+    assert failure["trigger_source"] == "UserMigration_Authentication"
+    assert "table gone" in failure["exception"]
+    unhandled = next(r for r in logs if r["level"] == "WARNING")
+    assert "PostAuthentication_Authentication" in unhandled["message"]
+    emitted = next(r for r in records if "_aws" in r)
+    names = {m["Name"] for m in emitted["_aws"]["CloudWatchMetrics"][0]["Metrics"]}
+    assert names == {"Handled", "Failed", "Unhandled"}
+    text = json.dumps(records)
+    assert not any(secret in text for secret in SECRET_VALUES)
+
+
+def test_the_default_path_imports_nothing_from_powertools() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\nfrom cognito_triggers import TriggerRouter\n"
+        "from cognito_triggers.testing import make_event\n"
+        "app = TriggerRouter()\napp.pre_sign_up(lambda e: None)\n"
+        "app.resolve(make_event('PreSignUp_SignUp'))\n"
+        "app.resolve(make_event('PostAuthentication_Authentication'))\n"
+        "print([m for m in sys.modules if m.startswith('aws_lambda_powertools')])"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
