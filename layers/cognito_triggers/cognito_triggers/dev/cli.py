@@ -76,7 +76,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     return run_samples(
         _root(args),
         events_dir=Path(args.events) if args.events else None,
-        local_aws=not args.no_local_aws,
+        local_aws_server=not args.no_local_aws,
     )
 
 

@@ -1,0 +1,308 @@
+"""``cognito-triggers check``: the template and the code must tell the same story.
+
+- every LambdaConfig key is a Cognito trigger, and the object-typed ones are objects;
+- every trigger wired to a function has a handler in that function's router, and every family a
+  router handles is wired to its function;
+- a client-credentials handler needs ``PreTokenGenerationConfig`` with ``V3_0``, a V2/V3-typed
+  handler needs ``V2_0``/``V3_0``, and a V1-typed one is not fed V2/V3 events;
+- every wired function has exactly one ``AWS::Lambda::Permission`` for ``cognito-idp.amazonaws.com``
+  with the pool as ``SourceArn`` and a ``SourceAccount``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import inspect
+import os
+import sys
+import typing
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from ..router import TriggerRouter
+from ..sources import TriggerFamily
+from .cfn import Template, TemplateError, load_template, logical_id_of_arn
+
+__all__ = ["OBJECT_KEYS", "check_project", "check_template", "wiring"]
+
+# LambdaConfig keys whose value is an object {LambdaArn, LambdaVersion} in CloudFormation.
+OBJECT_KEYS = {
+    "PreTokenGenerationConfig": TriggerFamily.PreTokenGeneration,
+    "CustomEmailSender": TriggerFamily.CustomEmailSender,
+    "CustomSMSSender": TriggerFamily.CustomSMSSender,
+    "InboundFederation": TriggerFamily.InboundFederation,
+}
+NOT_TRIGGERS = {"KMSKeyID"}
+V1_ONLY = {"CustomEmailSender", "CustomSMSSender", "InboundFederation"}
+
+
+@dataclass
+class Wire:
+    pool: str
+    key: str
+    family: TriggerFamily
+    function: str
+    version: str | None
+    """``LambdaVersion`` for object keys; ``None`` for a plain ARN (V1 for pre token)."""
+
+
+def _event_cognito_wires(template: Template, problems: list[str]) -> list[Wire]:
+    wires = []
+    for fn, resource in template.of_type("AWS::Serverless::Function").items():
+        for name, event in ((resource.get("Properties") or {}).get("Events") or {}).items():
+            if not isinstance(event, dict) or event.get("Type") != "Cognito":
+                continue
+            props = event.get("Properties") or {}
+            pool = (props.get("UserPool") or {}).get("Ref", "?")
+            triggers = props.get("Trigger")
+            for trigger in triggers if isinstance(triggers, list) else [triggers]:
+                problems.append(
+                    f"{fn}: event {name} uses SAM's `Type: Cognito` ({trigger}); it writes plain "
+                    "ARN strings (no PreTokenGenerationConfig/LambdaVersion) and permissions "
+                    "without SourceAccount: wire LambdaConfig by hand"
+                )
+                family = TriggerFamily.of(str(trigger)) if str(trigger) not in OBJECT_KEYS else None
+                if family is not None and str(trigger) == family.lambda_config_key:
+                    wires.append(Wire(pool, str(trigger), family, fn, None))
+    return wires
+
+
+def wiring(template: Template, problems: list[str]) -> list[Wire]:
+    """Every (pool, LambdaConfig key, function) of the template, with shape problems noted."""
+    functions = template.of_type("AWS::Serverless::Function", "AWS::Lambda::Function")
+    wires: list[Wire] = []
+    for pool, resource in template.of_type("AWS::Cognito::UserPool").items():
+        config = (resource.get("Properties") or {}).get("LambdaConfig") or {}
+        if not isinstance(config, dict):
+            continue
+        for key, value in config.items():
+            if key in NOT_TRIGGERS:
+                continue
+            if key in OBJECT_KEYS:
+                family = OBJECT_KEYS[key]
+                if not isinstance(value, dict) or "LambdaArn" not in value:
+                    problems.append(
+                        f"{pool}.LambdaConfig.{key} must be an object "
+                        "{LambdaArn, LambdaVersion}, not a string"
+                    )
+                    continue
+                arn, version = value.get("LambdaArn"), value.get("LambdaVersion")
+                if version is None:
+                    problems.append(f"{pool}.LambdaConfig.{key} has no LambdaVersion")
+                elif key in V1_ONLY and version != "V1_0":
+                    problems.append(f"{pool}.LambdaConfig.{key}.LambdaVersion must be V1_0")
+                elif version not in ("V1_0", "V2_0", "V3_0"):
+                    problems.append(f"{pool}.LambdaConfig.{key}.LambdaVersion {version!r} unknown")
+            else:
+                valid = TriggerFamily.of(key)
+                if valid is None or key != valid.lambda_config_key:
+                    problems.append(f"{pool}.LambdaConfig.{key} is not a Cognito trigger")
+                    continue
+                family, arn, version = valid, value, None
+                if isinstance(value, dict) and "LambdaArn" in value:
+                    problems.append(f"{pool}.LambdaConfig.{key} takes an ARN string, not an object")
+                    continue
+            target = logical_id_of_arn(arn)
+            if target is None:
+                if isinstance(arn, dict) and set(arn) == {"Ref"}:
+                    problems.append(
+                        f"{pool}.LambdaConfig.{key}: !Ref gives a function's name; "
+                        "Cognito needs its ARN (!GetAtt <Function>.Arn)"
+                    )
+                continue  # an external ARN: nothing of ours to compare with
+            if target not in functions:
+                problems.append(f"{pool}.LambdaConfig.{key} points at {target}, not a function")
+                continue
+            wires.append(Wire(pool, key, family, target, version))
+        legacy = config.get("PreTokenGeneration")
+        modern = config.get("PreTokenGenerationConfig")
+        if legacy is not None and isinstance(modern, dict) and modern.get("LambdaArn") != legacy:
+            problems.append(
+                f"{pool}: PreTokenGeneration and PreTokenGenerationConfig.LambdaArn differ"
+            )
+        tier = (resource.get("Properties") or {}).get("UserPoolTier")
+        if isinstance(modern, dict) and modern.get("LambdaVersion") in ("V2_0", "V3_0"):
+            if tier == "LITE":
+                problems.append(f"{pool}: pre token generation V2/V3 needs UserPoolTier ESSENTIALS")
+    return wires + _event_cognito_wires(template, problems)
+
+
+def _permissions(template: Template, wires: list[Wire], problems: list[str]) -> None:
+    permissions = template.of_type("AWS::Lambda::Permission")
+    for fn in sorted({w.function for w in wires}):
+        pools = {w.pool for w in wires if w.function == fn}
+        mine = {}
+        for pid, perm in permissions.items():
+            props = perm.get("Properties") or {}
+            target = props.get("FunctionName")
+            names = logical_id_of_arn(target) or (
+                target.get("Ref") if isinstance(target, dict) else None
+            )
+            if names == fn and props.get("Principal") == "cognito-idp.amazonaws.com":
+                mine[pid] = props
+        for pool in sorted(pools):
+            matching = [
+                p for p, props in mine.items() if logical_id_of_arn(props.get("SourceArn")) == pool
+            ]
+            if not matching:
+                problems.append(
+                    f"{fn} has no AWS::Lambda::Permission for cognito-idp.amazonaws.com with "
+                    f"SourceArn !GetAtt {pool}.Arn: Cognito cannot invoke it"
+                )
+            elif len(matching) > 1:
+                problems.append(
+                    f"{fn} has {len(matching)} Cognito permissions for {pool}: {matching}"
+                )
+            for pid in matching:
+                if mine[pid].get("SourceAccount") is None:
+                    problems.append(
+                        f"{pid}: no SourceAccount (add SourceAccount: !Ref AWS::AccountId)"
+                    )
+
+
+def check_template(template: Template) -> tuple[list[str], list[Wire]]:
+    problems: list[str] = []
+    wires = wiring(template, problems)
+    _permissions(template, wires, problems)
+    return problems, wires
+
+
+@contextmanager
+def _importable(code_dir: Path, environment: dict[str, str]) -> Iterator[None]:
+    saved_path, saved_env = list(sys.path), dict(os.environ)
+    sys.path.insert(0, str(code_dir))
+    for name, value in environment.items():
+        os.environ.setdefault(name, value)
+    try:
+        yield
+    finally:
+        sys.path[:] = saved_path
+        os.environ.clear()
+        os.environ.update(saved_env)
+
+
+def _load_handler_module(template: Template, fn: str) -> tuple[ModuleType, str]:
+    handler = template.function_property(fn, "Handler")
+    code_uri = template.function_property(fn, "CodeUri")
+    if not isinstance(handler, str) or "." not in handler or not isinstance(code_uri, str):
+        raise ImportError(f"{fn}: Handler/CodeUri not set as literal strings")
+    module_name, _, attribute = handler.rpartition(".")
+    code_dir = (template.path.parent / code_uri).resolve()
+    path = code_dir / (module_name.replace(".", "/") + ".py")
+    if not path.is_file():
+        raise ImportError(f"{fn}: handler module {path} does not exist")
+    environment = {}
+    for name, value in template.function_environment(fn).items():
+        resolved = template.resolve(value)
+        environment[str(name)] = resolved if resolved is not None else ""
+    with _importable(code_dir, environment):
+        if module_name in sys.modules and getattr(
+            sys.modules[module_name], "__file__", None
+        ) == str(path):
+            return sys.modules[module_name], attribute
+        spec = importlib.util.spec_from_file_location(module_name, path)
+        assert spec is not None
+        assert spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[module_name] = module
+        spec.loader.exec_module(module)
+    return module, attribute
+
+
+def _router_of(module: ModuleType, attribute: str) -> TriggerRouter | str:
+    handler = getattr(module, attribute, None)
+    if handler is None:
+        return f"{module.__name__}.{attribute} does not exist"
+    if isinstance(handler, TriggerRouter):
+        return handler
+    owner = getattr(handler, "__self__", None)
+    if isinstance(owner, TriggerRouter):
+        return owner
+    routers = [v for v in vars(module).values() if isinstance(v, TriggerRouter)]
+    if len(routers) == 1:
+        return routers[0]
+    if not routers:
+        return f"{module.__name__} has no TriggerRouter"
+    return f"{module.__name__} has {len(routers)} TriggerRouters; name one as the handler"
+
+
+def _event_type_names(handler: Any) -> set[str]:
+    try:
+        hints = typing.get_type_hints(handler)
+    except Exception:  # noqa: BLE001 - unresolvable annotations: nothing to compare
+        return set()
+    params = [p for p in inspect.signature(handler).parameters if p in hints]
+    if not params:
+        return set()
+    annotation = hints[params[0]]
+    members = typing.get_args(annotation) or (annotation,)
+    return {getattr(m, "__name__", str(m)) for m in members}
+
+
+def _check_function(fn: str, router: TriggerRouter, wires: list[Wire], problems: list[str]) -> None:
+    wired = {w.family: w for w in wires if w.function == fn}
+    catch_all = any(r.family is None for r in router.routes)
+    handled = {r.family for r in router.routes if r.family is not None}
+    for family, wire in wired.items():
+        if family not in handled and not catch_all:
+            problems.append(
+                f"{fn}: {wire.pool}.LambdaConfig.{wire.key} sends {family.value} events, but its "
+                f"router has no handler for them"
+            )
+    for family in sorted(handled - set(wired)):
+        problems.append(
+            f"{fn}: its router handles {family.value}, but the template does not wire "
+            f"{family.lambda_config_key} to {fn}"
+        )
+    wire = wired.get(TriggerFamily.PreTokenGeneration)
+    if wire is None:
+        return
+    version = wire.version or "V1_0"
+    for route in router.routes:
+        if route.family is not TriggerFamily.PreTokenGeneration:
+            continue
+        types = _event_type_names(route.handler)
+        name = getattr(route.handler, "__qualname__", "handler")
+        if route.source == "TokenGeneration_ClientCredentials" and version != "V3_0":
+            problems.append(
+                f"{fn}: {name} handles TokenGeneration_ClientCredentials, which Cognito sends only "
+                f"with PreTokenGenerationConfig LambdaVersion V3_0 (wired: {version})"
+            )
+        elif types and types <= {"PreTokenGenerationV2Event", "ClientCredentialsEvent"}:
+            if version == "V1_0":
+                problems.append(
+                    f"{fn}: {name} takes V2/V3 events but pre token generation is wired as V1 "
+                    "(use PreTokenGenerationConfig with LambdaVersion V2_0 or V3_0)"
+                )
+        elif types == {"PreTokenGenerationV1Event"} and version != "V1_0":
+            problems.append(f"{fn}: {name} takes V1 events but the pool sends {version} events")
+
+
+def check_project(template_path: Path) -> tuple[list[str], str]:
+    """Problems (empty when all agree) and a one-line summary."""
+    try:
+        template = load_template(template_path)
+    except TemplateError as error:
+        return [str(error)], ""
+    problems, wires = check_template(template)
+    for fn in sorted({w.function for w in wires}):
+        try:
+            module, attribute = _load_handler_module(template, fn)
+        except Exception as error:  # noqa: BLE001 - report any import failure as a finding
+            problems.append(f"{fn}: cannot import its handler: {type(error).__name__}: {error}")
+            continue
+        router = _router_of(module, attribute)
+        if isinstance(router, str):
+            problems.append(f"{fn}: {router}")
+            continue
+        _check_function(fn, router, wires, problems)
+    functions = len({w.function for w in wires})
+    summary = (
+        f"{template_path}: {len(wires)} trigger(s) wired to {functions} function(s); "
+        "template and handlers agree"
+    )
+    return problems, summary

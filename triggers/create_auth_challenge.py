@@ -1,0 +1,99 @@
+"""CreateAuthChallenge: a six-digit one-time code, sent by e-mail through SES.
+
+The code is drawn with :mod:`secrets`, kept in ``privateChallengeParameters`` (only
+VerifyAuthChallengeResponse sees it) and in ``challengeMetadata``, so a retry after a wrong answer
+reuses the code already e-mailed instead of sending another one. Environment: ``SENDER_EMAIL``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from cognito_triggers import CreateAuthChallengeEvent, Deny, TriggerRouter
+
+if TYPE_CHECKING:
+    from mypy_boto3_ses import SESClient
+
+CODE_DIGITS = 6
+METADATA_PREFIX = "CODE-"
+
+logger = Logger()
+metrics = Metrics()
+tracer = Tracer()
+app = TriggerRouter(logger=logger, metrics=metrics)
+
+
+@cache
+def ses() -> SESClient:
+    """Created on first use, then reused by warm invocations."""
+    return boto3.client("ses")
+
+
+def new_code() -> str:
+    return f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+
+
+def mask(email: str) -> str:
+    """``j***@example.com``: enough for the user to recognise the address."""
+    local, _, domain = email.partition("@")
+    return f"{local[:1]}***@{domain}"
+
+
+@tracer.capture_method
+def send_code(email: str, code: str) -> None:
+    sender = os.environ.get("SENDER_EMAIL", "no-reply@example.com")
+    ses().send_email(
+        Source=sender,
+        Destination={"ToAddresses": [email]},
+        Message={
+            "Subject": {"Data": "Your sign-in code", "Charset": "UTF-8"},
+            "Body": {
+                "Text": {
+                    "Data": f"Your sign-in code is {code}. It is valid for this sign-in only.",
+                    "Charset": "UTF-8",
+                }
+            },
+        },
+    )
+
+
+@app.create_auth_challenge
+def email_one_time_code(event: CreateAuthChallengeEvent) -> None:
+    request = event.request
+    if request.challenge_name != "CUSTOM_CHALLENGE":
+        return
+    email = request.user_attributes.get("email", "")
+    previous = [
+        c.challenge_metadata
+        for c in request.session
+        if c.challenge_name == "CUSTOM_CHALLENGE" and c.challenge_metadata
+    ]
+    if previous and previous[-1].startswith(METADATA_PREFIX):
+        code = previous[-1].removeprefix(METADATA_PREFIX)  # the code already sent
+    else:
+        code = new_code()
+        if request.user_not_found:
+            pass  # nothing to send; the flow fails in DefineAuthChallenge without saying why
+        elif not email:
+            raise Deny("This account has no e-mail address for sign-in codes")
+        else:
+            send_code(email, code)
+            metrics.add_metric(name="OneTimeCodeSent", unit=MetricUnit.Count, value=1)
+    event.response.public_challenge_parameters = {"delivery": "EMAIL", "destination": mask(email)}
+    event.response.private_challenge_parameters = {"answer": code}
+    event.response.challenge_metadata = METADATA_PREFIX + code
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics(capture_cold_start_metric=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.lambda_handler(event, context)

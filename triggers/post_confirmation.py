@@ -1,0 +1,54 @@
+"""PostConfirmation: every confirmed user joins the default group (``DEFAULT_GROUP``)."""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from cognito_triggers import PostConfirmationEvent, TriggerRouter
+
+if TYPE_CHECKING:
+    from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
+
+logger = Logger()
+metrics = Metrics()
+tracer = Tracer()
+app = TriggerRouter(logger=logger, metrics=metrics)
+
+
+@cache
+def cognito() -> CognitoIdentityProviderClient:
+    """Created on first use, then reused by warm invocations."""
+    return boto3.client("cognito-idp")
+
+
+@tracer.capture_method
+def add_to_group(user_pool_id: str, user_name: str, group: str) -> None:
+    # Idempotent: adding a member again succeeds, so a retried invocation is harmless.
+    cognito().admin_add_user_to_group(UserPoolId=user_pool_id, Username=user_name, GroupName=group)
+
+
+@app.post_confirmation(sources=["PostConfirmation_ConfirmSignUp"])
+def join_default_group(event: PostConfirmationEvent) -> None:
+    group = os.environ.get("DEFAULT_GROUP", "members")
+    add_to_group(event.user_pool_id, event.user_name, group)
+    metrics.add_metric(name="UserConfirmed", unit=MetricUnit.Count, value=1)
+    logger.info("user added to default group", extra={"group": group})
+
+
+@app.post_confirmation(sources=["PostConfirmation_ConfirmForgotPassword"])
+def password_reset(event: PostConfirmationEvent) -> None:
+    metrics.add_metric(name="PasswordReset", unit=MetricUnit.Count, value=1)
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics(capture_cold_start_metric=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.lambda_handler(event, context)

@@ -1,0 +1,70 @@
+"""PreSignUp: sign-up is open to a few e-mail domains; one trusted domain is confirmed on the spot.
+
+Environment: ``ALLOWED_EMAIL_DOMAINS`` (comma-separated) and ``TRUSTED_EMAIL_DOMAIN``.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from cognito_triggers import Deny, PreSignUpEvent, TriggerRouter
+
+logger = Logger()
+metrics = Metrics()
+tracer = Tracer()
+app = TriggerRouter(logger=logger, metrics=metrics)
+
+
+def allowed_domains() -> frozenset[str]:
+    raw = os.environ.get("ALLOWED_EMAIL_DOMAINS", "example.com")
+    return frozenset(d.strip().lower() for d in raw.split(",") if d.strip())
+
+
+def trusted_domain() -> str:
+    return os.environ.get("TRUSTED_EMAIL_DOMAIN", "").strip().lower()
+
+
+def email_domain(event: PreSignUpEvent) -> str:
+    email = event.request.user_attributes.get("email", "")
+    _, at, domain = email.strip().rpartition("@")
+    return domain.lower() if at else ""
+
+
+def require_allowed_domain(event: PreSignUpEvent) -> str:
+    domain = email_domain(event)
+    if domain not in allowed_domains():
+        metrics.add_metric(name="SignUpDenied", unit=MetricUnit.Count, value=1)
+        logger.info("sign-up refused", extra={"email_domain": domain or None})
+        allowed = ", ".join(sorted(allowed_domains()))
+        raise Deny(f"Sign-up is open to {allowed} addresses only")
+    return domain
+
+
+@app.pre_sign_up
+def restrict_sign_up(event: PreSignUpEvent) -> None:
+    """Sign-up and admin-created users: allowed domains only; the trusted one needs no code."""
+    domain = require_allowed_domain(event)
+    # Cognito ignores the flags for PreSignUp_AdminCreateUser: set them for self sign-up only.
+    if event.trigger_source == "PreSignUp_SignUp" and domain == trusted_domain():
+        event.response.auto_confirm_user = True
+        event.response.auto_verify_email = True
+        metrics.add_metric(name="SignUpAutoConfirmed", unit=MetricUnit.Count, value=1)
+
+
+@app.pre_sign_up(sources=["PreSignUp_ExternalProvider"])
+def restrict_federated_sign_up(event: PreSignUpEvent) -> None:
+    """First federated sign-in: the identity provider vouches for the address, but the
+    domain rule still applies."""
+    require_allowed_domain(event)
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics(capture_cold_start_metric=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.lambda_handler(event, context)

@@ -1,0 +1,90 @@
+"""Pre token generation (V3): tenant and role claims for users, per-client claims for machines.
+
+Users get ``tenant`` (from ``custom:tenant``) and ``role`` (from their highest group) in both
+tokens (the ID token only, for a V1 event). Machine-to-machine tokens
+(``TokenGeneration_ClientCredentials``) get the claims configured for their app client in the SSM
+parameter named by ``CLIENT_CLAIMS_PARAMETER``, a JSON object
+``{"<client id>": {"department": ..., "groups": [...]}}``.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Literal
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities import parameters
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from cognito_triggers import (
+    ClientCredentialsEvent,
+    PreTokenGenerationEvent,
+    PreTokenGenerationV1Event,
+    TriggerRouter,
+)
+from cognito_triggers.rules import TokenUse
+
+# Group -> role, highest first: a user's role is that of their highest group.
+ROLES = (("admins", "admin"), ("editors", "editor"), ("members", "member"))
+ACCESS: TokenUse = "access"  # machines get an access token only
+CLIENT_CLAIMS_MAX_AGE = 300  # seconds a warm function keeps the client table
+
+logger = Logger()
+metrics = Metrics()
+tracer = Tracer()
+app = TriggerRouter(logger=logger, metrics=metrics)
+
+
+def role_of(groups: list[str]) -> str:
+    for group, role in ROLES:
+        if group in groups:
+            return role
+    return "guest"
+
+
+@app.pre_token_generation
+def user_claims(event: PreTokenGenerationEvent) -> None:
+    if isinstance(event, ClientCredentialsEvent):  # routed to client_claims; never here
+        return
+    groups = event.request.group_configuration
+    role = role_of(groups.groups_to_override if groups else [])
+    # V1 events can only change the ID token; V2/V3 change both.
+    tokens: TokenUse | Literal["both"] = "both"
+    if isinstance(event, PreTokenGenerationV1Event):
+        tokens = "id"
+    tenant = event.request.user_attributes.get("custom:tenant")
+    if tenant:
+        event.add_claim("tenant", tenant, token=tokens)
+    event.add_claim("role", role, token=tokens)
+
+
+@tracer.capture_method
+def client_table() -> dict[str, Any]:
+    name = os.environ.get("CLIENT_CLAIMS_PARAMETER", "")
+    if not name:
+        return {}
+    table = parameters.get_parameter(name, transform="json", max_age=CLIENT_CLAIMS_MAX_AGE)
+    return table if isinstance(table, dict) else {}
+
+
+@app.on("TokenGeneration_ClientCredentials")
+def client_claims(event: ClientCredentialsEvent) -> None:
+    client_id = event.caller_context.client_id or ""
+    config = client_table().get(client_id)
+    if not isinstance(config, dict):
+        metrics.add_metric(name="UnknownMachineClient", unit=MetricUnit.Count, value=1)
+        logger.warning("no claims configured for this client", extra={"client_id": client_id})
+        return
+    if "department" in config:
+        event.add_claim("department", str(config["department"]), token=ACCESS)
+    if "groups" in config:
+        event.add_claim("groups", [str(g) for g in config["groups"]], token=ACCESS)
+    metrics.add_metric(name="MachineToken", unit=MetricUnit.Count, value=1)
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics(capture_cold_start_metric=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.lambda_handler(event, context)

@@ -1,0 +1,107 @@
+"""UserMigration: bring users over from the legacy store on their first sign-in or password reset.
+
+The legacy store is a DynamoDB table (``LEGACY_USERS_TABLE``) keyed by ``username`` with the
+user's ``email``, ``password_hash`` (argon2) and optional ``given_name``, ``family_name``,
+``tenant``. A correct password migrates the user as ``CONFIRMED``; a forgotten password migrates
+them so that Cognito can e-mail the reset code.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from cognito_triggers import Deny, TriggerRouter, UserMigrationEvent
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+# The same words for an unknown user and a wrong password: nothing to enumerate.
+REFUSAL = "Incorrect username or password"
+
+logger = Logger()
+metrics = Metrics()
+tracer = Tracer()
+app = TriggerRouter(logger=logger, metrics=metrics)
+hasher = PasswordHasher()
+
+
+@cache
+def dynamodb() -> DynamoDBClient:
+    """Created on first use, then reused by warm invocations."""
+    return boto3.client("dynamodb")
+
+
+@tracer.capture_method
+def legacy_user(username: str) -> dict[str, str] | None:
+    """The legacy record as plain strings, or ``None``."""
+    item = (
+        dynamodb()
+        .get_item(
+            TableName=os.environ["LEGACY_USERS_TABLE"],
+            Key={"username": {"S": username}},
+            ConsistentRead=True,
+        )
+        .get("Item")
+    )
+    if not item:
+        return None
+    return {k: v["S"] for k, v in item.items() if "S" in v}
+
+
+def password_matches(stored_hash: str, password: str) -> bool:
+    try:
+        return hasher.verify(stored_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def cognito_attributes(user: dict[str, str]) -> dict[str, str]:
+    attributes = {"email": user["email"], "email_verified": "true"}
+    for legacy, attribute in (
+        ("given_name", "given_name"),
+        ("family_name", "family_name"),
+        ("tenant", "custom:tenant"),
+    ):
+        if user.get(legacy):
+            attributes[attribute] = user[legacy]
+    return attributes
+
+
+@app.user_migration
+def migrate(event: UserMigrationEvent) -> None:
+    user = legacy_user(event.user_name)
+    if user is None or "email" not in user:
+        metrics.add_metric(name="MigrationUserNotFound", unit=MetricUnit.Count, value=1)
+        raise Deny(REFUSAL)
+    response = event.response
+    if event.trigger_source == "UserMigration_ForgotPassword":
+        # No password to check: Cognito sends the reset code to the (verified) e-mail address.
+        response.user_attributes = cognito_attributes(user)
+        response.message_action = "SUPPRESS"
+    else:
+        password = event.request.password
+        secret = password.get_secret_value() if password is not None else ""
+        if not password_matches(user.get("password_hash", ""), secret):
+            metrics.add_metric(name="MigrationWrongPassword", unit=MetricUnit.Count, value=1)
+            raise Deny(REFUSAL)
+        response.user_attributes = cognito_attributes(user)
+        response.final_user_status = "CONFIRMED"
+        response.message_action = "SUPPRESS"
+    response.desired_delivery_mediums = ["EMAIL"]
+    metrics.add_metric(name="UserMigrated", unit=MetricUnit.Count, value=1)
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics(capture_cold_start_metric=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.lambda_handler(event, context)

@@ -1,0 +1,34 @@
+"""VerifyAuthChallengeResponse: compares the typed code with the one sent, in constant time."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from cognito_triggers import TriggerRouter, VerifyAuthChallengeResponseEvent
+
+logger = Logger()
+metrics = Metrics()
+tracer = Tracer()
+app = TriggerRouter(logger=logger, metrics=metrics)
+
+
+@app.verify_auth_challenge_response
+def check_code(event: VerifyAuthChallengeResponseEvent) -> None:
+    expected = event.request.private_challenge_parameters.get("answer", "")
+    given = event.request.challenge_answer.get_secret_value().strip()
+    correct = bool(expected) and hmac.compare_digest(expected.encode(), given.encode())
+    event.response.answer_correct = correct
+    if not correct:
+        metrics.add_metric(name="WrongOneTimeCode", unit=MetricUnit.Count, value=1)
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics(capture_cold_start_metric=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.lambda_handler(event, context)
