@@ -6,10 +6,9 @@ export UV_LINK_MODE := copy
 
 .PHONY: test lint typecheck pytest sync bench run
 
-$(UV):
-	python3 -m pip install --quiet --target .tools/lib uv && mkdir -p .tools/bin && \
-	  printf '#!/bin/sh\nPYTHONPATH=%s/.tools/lib exec python3 -m uv "$$@"\n' "$(CURDIR)" > .tools/bin/uv && \
-	  chmod +x .tools/bin/uv
+# uv from PyPI into a private venv when the machine has none.
+.tools/bin/uv:
+	python3 -m venv .tools && .tools/bin/pip install --quiet uv
 
 sync: $(UV)
 	$(UV) sync --locked --quiet
@@ -28,3 +27,33 @@ test: lint typecheck pytest
 
 bench: sync
 	$(UV) run --no-sync python benchmarks/cold_start.py
+
+# --- SAM application and local runs (issue 4) ----------------------------------------------------
+# SAM CLI stays out of the project venv: its own venv under .tools/, pinned (the Lambda emulator
+# binary `cognito-triggers invoke` uses ships inside this package).
+SAM_CLI_VERSION := 1.170.0
+SAM := .tools/sam-cli/bin/sam
+SAM_ENV := SAM_CLI_TELEMETRY=0 AWS_EC2_METADATA_DISABLED=true HOME=$(CURDIR)/.tools/home
+
+.PHONY: tools sam-validate build
+
+$(SAM): | $(UV)
+	$(UV) venv --quiet --allow-existing .tools/sam-cli
+	$(UV) pip install --quiet --python .tools/sam-cli/bin/python aws-sam-cli==$(SAM_CLI_VERSION)
+
+tools: $(SAM)
+
+sam-validate: $(SAM)
+	mkdir -p .tools/home
+	$(SAM_ENV) $(SAM) validate --lint
+	$(SAM_ENV) $(SAM) validate --region us-east-1
+
+# sam build for this machine's architecture and Python 3.13, which is what the emulator runs.
+build: sync $(SAM)
+	$(UV) run --no-sync cognito-triggers build
+
+run: build
+	$(UV) run --no-sync cognito-triggers run
+
+# `make test` also validates and builds the SAM application; the CLI tests invoke that build.
+pytest: sam-validate build

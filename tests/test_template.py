@@ -1,0 +1,270 @@
+"""The SAM template, transformed offline by aws-sam-translator (its ``Translator``, driven the way
+``samtranslator.translator.transform.transform`` does, with a stub managed-policy loader) into what
+CloudFormation receives: Cognito wiring, permissions, none of SAM's Cognito-event pitfalls."""
+
+from __future__ import annotations
+
+import copy
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+import boto3
+from samtranslator.parser.parser import Parser
+from samtranslator.translator.arn_generator import ArnGenerator
+from samtranslator.translator.translator import Translator
+
+from cognito_triggers import TriggerFamily
+from cognito_triggers.dev.cfn import load_template, logical_id_of_arn
+from cognito_triggers.dev.check import OBJECT_KEYS, check_template
+
+ROOT = Path(__file__).resolve().parents[1]
+TEMPLATE = ROOT / "template.yaml"
+
+
+class _NoManagedPolicies:
+    """Offline stand-in for the IAM lookup SAM does for managed policy names."""
+
+    def load(self) -> dict[str, str]:
+        return {}
+
+
+@pytest.fixture(scope="module")
+def source() -> dict[str, Any]:
+    return load_template(TEMPLATE).data
+
+
+@pytest.fixture(scope="module")
+def cfn(source: dict[str, Any]) -> dict[str, Any]:
+    # The partition SAM writes into ARNs comes from a region; no AWS configuration is read.
+    saved = ArnGenerator.BOTO_SESSION_REGION_NAME
+    ArnGenerator.BOTO_SESSION_REGION_NAME = "us-east-1"
+    try:
+        translator = Translator(
+            None, Parser(), boto_session=boto3.session.Session(region_name="us-east-1")
+        )
+        packaged = copy.deepcopy(source)
+        # What `sam package` does: local code folders become S3 objects.
+        packaged["Globals"]["Function"]["CodeUri"] = "s3://bucket/triggers.zip"
+        for resource in packaged["Resources"].values():
+            if resource["Type"] == "AWS::Serverless::LayerVersion":
+                resource["Properties"]["ContentUri"] = "s3://bucket/layer.zip"
+        output: dict[str, Any] = translator.translate(
+            packaged,
+            {"Architecture": "arm64"},
+            get_managed_policy_map=_NoManagedPolicies().load,
+        )
+    finally:
+        ArnGenerator.BOTO_SESSION_REGION_NAME = saved
+    return output
+
+
+def _of_type(cfn: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return {k: v for k, v in cfn["Resources"].items() if v["Type"] == kind}
+
+
+def _pool(cfn: dict[str, Any]) -> dict[str, Any]:
+    pools = _of_type(cfn, "AWS::Cognito::UserPool")
+    assert list(pools) == ["UserPool"]
+    props: dict[str, Any] = pools["UserPool"]["Properties"]
+    return props
+
+
+def test_every_lambda_config_key_is_a_trigger_pointing_at_a_function(cfn: dict[str, Any]) -> None:
+    functions = _of_type(cfn, "AWS::Lambda::Function")
+    config = _pool(cfn)["LambdaConfig"]
+    string_keys = {f.lambda_config_key for f in TriggerFamily} - set(OBJECT_KEYS)
+    for key, value in config.items():
+        assert key in string_keys | set(OBJECT_KEYS), f"{key} is not a LambdaConfig trigger key"
+        arn = value["LambdaArn"] if key in OBJECT_KEYS else value
+        assert logical_id_of_arn(arn) in functions, f"{key} -> {arn}"
+    expected = {
+        "PreSignUp",
+        "PostConfirmation",
+        "PreAuthentication",
+        "PostAuthentication",
+        "DefineAuthChallenge",
+        "CreateAuthChallenge",
+        "VerifyAuthChallengeResponse",
+        "CustomMessage",
+        "UserMigration",
+        "PreTokenGenerationConfig",
+    }
+    assert set(config) == expected
+
+
+def test_pre_token_generation_is_an_object_with_v3(cfn: dict[str, Any]) -> None:
+    pool = _pool(cfn)
+    config = pool["LambdaConfig"]["PreTokenGenerationConfig"]
+    assert isinstance(config, dict)
+    assert config["LambdaVersion"] == "V3_0"
+    assert logical_id_of_arn(config["LambdaArn"]) == "PreTokenGenerationFunction"
+    assert "PreTokenGeneration" not in pool["LambdaConfig"]  # or it would have to be identical
+    assert pool["UserPoolTier"] == "ESSENTIALS"  # V3 needs Essentials or Plus
+
+
+def test_object_keys_are_never_strings(cfn: dict[str, Any]) -> None:
+    # SAM's `Events: Type: Cognito` writes a string even where CloudFormation wants an object.
+    for key, value in _pool(cfn)["LambdaConfig"].items():
+        if key in OBJECT_KEYS:
+            assert isinstance(value, dict)
+            assert {"LambdaArn", "LambdaVersion"} <= set(value)
+
+
+def test_no_sam_cognito_events(source: dict[str, Any]) -> None:
+    for name, resource in source["Resources"].items():
+        events = (resource.get("Properties") or {}).get("Events") or {}
+        kinds = {e.get("Type") for e in events.values()}
+        assert "Cognito" not in kinds, f"{name} uses SAM's Cognito event"
+
+
+def test_one_permission_per_function_with_source_arn_and_account(cfn: dict[str, Any]) -> None:
+    functions = _of_type(cfn, "AWS::Lambda::Function")
+    by_function: dict[str, list[dict[str, Any]]] = {fn: [] for fn in functions}
+    for permission in _of_type(cfn, "AWS::Lambda::Permission").values():
+        props = permission["Properties"]
+        assert props["Principal"] == "cognito-idp.amazonaws.com"
+        assert props["Action"] == "lambda:InvokeFunction"
+        by_function[str(logical_id_of_arn(props["FunctionName"]))].append(props)
+    for fn, permissions in by_function.items():
+        assert len(permissions) == 1, f"{fn}: {len(permissions)} Cognito permissions"
+        assert logical_id_of_arn(permissions[0]["SourceArn"]) == "UserPool"
+        assert permissions[0]["SourceAccount"] == {"Ref": "AWS::AccountId"}
+
+
+def test_functions_fit_cognitos_budget_and_the_architecture_parameter(
+    cfn: dict[str, Any],
+) -> None:
+    for name, fn in _of_type(cfn, "AWS::Lambda::Function").items():
+        props = fn["Properties"]
+        assert props["Runtime"] == "python3.13", name
+        assert props["Timeout"] <= 5, name
+        assert props["Architectures"] == [{"Ref": "Architecture"}], name
+        variables = props["Environment"]["Variables"]
+        for setting in ("POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE"):
+            assert setting in variables, name
+        assert "POWERTOOLS_LOG_LEVEL" in variables, name
+
+
+def _statements(cfn: dict[str, Any], function: str) -> list[dict[str, Any]]:
+    role = cfn["Resources"][f"{function}Role"]["Properties"]
+    return [s for policy in role.get("Policies", []) for s in policy["PolicyDocument"]["Statement"]]
+
+
+def test_least_privilege(cfn: dict[str, Any]) -> None:
+    granted = {
+        fn: sorted(
+            action
+            for s in _statements(cfn, fn)
+            for action in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+        )
+        for fn in _of_type(cfn, "AWS::Lambda::Function")
+    }
+    assert granted == {
+        "PreSignUpFunction": [],
+        "PostConfirmationFunction": ["cognito-idp:AdminAddUserToGroup"],
+        "PreAuthenticationFunction": [],
+        "PostAuthenticationFunction": [],
+        "DefineAuthChallengeFunction": [],
+        "CreateAuthChallengeFunction": ["ses:SendEmail"],
+        "VerifyAuthChallengeFunction": [],
+        "PreTokenGenerationFunction": ["ssm:GetParameter"],
+        "CustomMessageFunction": [],
+        "UserMigrationFunction": ["dynamodb:GetItem"],
+    }
+    for fn in granted:
+        for statement in _statements(cfn, fn):
+            assert statement["Resource"] != "*", fn
+
+
+def test_no_dependency_cycle_through_the_pool(cfn: dict[str, Any]) -> None:
+    # The pool depends on every function (LambdaConfig); nothing a function needs may depend on it.
+    text = repr({k: v for k, v in cfn["Resources"].items() if k.endswith(("Function", "Role"))})
+    assert "UserPool'" not in text.replace("userpool/*", "")
+
+
+def test_outputs(cfn: dict[str, Any]) -> None:
+    assert {"UserPoolId", "WebClientId", "AgentGatewayClientId", "TokenEndpoint"} <= set(
+        cfn["Outputs"]
+    )
+
+
+def test_clients(source: dict[str, Any]) -> None:
+    resources = source["Resources"]
+    web = resources["WebClient"]["Properties"]
+    assert web["GenerateSecret"] is False
+    assert set(web["ExplicitAuthFlows"]) == {
+        "ALLOW_USER_SRP_AUTH",
+        "ALLOW_USER_PASSWORD_AUTH",
+        "ALLOW_CUSTOM_AUTH",
+        "ALLOW_REFRESH_TOKEN_AUTH",
+    }
+    machine = resources["AgentGatewayClient"]["Properties"]
+    assert machine["GenerateSecret"] is True
+    assert machine["AllowedOAuthFlows"] == ["client_credentials"]
+    server = resources["AgentsResourceServer"]["Properties"]
+    scopes = {f"{server['Identifier']}/{s['ScopeName']}" for s in server["Scopes"]}
+    assert set(machine["AllowedOAuthScopes"]) <= scopes
+
+
+def test_default_group_exists(source: dict[str, Any]) -> None:
+    groups = {
+        r["Properties"]["GroupName"]
+        for r in source["Resources"].values()
+        if r["Type"] == "AWS::Cognito::UserPoolGroup"
+    }
+    allowed = source["Parameters"]["DefaultGroupName"]["AllowedValues"]
+    assert set(allowed) <= groups
+
+
+def test_layer_is_built_by_sam_from_layers(source: dict[str, Any]) -> None:
+    layer = source["Resources"]["CognitoTriggersLayer"]
+    assert layer["Properties"]["ContentUri"] == "layers/cognito_triggers/"
+    assert layer["Metadata"]["BuildMethod"] == "python3.13"
+
+
+def test_the_template_agrees_with_itself() -> None:
+    problems, wires = check_template(load_template(TEMPLATE))
+    assert problems == []
+    assert len(wires) == 10
+
+
+def _lock() -> dict[str, str]:
+    lock = tomllib.loads((ROOT / "uv.lock").read_text(encoding="utf-8"))
+    return {p["name"]: p["version"] for p in lock["package"] if "version" in p}
+
+
+def _pins(path: Path) -> dict[str, str]:
+    pins = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            match = re.fullmatch(r"([A-Za-z0-9_.-]+)==([^\s;]+)", line)
+            assert match, f"{path.name}: {line!r} is not pinned with =="
+            pins[match.group(1).lower()] = match.group(2)
+    return pins
+
+
+@pytest.mark.parametrize(
+    "requirements", ["layers/cognito_triggers/requirements.txt", "triggers/requirements.txt"]
+)
+def test_requirements_equal_the_lock(requirements: str) -> None:
+    lock = _lock()
+    for name, version in _pins(ROOT / requirements).items():
+        assert name in lock, f"{requirements}: {name} is not in uv.lock"
+        assert lock[name] == version, f"{requirements}: {name}=={version}, uv.lock has {lock[name]}"
+
+
+def test_layer_requirements_cover_the_runtime_dependencies() -> None:
+    lock = tomllib.loads((ROOT / "uv.lock").read_text(encoding="utf-8"))
+    packages = {p["name"]: p for p in lock["package"]}
+    needed: set[str] = set()
+    todo = [d["name"] for d in packages["cognito-triggers"]["dependencies"]]
+    while todo:
+        name = todo.pop()
+        if name not in needed:
+            needed.add(name)
+            todo += [d["name"] for d in packages[name].get("dependencies", [])]
+    assert set(_pins(ROOT / "layers/cognito_triggers/requirements.txt")) == needed
