@@ -54,7 +54,7 @@ def check_claim_change(
     what = "suppress" if suppress else "add or override"
     where = f"the {token} token"
     if name == "aud" and token == "access" and not suppress:
-        if value != client_id:
+        if client_id is None or value != client_id:
             raise ResponseError(
                 "'aud' can be added to the access token only with the app client id as its value"
             )

@@ -67,6 +67,21 @@ class CognitoModel(BaseModel):
         defer_build=True,
     )
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        # Unknown keys are kept, but a handler may not invent one: under Cognito's camelCase name
+        # it would bypass the typed field and the response rules; misspelt, Cognito ignores it.
+        fields = type(self).__pydantic_fields__
+        if name not in fields and not name.startswith("_"):
+            extra = self.__pydantic_extra__ or {}
+            by_alias = {field.alias: field_name for field_name, field in fields.items()}
+            if name not in extra or name in by_alias:
+                hint = f"; set {by_alias[name]!r}" if name in by_alias else ""
+                known = ", ".join(fields) or "none"
+                raise AttributeError(
+                    f"{type(self).__name__} has no field {name!r}{hint} (fields: {known})"
+                )
+        super().__setattr__(name, value)
+
     def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
         # Maps hold personal attributes, challenge answers, tokens and claims: an event that
         # reaches a log through repr() or str() shows how many entries they have, not what.

@@ -61,7 +61,8 @@ class GroupOverrideDetails(CognitoModel):
 class ClaimsOverrideDetails(CognitoModel):
     """The V1 response: ID-token claims (strings only) and the group override."""
 
-    claims_to_add_or_override: dict[str, str] | None = None
+    claims_to_add_or_override: dict[str, Any] | None = None
+    """V1 takes strings only; the response rules refuse anything else with a clear message."""
     claims_to_suppress: list[str] | None = None
     group_override_details: GroupOverrideDetails | None = None
 
