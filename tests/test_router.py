@@ -36,7 +36,7 @@ from cognito_triggers import (
 from cognito_triggers.errors import InternalError, UnhandledSourceError
 from cognito_triggers.testing import invoke, make_event
 
-from .corpus import conformance_files, load, sample_files
+from .corpus import DECORATOR, conformance_files, load, sample_files
 
 SECRET_VALUES = ("correct horse battery staple", "482913", "jane.doe@example.com", "Jane")
 
@@ -86,30 +86,13 @@ def test_every_family_reaches_its_typed_handler() -> None:
             assert model is expected[family]
 
 
-DECORATORS = {
-    TriggerFamily.PreSignUp: "pre_sign_up",
-    TriggerFamily.PostConfirmation: "post_confirmation",
-    TriggerFamily.PreAuthentication: "pre_authentication",
-    TriggerFamily.PostAuthentication: "post_authentication",
-    TriggerFamily.DefineAuthChallenge: "define_auth_challenge",
-    TriggerFamily.CreateAuthChallenge: "create_auth_challenge",
-    TriggerFamily.VerifyAuthChallengeResponse: "verify_auth_challenge_response",
-    TriggerFamily.PreTokenGeneration: "pre_token_generation",
-    TriggerFamily.CustomMessage: "custom_message",
-    TriggerFamily.UserMigration: "user_migration",
-    TriggerFamily.CustomEmailSender: "custom_email_sender",
-    TriggerFamily.CustomSMSSender: "custom_sms_sender",
-    TriggerFamily.InboundFederation: "inbound_federation",
-}
-
-
 def _decorator_name(family: TriggerFamily) -> str:
-    return DECORATORS[family]
+    return DECORATOR[family]
 
 
 def test_one_decorator_per_family_with_an_example_in_its_docstring() -> None:
-    assert set(DECORATORS) == set(TriggerFamily)
-    for family, name in DECORATORS.items():
+    assert set(DECORATOR) == set(TriggerFamily)
+    for family, name in DECORATOR.items():
         doc = getattr(TriggerRouter(), name).__doc__
         assert f"@app.{name}" in doc and family.value in doc
 

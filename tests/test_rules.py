@@ -47,24 +47,10 @@ from cognito_triggers.rules import (
 )
 from cognito_triggers.testing import AGENT_CLIENT_ID, WEB_CLIENT_ID, invoke, make_event
 
+from .corpus import DECORATOR
+
 Handler = Callable[[Any], object]
 
-# The decorator a user writes for each family: ``@app.<name>``.
-DECORATOR: dict[TriggerFamily, str] = {
-    TriggerFamily.PreSignUp: "pre_sign_up",
-    TriggerFamily.PostConfirmation: "post_confirmation",
-    TriggerFamily.PreAuthentication: "pre_authentication",
-    TriggerFamily.PostAuthentication: "post_authentication",
-    TriggerFamily.DefineAuthChallenge: "define_auth_challenge",
-    TriggerFamily.CreateAuthChallenge: "create_auth_challenge",
-    TriggerFamily.VerifyAuthChallengeResponse: "verify_auth_challenge_response",
-    TriggerFamily.PreTokenGeneration: "pre_token_generation",
-    TriggerFamily.CustomMessage: "custom_message",
-    TriggerFamily.UserMigration: "user_migration",
-    TriggerFamily.CustomEmailSender: "custom_email_sender",
-    TriggerFamily.CustomSMSSender: "custom_sms_sender",
-    TriggerFamily.InboundFederation: "inbound_federation",
-}
 
 V1 = TriggerSource.TokenGeneration_HostedAuth  # make_event sends version "1"
 V2 = TriggerSource.TokenGeneration_Authentication  # version "2"
