@@ -1,0 +1,275 @@
+"""The example trigger functions, called like Lambda calls them; AWS calls against moto."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import pytest
+from argon2 import PasswordHasher
+from aws_lambda_powertools.utilities import parameters
+from moto import mock_aws
+
+from cognito_triggers.testing import AGENT_CLIENT_ID, make_event
+from triggers import (
+    create_auth_challenge,
+    custom_message,
+    define_auth_challenge,
+    post_confirmation,
+    pre_authentication,
+    pre_sign_up,
+    pre_token_generation,
+    user_migration,
+    verify_auth_challenge,
+)
+
+MODULES = (
+    create_auth_challenge,
+    custom_message,
+    define_auth_challenge,
+    post_confirmation,
+    pre_authentication,
+    pre_sign_up,
+    pre_token_generation,
+    user_migration,
+    verify_auth_challenge,
+)
+
+
+@dataclass
+class Context:
+    function_name: str = "test"
+    memory_limit_in_mb: int = 256
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:test"
+    aws_request_id: str = "00000000-0000-0000-0000-000000000000"
+
+
+CONTEXT: Any = Context()
+
+
+@pytest.fixture(autouse=True)
+def environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "Test")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    for module in MODULES:
+        module.metrics.namespace = "Test"
+    for factory in (post_confirmation.cognito, create_auth_challenge.ses, user_migration.dynamodb):
+        factory.cache_clear()
+    parameters.clear_caches()
+    parameters.base.DEFAULT_PROVIDERS.clear()
+
+
+@pytest.fixture
+def aws() -> Iterator[None]:
+    with mock_aws():
+        yield
+
+
+def test_sign_up_from_the_trusted_domain_is_confirmed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ALLOWED_EMAIL_DOMAINS", "example.com,example.org")
+    monkeypatch.setenv("TRUSTED_EMAIL_DOMAIN", "example.com")
+    result = pre_sign_up.lambda_handler(make_event("PreSignUp_SignUp"), CONTEXT)
+    assert result["response"]["autoConfirmUser"] is True
+    assert result["response"]["autoVerifyEmail"] is True
+    other = make_event("PreSignUp_SignUp", request={"userAttributes": {"email": "a@example.org"}})
+    assert pre_sign_up.lambda_handler(other, CONTEXT)["response"]["autoConfirmUser"] is False
+
+
+def test_sign_up_from_elsewhere_is_denied(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ALLOWED_EMAIL_DOMAINS", "example.com")
+    event = make_event("PreSignUp_SignUp", request={"userAttributes": {"email": "x@evil.test"}})
+    with pytest.raises(Exception, match=r"open to example\.com addresses only") as raised:
+        pre_sign_up.lambda_handler(event, CONTEXT)
+    assert type(raised.value).__name__ == "Deny"
+
+
+def test_blocked_users_cannot_sign_in() -> None:
+    event = make_event(
+        "PreAuthentication_Authentication", request={"userAttributes": {"custom:blocked": "true"}}
+    )
+    with pytest.raises(Exception, match="suspended"):
+        pre_authentication.lambda_handler(event, CONTEXT)
+    pre_authentication.lambda_handler(make_event("PreAuthentication_Authentication"), CONTEXT)
+
+
+def test_confirmed_user_joins_the_default_group(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    idp = boto3.client("cognito-idp")
+    pool = idp.create_user_pool(PoolName="p")["UserPool"]["Id"]
+    idp.create_group(UserPoolId=pool, GroupName="members")
+    idp.admin_create_user(UserPoolId=pool, Username="jane")
+    monkeypatch.setenv("DEFAULT_GROUP", "members")
+    event = make_event("PostConfirmation_ConfirmSignUp", userPoolId=pool, userName="jane")
+    post_confirmation.lambda_handler(event, CONTEXT)
+    groups = idp.admin_list_groups_for_user(UserPoolId=pool, Username="jane")["Groups"]
+    assert [g["GroupName"] for g in groups] == ["members"]
+
+
+def _legacy_table(name: str = "legacy") -> str:
+    dynamodb = boto3.client("dynamodb")
+    dynamodb.create_table(
+        TableName=name,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "username", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "username", "KeyType": "HASH"}],
+    )
+    hashed = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash("old secret")
+    dynamodb.put_item(
+        TableName=name,
+        Item={
+            "username": {"S": "jane"},
+            "email": {"S": "jane@example.com"},
+            "tenant": {"S": "acme"},
+            "password_hash": {"S": hashed},
+        },
+    )
+    return name
+
+
+def test_migration_with_the_right_password(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LEGACY_USERS_TABLE", _legacy_table())
+    event = make_event(
+        "UserMigration_Authentication", userName="jane", request={"password": "old secret"}
+    )
+    response = user_migration.lambda_handler(event, CONTEXT)["response"]
+    assert response["finalUserStatus"] == "CONFIRMED"
+    assert response["messageAction"] == "SUPPRESS"
+    assert response["userAttributes"] == {
+        "email": "jane@example.com",
+        "email_verified": "true",
+        "custom:tenant": "acme",
+    }
+
+
+@pytest.mark.parametrize(("user", "password"), [("jane", "wrong"), ("nobody", "old secret")])
+def test_migration_refuses_alike(
+    aws: None, monkeypatch: pytest.MonkeyPatch, user: str, password: str
+) -> None:
+    monkeypatch.setenv("LEGACY_USERS_TABLE", _legacy_table())
+    event = make_event(
+        "UserMigration_Authentication", userName=user, request={"password": password}
+    )
+    with pytest.raises(Exception, match="Incorrect username or password"):
+        user_migration.lambda_handler(event, CONTEXT)
+
+
+def test_migration_for_a_forgotten_password(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LEGACY_USERS_TABLE", _legacy_table())
+    event = make_event("UserMigration_ForgotPassword", userName="jane")
+    response = user_migration.lambda_handler(event, CONTEXT)["response"]
+    assert response["userAttributes"]["email_verified"] == "true"
+    assert response["finalUserStatus"] is None
+
+
+def test_one_time_code_flow(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    boto3.client("ses").verify_email_identity(EmailAddress="no-reply@example.com")
+    monkeypatch.setenv("SENDER_EMAIL", "no-reply@example.com")
+    define = define_auth_challenge.lambda_handler(
+        make_event("DefineAuthChallenge_Authentication", request={"session": []}), CONTEXT
+    )
+    assert define["response"]["challengeName"] == "CUSTOM_CHALLENGE"
+    created = create_auth_challenge.lambda_handler(
+        make_event("CreateAuthChallenge_Authentication", request={"session": []}), CONTEXT
+    )["response"]
+    code = created["privateChallengeParameters"]["answer"]
+    assert len(code) == 6
+    assert code.isdigit()
+    assert code not in json.dumps(created["publicChallengeParameters"])
+    sent = boto3.client("ses").get_send_quota()["SentLast24Hours"]
+    assert sent == 1
+    for answer, correct in ((code, True), ("000000" if code != "000000" else "1", False)):
+        verified = verify_auth_challenge.lambda_handler(
+            make_event(
+                "VerifyAuthChallengeResponse_Authentication",
+                request={"privateChallengeParameters": {"answer": code}, "challengeAnswer": answer},
+            ),
+            CONTEXT,
+        )
+        assert verified["response"]["answerCorrect"] is correct
+    # A retry after a wrong answer reuses the code already sent.
+    retry_session = [
+        {
+            "challengeName": "CUSTOM_CHALLENGE",
+            "challengeResult": False,
+            "challengeMetadata": created["challengeMetadata"],
+        }
+    ]
+    again = create_auth_challenge.lambda_handler(
+        make_event("CreateAuthChallenge_Authentication", request={"session": retry_session}),
+        CONTEXT,
+    )["response"]
+    assert again["privateChallengeParameters"]["answer"] == code
+    assert boto3.client("ses").get_send_quota()["SentLast24Hours"] == 1
+
+
+def _session(*results: bool) -> list[dict[str, Any]]:
+    return [{"challengeName": "CUSTOM_CHALLENGE", "challengeResult": r} for r in results]
+
+
+@pytest.mark.parametrize(
+    ("session", "tokens", "fail", "challenge"),
+    [
+        (_session(True), True, False, None),
+        (_session(False), False, False, "CUSTOM_CHALLENGE"),
+        (_session(False, False, False), False, True, None),
+        ([{"challengeName": "SRP_A", "challengeResult": True}], False, False, "PASSWORD_VERIFIER"),
+        ([{"challengeName": "PASSWORD_VERIFIER", "challengeResult": False}], False, True, None),
+    ],
+)
+def test_define_auth_challenge(
+    session: list[dict[str, Any]], tokens: bool, fail: bool, challenge: str | None
+) -> None:
+    event = make_event("DefineAuthChallenge_Authentication", request={"session": session})
+    response = define_auth_challenge.lambda_handler(event, CONTEXT)["response"]
+    assert response["issueTokens"] is tokens
+    assert response["failAuthentication"] is fail
+    assert response["challengeName"] == challenge
+
+
+def test_user_tokens_get_tenant_and_role() -> None:
+    event = make_event("TokenGeneration_Authentication", version="3")
+    details = pre_token_generation.lambda_handler(event, CONTEXT)["response"][
+        "claimsAndScopeOverrideDetails"
+    ]
+    for token in ("idTokenGeneration", "accessTokenGeneration"):
+        assert details[token]["claimsToAddOrOverride"] == {"tenant": "acme", "role": "editor"}
+
+
+def test_machine_tokens_get_the_clients_claims(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    table = {AGENT_CLIENT_ID: {"department": "support", "groups": ["agents", "gateway"]}}
+    boto3.client("ssm").put_parameter(Name="/t/claims", Type="String", Value=json.dumps(table))
+    monkeypatch.setenv("CLIENT_CLAIMS_PARAMETER", "/t/claims")
+    result = pre_token_generation.lambda_handler(
+        make_event("TokenGeneration_ClientCredentials"), CONTEXT
+    )
+    access = result["response"]["claimsAndScopeOverrideDetails"]["accessTokenGeneration"]
+    assert access["claimsToAddOrOverride"] == {
+        "department": "support",
+        "groups": ["agents", "gateway"],
+    }
+    unknown = make_event("TokenGeneration_ClientCredentials", callerContext={"clientId": "other"})
+    assert pre_token_generation.lambda_handler(unknown, CONTEXT) == unknown
+
+
+@pytest.mark.parametrize("source", sorted(custom_message.MESSAGES))
+def test_custom_messages_carry_the_placeholders(
+    monkeypatch: pytest.MonkeyPatch, source: str
+) -> None:
+    monkeypatch.setenv("BRAND_EMAIL", "true")
+    event = make_event(source)
+    response = custom_message.lambda_handler(event, CONTEXT)["response"]
+    code = event["request"]["codeParameter"]
+    for field in ("smsMessage", "emailMessage"):
+        assert code in response[field]
+        if source == "CustomMessage_AdminCreateUser":
+            assert event["request"]["usernameParameter"] in response[field]
+    assert len(response["smsMessage"]) <= 140
+    monkeypatch.setenv("BRAND_EMAIL", "false")
+    assert (
+        custom_message.lambda_handler(make_event(source), CONTEXT)["response"]["emailMessage"]
+        is None
+    )
