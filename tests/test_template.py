@@ -10,11 +10,11 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-import pytest
 import boto3
-from samtranslator.parser.parser import Parser
-from samtranslator.translator.arn_generator import ArnGenerator
-from samtranslator.translator.translator import Translator
+import pytest
+from samtranslator.parser.parser import Parser  # type: ignore[import-untyped]
+from samtranslator.translator.arn_generator import ArnGenerator  # type: ignore[import-untyped]
+from samtranslator.translator.translator import Translator  # type: ignore[import-untyped]
 
 from cognito_triggers import TriggerFamily
 from cognito_triggers.dev.cfn import load_template, logical_id_of_arn

@@ -60,8 +60,8 @@ def environment(monkeypatch: pytest.MonkeyPatch) -> None:
         module.metrics.namespace = "Test"
     for factory in (post_confirmation.cognito, create_auth_challenge.ses, user_migration.dynamodb):
         factory.cache_clear()
-    parameters.clear_caches()
-    parameters.base.DEFAULT_PROVIDERS.clear()
+    parameters.clear_caches()  # type: ignore[no-untyped-call]
+    parameters.base.DEFAULT_PROVIDERS.clear()  # type: ignore[attr-defined]
 
 
 @pytest.fixture

@@ -125,9 +125,9 @@ def wiring(template: Template, problems: list[str]) -> list[Wire]:
                 f"{pool}: PreTokenGeneration and PreTokenGenerationConfig.LambdaArn differ"
             )
         tier = (resource.get("Properties") or {}).get("UserPoolTier")
-        if isinstance(modern, dict) and modern.get("LambdaVersion") in ("V2_0", "V3_0"):
-            if tier == "LITE":
-                problems.append(f"{pool}: pre token generation V2/V3 needs UserPoolTier ESSENTIALS")
+        v2_or_v3 = isinstance(modern, dict) and modern.get("LambdaVersion") in ("V2_0", "V3_0")
+        if v2_or_v3 and tier == "LITE":
+            problems.append(f"{pool}: pre token generation V2/V3 needs UserPoolTier ESSENTIALS")
     return wires + _event_cognito_wires(template, problems)
 
 
@@ -233,7 +233,7 @@ def _router_of(module: ModuleType, attribute: str) -> TriggerRouter | str:
 def _event_type_names(handler: Any) -> set[str]:
     try:
         hints = typing.get_type_hints(handler)
-    except Exception:  # noqa: BLE001 - unresolvable annotations: nothing to compare
+    except Exception:
         return set()
     params = [p for p in inspect.signature(handler).parameters if p in hints]
     if not params:
@@ -258,10 +258,10 @@ def _check_function(fn: str, router: TriggerRouter, wires: list[Wire], problems:
             f"{fn}: its router handles {family.value}, but the template does not wire "
             f"{family.lambda_config_key} to {fn}"
         )
-    wire = wired.get(TriggerFamily.PreTokenGeneration)
-    if wire is None:
+    pre_token = wired.get(TriggerFamily.PreTokenGeneration)
+    if pre_token is None:
         return
-    version = wire.version or "V1_0"
+    version = pre_token.version or "V1_0"
     for route in router.routes:
         if route.family is not TriggerFamily.PreTokenGeneration:
             continue
@@ -289,10 +289,11 @@ def check_project(template_path: Path) -> tuple[list[str], str]:
     except TemplateError as error:
         return [str(error)], ""
     problems, wires = check_template(template)
-    for fn in sorted({w.function for w in wires}):
+    # Every function with a handler module, wired or not: an unwired router is a finding too.
+    for fn in sorted(template.of_type("AWS::Serverless::Function")):
         try:
             module, attribute = _load_handler_module(template, fn)
-        except Exception as error:  # noqa: BLE001 - report any import failure as a finding
+        except Exception as error:
             problems.append(f"{fn}: cannot import its handler: {type(error).__name__}: {error}")
             continue
         router = _router_of(module, attribute)

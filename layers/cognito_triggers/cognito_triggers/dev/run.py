@@ -47,7 +47,13 @@ def _moto_command(port: int) -> list[str]:
         version = f"=={importlib.metadata.version('moto')}"
     except importlib.metadata.PackageNotFoundError:
         version = ""
-    return [uv, "tool", "run", "--from", f"moto[server]{version}", "moto_server"] + [
+    return [
+        uv,
+        "tool",
+        "run",
+        "--from",
+        f"moto[server]{version}",
+        "moto_server",
         "-H",
         "127.0.0.1",
         "-p",
@@ -145,7 +151,7 @@ def run_samples(
             environment = {
                 "AWS_ENDPOINT_URL": url,
                 "AWS_ACCESS_KEY_ID": "local",
-                "AWS_SECRET_ACCESS_KEY": "local",  # noqa: S105 - moto's, not AWS's
+                "AWS_SECRET_ACCESS_KEY": "local",
             }
             saved = {k: os.environ.get(k) for k in environment}
             os.environ.update(environment)
