@@ -4,7 +4,7 @@ UV ?= $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 PY := .venv/bin/python
 export UV_LINK_MODE := copy
 
-.PHONY: test lint typecheck pytest sync bench run
+.PHONY: test lint typecheck pytest sync bench run events
 
 # uv from PyPI into a private venv when the machine has none.
 .tools/bin/uv:
@@ -27,6 +27,11 @@ test: lint typecheck pytest
 
 bench: sync
 	$(UV) run --no-sync python benchmarks/cold_start.py
+
+# events/ is make_event's output, one file per triggerSource (a test holds the two equal).
+events: sync
+	$(UV) run --no-sync python -c \
+	  "from cognito_triggers.testing import write_sample_events as w; w('events')"
 
 # --- SAM application and local runs (issue 4) ----------------------------------------------------
 # SAM CLI stays out of the project venv: its own venv under .tools/, pinned (the Lambda emulator
