@@ -15,8 +15,6 @@ import pytest
 from hypothesis import event as label
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pydantic import BaseModel
-from pydantic.fields import FieldInfo
 
 from cognito_triggers import (
     AttributeMap,
@@ -28,6 +26,7 @@ from cognito_triggers import (
     parse_event,
 )
 from cognito_triggers.errors import InternalError
+from cognito_triggers.events.model import CognitoModel, FieldInfo
 from cognito_triggers.testing import make_event
 
 Path = tuple[str | int, ...]
@@ -59,8 +58,6 @@ ATTRIBUTE_MAP_KEYS = frozenset(
     }
 )
 MAP_KEYS = ATTRIBUTE_MAP_KEYS | {"claimsToAddOrOverride"}
-_ATTRIBUTE_MAP_VALIDATORS = get_args(AttributeMap)[1:]
-
 scalars = (
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=12)
 )
@@ -149,23 +146,21 @@ def retyped_events(draw: st.DrawFn) -> dict[str, Any]:
 
 
 def is_attribute_map(field: FieldInfo) -> bool:
-    return any(v in field.metadata for v in _ATTRIBUTE_MAP_VALIDATORS) or AttributeMap in get_args(
-        field.annotation
-    )
+    return field.annotation == AttributeMap or AttributeMap in get_args(field.annotation)
 
 
-def attribute_maps(model: BaseModel, raw: Any) -> Iterator[tuple[str, dict[str, Any], Any]]:
+def attribute_maps(model: CognitoModel, raw: Any) -> Iterator[tuple[str, dict[str, Any], Any]]:
     """(field, typed map, received value) for every attribute map in a parsed model."""
     for name, field in type(model).model_fields.items():
         value = getattr(model, name)
         received = raw.get(field.alias or name) if isinstance(raw, dict) else None
         if is_attribute_map(field) and isinstance(value, dict):
             yield name, value, received
-        elif isinstance(value, BaseModel):
+        elif isinstance(value, CognitoModel):
             yield from attribute_maps(value, received)
         elif isinstance(value, list):
             for index, item in enumerate(value):
-                if isinstance(item, BaseModel):
+                if isinstance(item, CognitoModel):
                     raw_item = received[index] if isinstance(received, list) else None
                     yield from attribute_maps(item, raw_item)
 
@@ -180,7 +175,7 @@ def as_cognito_writes_it(value: Any) -> Any:
 
 def declared(value: Any) -> Any:
     """A parsed value with every unknown (extra) key left out: what the models understood."""
-    if isinstance(value, BaseModel):
+    if isinstance(value, CognitoModel):
         return {name: declared(getattr(value, name)) for name in type(value).model_fields}
     if isinstance(value, list):
         return [declared(item) for item in value]

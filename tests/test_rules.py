@@ -576,7 +576,7 @@ def test_client_credentials_id_token_or_groups_in_the_response_are_refused(
     details: ClaimsAndScopeOverrideDetails,
 ) -> None:
     def handler(event: ClientCredentialsEvent) -> None:
-        event.response.claims_and_scope_override_details = details.model_copy(deep=True)
+        event.response.claims_and_scope_override_details = copy.deepcopy(details)
 
     assert "TokenGeneration_ClientCredentials" in str(refused(M2M, handler))
 

@@ -24,6 +24,8 @@ _EXPORTS: dict[str, str] = {
     "TriggerEvent": "events.envelope",
     "CallerContext": "events.envelope",
     "AttributeMap": "events.envelope",
+    "CognitoModel": "events.model",
+    "SecretStr": "events.model",
     "PreSignUpEvent": "events.sign_up",
     "PostConfirmationEvent": "events.sign_up",
     "PreAuthenticationEvent": "events.authentication",
@@ -81,6 +83,8 @@ if TYPE_CHECKING:  # what editors and mypy see; at run time __getattr__ loads on
     from .events.federation import InboundFederationEvent as InboundFederationEvent
     from .events.messages import CustomMessageEvent as CustomMessageEvent
     from .events.migration import UserMigrationEvent as UserMigrationEvent
+    from .events.model import CognitoModel as CognitoModel
+    from .events.model import SecretStr as SecretStr
     from .events.senders import CustomEmailSenderEvent as CustomEmailSenderEvent
     from .events.senders import CustomSMSSenderEvent as CustomSMSSenderEvent
     from .events.sign_up import PostConfirmationEvent as PostConfirmationEvent

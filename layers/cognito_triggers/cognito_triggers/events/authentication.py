@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from pydantic import Field
-
 from .envelope import AttributeMap, CognitoModel, EmptyResponse, UserTriggerEvent
+from .model import field
 
 __all__ = [
     "PostAuthenticationEvent",
@@ -26,7 +25,7 @@ class PreAuthenticationEvent(UserTriggerEvent):
     """Before Cognito checks a sign-in. Raise :class:`~cognito_triggers.Deny` to refuse it."""
 
     request: PreAuthenticationRequest
-    response: EmptyResponse = Field(default_factory=EmptyResponse)
+    response: EmptyResponse = field(default_factory=EmptyResponse)
 
 
 class PostAuthenticationRequest(CognitoModel):
@@ -39,4 +38,4 @@ class PostAuthenticationEvent(UserTriggerEvent):
     """After a successful sign-in. An error here still fails the sign-in."""
 
     request: PostAuthenticationRequest
-    response: EmptyResponse = Field(default_factory=EmptyResponse)
+    response: EmptyResponse = field(default_factory=EmptyResponse)

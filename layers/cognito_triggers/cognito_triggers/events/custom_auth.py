@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
-
 from .envelope import AttributeMap, CognitoModel, UserTriggerEvent
+from .model import SecretStr, field
 
 __all__ = [
     "ChallengeResult",
@@ -47,7 +46,7 @@ class DefineAuthChallengeEvent(UserTriggerEvent):
     """Decides the next step of a custom sign-in: another challenge, tokens, or failure."""
 
     request: DefineAuthChallengeRequest
-    response: DefineAuthChallengeResponse = Field(default_factory=DefineAuthChallengeResponse)
+    response: DefineAuthChallengeResponse = field(default_factory=DefineAuthChallengeResponse)
 
 
 class CreateAuthChallengeRequest(CognitoModel):
@@ -71,7 +70,7 @@ class CreateAuthChallengeEvent(UserTriggerEvent):
     retry on a slow cold start)."""
 
     request: CreateAuthChallengeRequest
-    response: CreateAuthChallengeResponse = Field(default_factory=CreateAuthChallengeResponse)
+    response: CreateAuthChallengeResponse = field(default_factory=CreateAuthChallengeResponse)
 
 
 class VerifyAuthChallengeResponseRequest(CognitoModel):
@@ -91,6 +90,6 @@ class VerifyAuthChallengeResponseEvent(UserTriggerEvent):
     """Checks the user's answer against ``privateChallengeParameters``."""
 
     request: VerifyAuthChallengeResponseRequest
-    response: VerifyAuthChallengeResponseResponse = Field(
+    response: VerifyAuthChallengeResponseResponse = field(
         default_factory=VerifyAuthChallengeResponseResponse
     )

@@ -7,17 +7,10 @@ received event, byte for byte once serialised, with only what the handler change
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Annotated, Any, Self
 
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-)
-from pydantic.alias_generators import to_camel
-
 from ..sources import TriggerSource
+from .model import Before, CognitoModel
 
 __all__ = [
     "AttributeMap",
@@ -35,7 +28,7 @@ def _attribute_value(value: Any) -> Any:
         return "true" if value else "false"
     if type(value) is int or type(value) is float:
         return repr(value)
-    return value  # anything else is left for pydantic to accept (str) or refuse
+    return value  # anything else is left for validation to accept (str) or refuse
 
 
 def _string_map(value: Any) -> Any:
@@ -45,56 +38,13 @@ def _string_map(value: Any) -> Any:
     return value
 
 
-AttributeMap = Annotated[dict[str, str], BeforeValidator(_string_map)]
+AttributeMap = Annotated[dict[str, str], Before(_string_map)]
 """A Cognito string-to-string map (``userAttributes``, ``clientMetadata``, ``validationData``...).
 
 Several real and published events put JSON booleans or numbers in these maps; the typed view shows
 them as the strings Cognito means (``"true"``), while :meth:`TriggerEvent.to_dict` returns them as
 they came.
 """
-
-
-class CognitoModel(BaseModel):
-    """Base of every model: snake_case in Python, Cognito's camelCase on the wire, extras kept."""
-
-    model_config = ConfigDict(
-        alias_generator=to_camel,
-        validate_by_name=True,
-        validate_by_alias=True,
-        serialize_by_alias=True,
-        extra="allow",
-        validate_assignment=True,
-        defer_build=True,
-    )
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        # Unknown keys are kept, but a handler may not invent one: under Cognito's camelCase name
-        # it would bypass the typed field and the response rules; misspelt, Cognito ignores it.
-        fields = type(self).__pydantic_fields__
-        if name not in fields and not name.startswith("_"):
-            extra = self.__pydantic_extra__ or {}
-            by_alias = {field.alias: field_name for field_name, field in fields.items()}
-            if name not in extra or name in by_alias:
-                hint = f"; set {by_alias[name]!r}" if name in by_alias else ""
-                known = ", ".join(fields) or "none"
-                raise AttributeError(
-                    f"{type(self).__name__} has no field {name!r}{hint} (fields: {known})"
-                )
-        super().__setattr__(name, value)
-
-    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
-        # Maps hold personal attributes, challenge answers, tokens and claims: an event that
-        # reaches a log through repr() or str() shows how many entries they have, not what.
-        for name, value in super().__repr_args__():
-            yield name, _Hidden(len(value)) if isinstance(value, dict) else value
-
-
-class _Hidden:
-    def __init__(self, entries: int) -> None:
-        self.entries = entries
-
-    def __repr__(self) -> str:
-        return f"{{<{self.entries} hidden>}}"
 
 
 class EmptyResponse(CognitoModel):
@@ -125,7 +75,6 @@ class TriggerEvent(CognitoModel):
     caller_context: CallerContext
 
     # The received dict: what ``to_dict`` gives back and ``response_changes`` compares with.
-    # A slot rather than a pydantic private attribute, which costs microseconds per event.
     __slots__ = ("_received",)
 
     @classmethod
@@ -143,7 +92,7 @@ class TriggerEvent(CognitoModel):
 
     def response_changes(self) -> dict[str, Any]:
         """The top-level ``response`` keys whose value now differs from what was received."""
-        response: BaseModel = getattr(self, "response")  # noqa: B009 - declared by subclasses
+        response: CognitoModel = getattr(self, "response")  # noqa: B009 - declared by subclasses
         now = response.model_dump(exclude_unset=True)
         before = self._received_response()
         changed = {k: v for k, v in now.items() if before.get(k, _MISSING) != v}

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from pydantic import Field
-
 from .envelope import AttributeMap, CognitoModel, UserTriggerEvent
+from .model import field
 
 __all__ = [
     "FederationAttributes",
@@ -38,4 +37,4 @@ class InboundFederationResponse(CognitoModel):
 
 class InboundFederationEvent(UserTriggerEvent):
     request: InboundFederationRequest
-    response: InboundFederationResponse = Field(default_factory=InboundFederationResponse)
+    response: InboundFederationResponse = field(default_factory=InboundFederationResponse)

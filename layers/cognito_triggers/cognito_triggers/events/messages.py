@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from pydantic import Field
-
 from .envelope import AttributeMap, CognitoModel, UserTriggerEvent
+from .model import field
 
 __all__ = ["CustomMessageEvent", "CustomMessageRequest", "CustomMessageResponse"]
 
@@ -30,4 +29,4 @@ class CustomMessageResponse(CognitoModel):
 
 class CustomMessageEvent(UserTriggerEvent):
     request: CustomMessageRequest
-    response: CustomMessageResponse = Field(default_factory=CustomMessageResponse)
+    response: CustomMessageResponse = field(default_factory=CustomMessageResponse)

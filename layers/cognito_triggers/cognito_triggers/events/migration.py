@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
-
 from .envelope import AttributeMap, CognitoModel, UserTriggerEvent
+from .model import SecretStr, field
 
 __all__ = ["UserMigrationEvent", "UserMigrationRequest", "UserMigrationResponse"]
 
@@ -28,11 +27,11 @@ class UserMigrationResponse(CognitoModel):
     desired_delivery_mediums: list[str] | None = None
     """``EMAIL`` and/or ``SMS`` (Cognito's default is SMS)."""
     force_alias_creation: bool | None = None
-    enable_sms_mfa: bool | None = Field(default=None, alias="enableSMSMFA")
+    enable_sms_mfa: bool | None = field(default=None, json_name="enableSMSMFA")
 
 
 class UserMigrationEvent(UserTriggerEvent):
     """``userName`` is what the user typed at sign-in or forgot-password."""
 
     request: UserMigrationRequest
-    response: UserMigrationResponse = Field(default_factory=UserMigrationResponse)
+    response: UserMigrationResponse = field(default_factory=UserMigrationResponse)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
-
 from .envelope import AttributeMap, CognitoModel, EmptyResponse, UserTriggerEvent
+from .model import SecretStr, field
 
 __all__ = ["CustomEmailSenderEvent", "CustomSMSSenderEvent", "CustomSenderRequest"]
 
@@ -23,11 +22,11 @@ class CustomEmailSenderEvent(UserTriggerEvent):
     """Deliver an email Cognito would have sent. Nothing is read back."""
 
     request: CustomSenderRequest
-    response: EmptyResponse = Field(default_factory=EmptyResponse)
+    response: EmptyResponse = field(default_factory=EmptyResponse)
 
 
 class CustomSMSSenderEvent(UserTriggerEvent):
     """Deliver an SMS Cognito would have sent. Nothing is read back."""
 
     request: CustomSenderRequest
-    response: EmptyResponse = Field(default_factory=EmptyResponse)
+    response: EmptyResponse = field(default_factory=EmptyResponse)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from pydantic import Field
-
 from .envelope import AttributeMap, CognitoModel, EmptyResponse, UserTriggerEvent
+from .model import field
 
 __all__ = [
     "PostConfirmationEvent",
@@ -35,7 +34,7 @@ class PreSignUpEvent(UserTriggerEvent):
     """Before a user is created: sign-up, ``AdminCreateUser``, or a first federated sign-in."""
 
     request: PreSignUpRequest
-    response: PreSignUpResponse = Field(default_factory=PreSignUpResponse)
+    response: PreSignUpResponse = field(default_factory=PreSignUpResponse)
 
 
 class PostConfirmationRequest(CognitoModel):
@@ -47,4 +46,4 @@ class PostConfirmationEvent(UserTriggerEvent):
     """After a user confirms sign-up or a forgotten-password reset. Cognito reads no response."""
 
     request: PostConfirmationRequest
-    response: EmptyResponse = Field(default_factory=EmptyResponse)
+    response: EmptyResponse = field(default_factory=EmptyResponse)

@@ -13,11 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeAlias
 
-from pydantic import Field
-
 from ..errors import ResponseError
 from ..rules import TokenUse, check_claim_change, check_scope
 from .envelope import AttributeMap, CognitoModel, TriggerEvent, UserTriggerEvent
+from .model import field
 
 __all__ = [
     "AccessTokenGeneration",
@@ -44,8 +43,8 @@ Tokens = TokenUse | Literal["both"] | Iterable[TokenUse]
 class GroupConfiguration(CognitoModel):
     """The user's groups as Cognito would put them in the token (``{}`` from cognito-local)."""
 
-    groups_to_override: list[str] = Field(default_factory=list)
-    iam_roles_to_override: list[str] = Field(default_factory=list)
+    groups_to_override: list[str] = field(default_factory=list)
+    iam_roles_to_override: list[str] = field(default_factory=list)
     preferred_role: str | None = None
     """The role of the highest-precedence group; ``null`` when there is none."""
 
@@ -297,14 +296,14 @@ class PreTokenGenerationV1Event(_V1Customization, UserTriggerEvent):
     placeholders): claims of the ID token, as strings, and groups."""
 
     request: PreTokenGenerationV1Request
-    response: PreTokenGenerationV1Response = Field(default_factory=PreTokenGenerationV1Response)
+    response: PreTokenGenerationV1Response = field(default_factory=PreTokenGenerationV1Response)
 
 
 class PreTokenGenerationV2Event(_V2Customization, UserTriggerEvent):
     """Event ``version`` "2" or "3" for a user: claims of both tokens, scopes, groups."""
 
     request: PreTokenGenerationV2Request
-    response: PreTokenGenerationV2Response = Field(default_factory=PreTokenGenerationV2Response)
+    response: PreTokenGenerationV2Response = field(default_factory=PreTokenGenerationV2Response)
 
 
 class ClientCredentialsEvent(_V2Customization, TriggerEvent):
@@ -315,7 +314,7 @@ class ClientCredentialsEvent(_V2Customization, TriggerEvent):
 
     user_name: str | None = None
     request: ClientCredentialsRequest
-    response: PreTokenGenerationV2Response = Field(default_factory=PreTokenGenerationV2Response)
+    response: PreTokenGenerationV2Response = field(default_factory=PreTokenGenerationV2Response)
 
     def _token(self, token: TokenUse) -> IdTokenGeneration | AccessTokenGeneration:
         if token == "id":

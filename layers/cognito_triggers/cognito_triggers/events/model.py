@@ -1,0 +1,347 @@
+"""The base of every typed event: classes validated and serialised by pydantic-core.
+
+Why not ``pydantic.BaseModel``: defining and first validating one imports ``pydantic.fields``,
+``pydantic.types``, ``annotated_types`` and the plugin loader (``importlib.metadata``), then builds
+schemas in Python. On a Lambda cold start that costs half as much again as importing pydantic
+itself, before a line of ours runs (``make bench``). These models hand pydantic-core, the engine
+BaseModel runs on, a core schema made from the class annotations, once, the first time a class is
+used. Coercions, errors and messages are therefore pydantic's own; the API is the part of
+BaseModel's that events need (``model_validate``, ``model_dump``, ``model_fields``,
+``model_fields_set``, ``model_extra``, validated assignment), and the classes work as field types
+in users' own pydantic models through ``__get_pydantic_core_schema__``.
+
+Snake_case in Python, Cognito's camelCase on the wire, unknown keys kept, assignments validated.
+"""
+
+from __future__ import annotations
+
+import types
+from collections.abc import Callable, Iterator
+from typing import (
+    TYPE_CHECKING,
+    Annotated,
+    Any,
+    ClassVar,
+    Literal,
+    NamedTuple,
+    Self,
+    TypeVar,
+    Union,
+    dataclass_transform,
+    get_args,
+    get_origin,
+    get_type_hints,
+    overload,
+)
+
+from pydantic_core import SchemaSerializer, SchemaValidator
+
+__all__ = ["Before", "CognitoModel", "FieldInfo", "SecretStr", "field", "to_camel"]
+
+_T = TypeVar("_T")
+_NO_DEFAULT: Any = object()
+CoreSchema = dict[str, Any]
+
+
+def to_camel(name: str) -> str:
+    """``user_pool_id`` -> ``userPoolId``: how Cognito spells every key."""
+    first, *rest = name.split("_")
+    return first + "".join(word.capitalize() for word in rest)
+
+
+class FieldInfo(NamedTuple):
+    """What a model knows about one field."""
+
+    annotation: Any
+    alias: str
+    """The key on the wire (camelCase)."""
+    default: Any = _NO_DEFAULT
+    default_factory: Callable[[], Any] | None = None
+
+    @property
+    def required(self) -> bool:
+        return self.default is _NO_DEFAULT and self.default_factory is None
+
+
+class _FieldSpec(NamedTuple):
+    default: Any
+    default_factory: Callable[[], Any] | None
+    json_name: str | None
+
+
+@overload
+def field(*, default_factory: Callable[[], _T], json_name: str | None = None) -> _T: ...
+@overload
+def field(default: _T, *, json_name: str | None = None) -> _T: ...
+def field(
+    default: Any = _NO_DEFAULT,
+    *,
+    default_factory: Callable[[], Any] | None = None,
+    json_name: str | None = None,
+) -> Any:
+    """A field with a default made fresh for each event, or a key that is not the camelCase of
+    its name (``field(default=None, json_name="enableSMSMFA")``)."""
+    return _FieldSpec(default, default_factory, json_name)
+
+
+class Before:
+    """``Annotated`` metadata: run ``function`` on the raw value before it is validated."""
+
+    __slots__ = ("function",)
+
+    def __init__(self, function: Callable[[Any], Any]) -> None:
+        self.function = function
+
+
+class SecretStr:
+    """A string that shows as ``'**********'`` in ``repr``, ``str`` and any log.
+
+    Passwords, challenge answers and codes arrive as this; ``get_secret_value()`` reads them.
+    """
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def get_secret_value(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "SecretStr('**********')" if self._value else "SecretStr('')"
+
+    def __str__(self) -> str:
+        return "**********" if self._value else ""
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SecretStr) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __len__(self) -> int:
+        return len(self._value)
+
+
+_SECRET_SCHEMA: CoreSchema = {
+    "type": "function-after",
+    "function": {"type": "no-info", "function": SecretStr},
+    "schema": {"type": "str"},
+    # Dumped as the object itself, as pydantic's SecretStr is: revealing takes a deliberate call.
+    "serialization": {"type": "any"},
+}
+_SCALARS: dict[Any, CoreSchema] = {
+    str: {"type": "str"},
+    bool: {"type": "bool"},
+    int: {"type": "int"},
+    float: {"type": "float"},
+    Any: {"type": "any"},
+    SecretStr: _SECRET_SCHEMA,
+}
+
+
+def _core_schema(annotation: Any, owner: type) -> CoreSchema:
+    """The core schema pydantic would make for ``annotation``, for the types events use."""
+    scalar = _SCALARS.get(annotation)
+    if scalar is not None:
+        return scalar
+    if isinstance(annotation, type) and issubclass(annotation, CognitoModel):
+        return annotation._core().schema
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin is Annotated:
+        schema = _core_schema(args[0], owner)
+        for meta in args[1:]:
+            if isinstance(meta, Before):
+                function = {"type": "no-info", "function": meta.function}
+                schema = {"type": "function-before", "function": function, "schema": schema}
+        return schema
+    if origin is Union or origin is types.UnionType:
+        choices = [_core_schema(arg, owner) for arg in args if arg is not type(None)]
+        schema = choices[0] if len(choices) == 1 else {"type": "union", "choices": choices}
+        return {"type": "nullable", "schema": schema} if type(None) in args else schema
+    if origin is list:
+        return {"type": "list", "items_schema": _core_schema(args[0], owner)}
+    if origin is dict:
+        keys, values = (_core_schema(arg, owner) for arg in args)
+        return {"type": "dict", "keys_schema": keys, "values_schema": values}
+    if origin is Literal:
+        return {"type": "literal", "expected": list(args)}
+    raise TypeError(f"{owner.__name__}: no schema for fields of type {annotation!r}")
+
+
+def _field_schema(info: FieldInfo, owner: type) -> CoreSchema:
+    schema = _core_schema(info.annotation, owner)
+    if info.default_factory is not None:
+        schema = {"type": "default", "schema": schema, "default_factory": info.default_factory}
+    elif info.default is not _NO_DEFAULT:
+        schema = {"type": "default", "schema": schema, "default": info.default}
+    return {
+        "type": "model-field",
+        "schema": schema,
+        "validation_alias": info.alias,
+        "serialization_alias": info.alias,
+    }
+
+
+class _Core(NamedTuple):
+    """A model class's fields and the pydantic-core objects made from them."""
+
+    fields: dict[str, FieldInfo]
+    by_alias: dict[str, str]
+    schema: CoreSchema
+    validator: SchemaValidator
+    serializer: SchemaSerializer
+
+
+_CONFIG: dict[str, Any] = {
+    "extra_fields_behavior": "allow",
+    "validate_by_alias": True,
+    "validate_by_name": True,
+    "serialize_by_alias": True,
+    "hide_input_in_errors": True,
+}
+
+
+class _ModelFields:
+    # ``Model.model_fields`` as in pydantic, without a metaclass: a descriptor on the base.
+    def __get__(self, instance: object, owner: type[CognitoModel]) -> dict[str, FieldInfo]:
+        return owner._core().fields
+
+
+@dataclass_transform(kw_only_default=True, field_specifiers=(field,))
+class CognitoModel:
+    """Base of every model: snake_case in Python, Cognito's camelCase on the wire, extras kept."""
+
+    # The attributes pydantic-core sets on the instances it validates.
+    __slots__ = (
+        "__dict__",
+        "__pydantic_extra__",
+        "__pydantic_fields_set__",
+        "__pydantic_private__",
+    )
+    __pydantic_extra__: dict[str, Any] | None
+    __pydantic_fields_set__: set[str]
+
+    model_fields: ClassVar[dict[str, FieldInfo]] = _ModelFields()  # type: ignore[assignment]
+
+    @classmethod
+    def _core(cls) -> _Core:
+        # Built on first use, per class (never inherited: a subclass has fields of its own).
+        core: _Core | None = cls.__dict__.get("_cognito_core")
+        return core if core is not None else cls._build_core()
+
+    @classmethod
+    def _build_core(cls) -> _Core:
+        fields: dict[str, FieldInfo] = {}
+        hints = get_type_hints(cls, include_extras=True)
+        for name, annotation in hints.items():
+            if name.startswith("_") or get_origin(annotation) is ClassVar:
+                continue
+            spec = getattr(cls, name, _NO_DEFAULT)
+            if isinstance(spec, _FieldSpec):
+                alias = spec.json_name or to_camel(name)
+                fields[name] = FieldInfo(annotation, alias, spec.default, spec.default_factory)
+            else:
+                fields[name] = FieldInfo(annotation, to_camel(name), spec)
+        schema: CoreSchema = {
+            "type": "model",
+            "cls": cls,
+            "schema": {
+                "type": "model-fields",
+                "fields": {name: _field_schema(info, cls) for name, info in fields.items()},
+                "model_name": cls.__name__,
+            },
+            "config": {"title": cls.__name__, **_CONFIG},
+        }
+        by_alias = {info.alias: name for name, info in fields.items()}
+        core = _Core(fields, by_alias, schema, SchemaValidator(schema), SchemaSerializer(schema))
+        cls._cognito_core = core
+        return core
+
+    _cognito_core: ClassVar[_Core | None] = None
+
+    def __init__(self, **data: Any) -> None:
+        type(self)._core().validator.validate_python(data, self_instance=self)
+
+    @classmethod
+    def model_validate(cls, data: Any) -> Self:
+        """Validate a dict (camelCase or snake_case keys) into this model."""
+        core: _Core | None = cls.__dict__.get("_cognito_core")
+        validator = (core if core is not None else cls._build_core()).validator
+        model: Self = validator.validate_python(data)
+        return model
+
+    def model_dump(self, *, exclude_unset: bool = False, by_alias: bool = True) -> dict[str, Any]:
+        """The model as a dict, camelCase keys by default, extras included."""
+        dumped: dict[str, Any] = (
+            type(self)
+            ._core()
+            .serializer.to_python(self, exclude_unset=exclude_unset, by_alias=by_alias)
+        )
+        return dumped
+
+    @property
+    def model_fields_set(self) -> set[str]:
+        """The fields that were received or assigned, not defaulted."""
+        return self.__pydantic_fields_set__
+
+    @property
+    def model_extra(self) -> dict[str, Any] | None:
+        """Keys this model does not declare, as received."""
+        return self.__pydantic_extra__
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> CoreSchema:
+        # Lets an event or a part of one be a field of a user's own pydantic model.
+        return cls._core().schema
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name[0] == "_":
+            object.__setattr__(self, name, value)
+            return
+        core = type(self)._core()
+        if name not in core.fields:
+            self._refuse_unknown(name, core)
+        core.validator.validate_assignment(self, name, value)
+
+    def _refuse_unknown(self, name: str, core: _Core) -> None:
+        # Unknown keys are kept, but a handler may not invent one: under Cognito's camelCase name
+        # it would bypass the typed field and the response rules; misspelt, Cognito ignores it.
+        extra = self.__pydantic_extra__ or {}
+        if name in extra and name not in core.by_alias:
+            return
+        hint = f"; set {core.by_alias[name]!r}" if name in core.by_alias else ""
+        known = ", ".join(core.fields) or "none"
+        raise AttributeError(f"{type(self).__name__} has no field {name!r}{hint} (fields: {known})")
+
+    if not TYPE_CHECKING:  # hidden from mypy, which would let any misspelt attribute through
+
+        def __getattr__(self, name: str) -> Any:
+            # Extras read as attributes, as in pydantic; only called when normal lookup failed.
+            try:
+                extra = object.__getattribute__(self, "__pydantic_extra__")
+            except AttributeError:
+                extra = None
+            if extra and name in extra:
+                return extra[name]
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            type(other) is type(self)
+            and self.__dict__ == other.__dict__
+            and self.__pydantic_extra__ == other.__pydantic_extra__
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like pydantic models
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(self._repr_parts())})"
+
+    def _repr_parts(self) -> Iterator[str]:
+        # Maps hold personal attributes, challenge answers, tokens and claims: an event that
+        # reaches a log through repr() or str() shows how many entries they have, not what.
+        items = [*self.__dict__.items(), *(self.__pydantic_extra__ or {}).items()]
+        for name, value in items:
+            shown = f"{{<{len(value)} hidden>}}" if isinstance(value, dict) else repr(value)
+            yield f"{name}={shown}"
