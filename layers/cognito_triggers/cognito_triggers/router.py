@@ -242,6 +242,8 @@ class Router:
 
     def __init__(self) -> None:
         self._routes: dict[str, list[Route]] = {}
+        # triggerSource -> its candidate routes in precedence order, filled as sources arrive.
+        self._candidates: dict[str, tuple[Route, ...]] = {}
 
     @property
     def routes(self) -> list[Route]:
@@ -300,6 +302,7 @@ class Router:
                     f"{route.describe()}; narrow one with sources=, user_pool_id= or client_id="
                 )
         routes.append(route)
+        self._candidates.clear()
         # The most specific filter is tried first: pool and client, then one of them, then none.
         routes.sort(key=lambda r: (r.user_pool_id is None) + (r.client_id is None))
 
@@ -308,14 +311,18 @@ class Router:
         for route in router.routes:
             self._add(route)
 
-    def _match(self, source: str, family: TriggerFamily, event: Mapping[str, Any]) -> Route | None:
-        pool = event.get("userPoolId")
-        caller = event.get("callerContext")
-        client = caller.get("clientId") if isinstance(caller, Mapping) else None
-        for key in (source, family.value, CATCH_ALL):
-            for route in self._routes.get(key, ()):
-                if route.matches(pool, client):
-                    return route
+    def _match(self, event: TriggerEvent, family: TriggerFamily) -> Route | None:
+        source = event.trigger_source
+        candidates = self._candidates.get(source)
+        if candidates is None:
+            keys = (source, family, CATCH_ALL)
+            candidates = tuple(route for key in keys for route in self._routes.get(key, ()))
+            if source in TriggerSource.__members__:  # bounded: made-up sources are not kept
+                self._candidates[source] = candidates
+        for route in candidates:
+            unfiltered = route.user_pool_id is None and route.client_id is None
+            if unfiltered or route.matches(event.user_pool_id, event.caller_context.client_id):
+                return route
         return None
 
 
@@ -402,7 +409,7 @@ class TriggerRouter(Router):
         self, raw: Mapping[str, Any], context: Any
     ) -> tuple[TriggerEvent, dict[str, Any], Outcome]:
         family, event = parse_with_family(raw)
-        route = self._match(event.trigger_source, family, raw)
+        route = self._match(event, family)
         if route is None:
             self._unhandled(family, event)
             outcome: Outcome = "unhandled"
@@ -419,7 +426,7 @@ class TriggerRouter(Router):
                 event = returned
             outcome = "handled"
         changed = event.response_changes()
-        check_response(family.value, event, changed)
+        check_response(family, event, changed)
         return event, event.to_dict(changed), outcome
 
     def _unhandled(self, family: TriggerFamily, event: Any) -> None:

@@ -51,8 +51,6 @@ def check_claim_change(
     client_id: str | None = None,
 ) -> None:
     """Refuse a claim Cognito does not let a trigger add, override or suppress."""
-    what = "suppress" if suppress else "add or override"
-    where = f"the {token} token"
     if name == "aud" and token == "access" and not suppress:
         if client_id is None or value != client_id:
             raise ResponseError(
@@ -60,7 +58,7 @@ def check_claim_change(
             )
         return
     if name in PROTECTED_CLAIMS or (token == "access" and name in PROTECTED_ACCESS_CLAIMS):
-        raise ResponseError(f"Cognito does not let a trigger {what} the claim {name!r} in {where}")
+        raise _refused(f"the claim {name!r}", token, suppress)
     if name.startswith("cognito:"):
         if suppress and name == "cognito:groups":
             return
@@ -69,7 +67,7 @@ def check_claim_change(
             if name in GROUP_CLAIMS
             else ""
         )
-        raise ResponseError(f"Cognito does not let a trigger {what} {name!r} in {where}{hint}")
+        raise _refused(f"{name!r}", token, suppress, hint)
     if name.startswith("dev:") and not suppress:
         raise ResponseError(f"'dev:' attributes can be suppressed but not added: {name!r}")
     if not name:
@@ -81,6 +79,13 @@ def check_claim_change(
         and isinstance(value, dict | list | tuple)
     ):
         raise ResponseError(f"the ID token claim {name!r} cannot take an object or array value")
+
+
+def _refused(claim: str, token: TokenUse, suppress: bool, hint: str = "") -> ResponseError:
+    what = "suppress" if suppress else "add or override"
+    return ResponseError(
+        f"Cognito does not let a trigger {what} {claim} in the {token} token{hint}"
+    )
 
 
 def check_scope(scope: str) -> None:
@@ -101,8 +106,9 @@ def _check_claims(
 def _check_pre_token_generation(event: Any, changed: dict[str, Any]) -> None:
     client = event.caller_context.client_id
     response = event.response
-    v1 = getattr(response, "claims_override_details", None)
-    if v1 is not None and "claimsOverrideDetails" in changed:
+    # Only what changed is looked at; the other version's field does not exist on this response.
+    v1 = response.claims_override_details if "claimsOverrideDetails" in changed else None
+    if v1 is not None:
         claims = v1.claims_to_add_or_override or {}
         for name, value in claims.items():
             if not isinstance(value, str):
@@ -111,8 +117,12 @@ def _check_pre_token_generation(event: Any, changed: dict[str, Any]) -> None:
                     "configure LambdaVersion V2_0 or V3_0 for other types"
                 )
         _check_claims("id", claims, v1.claims_to_suppress, client)
-    v2 = getattr(response, "claims_and_scope_override_details", None)
-    if v2 is not None and "claimsAndScopeOverrideDetails" in changed:
+    v2 = (
+        response.claims_and_scope_override_details
+        if "claimsAndScopeOverrideDetails" in changed
+        else None
+    )
+    if v2 is not None:
         if v2.id_token_generation is not None:
             ident = v2.id_token_generation
             _check_claims("id", ident.claims_to_add_or_override, ident.claims_to_suppress, client)

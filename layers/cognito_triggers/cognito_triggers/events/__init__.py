@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic_core import ValidationError
 
 from ..errors import InvalidEventError
-from ..sources import TriggerFamily
+from ..sources import TriggerFamily, TriggerSource
 
 if TYPE_CHECKING:
     from .envelope import TriggerEvent
@@ -87,23 +87,39 @@ def parse_event(event: Mapping[str, Any]) -> TriggerEvent:
     return parse_with_family(event)[1]
 
 
-def parse_with_family(event: Mapping[str, Any]) -> tuple[TriggerFamily, TriggerEvent]:
-    """:func:`parse_event`, also returning the family it resolved (the router needs both)."""
-    if not isinstance(event, Mapping):
-        raise InvalidEventError(
-            f"a Cognito trigger event is a JSON object, not {type(event).__name__}"
-        )
-    source = event.get("triggerSource")
+# Known sources already resolved to (family, model or chooser): most events skip the name parsing.
+_RESOLVED: dict[str, tuple[TriggerFamily, Any]] = {}
+
+
+def _resolve(source: object) -> tuple[TriggerFamily, Any]:
     if not isinstance(source, str) or not source:
         raise InvalidEventError("not a Cognito trigger event: triggerSource is missing or empty")
     family = TriggerFamily.of(source)
     if family is None:
         shown = source if len(source) <= 80 else source[:77] + "..."
         raise InvalidEventError(f"unknown triggerSource {shown!r}")
-    model = event_model(family, source, event.get("version"))
-    data = event if isinstance(event, dict) else dict(event)
+    resolved = (family, _family_target(family))
+    if source in TriggerSource.__members__:  # never grow without bound on made-up sources
+        _RESOLVED[source] = resolved
+    return resolved
+
+
+def parse_with_family(event: Mapping[str, Any]) -> tuple[TriggerFamily, TriggerEvent]:
+    """:func:`parse_event`, also returning the family it resolved (the router needs both)."""
+    if type(event) is not dict:
+        if not isinstance(event, Mapping):
+            raise InvalidEventError(
+                f"a Cognito trigger event is a JSON object, not {type(event).__name__}"
+            )
+        event = dict(event)
+    source = event.get("triggerSource")
+    resolved = _RESOLVED.get(source) if type(source) is str else None  # unhashables too
+    family, target = resolved or _resolve(source)
+    model: type[TriggerEvent] = (
+        target if isinstance(target, type) else target(source, event.get("version"))
+    )
     try:
-        return family, model.from_event(data)
+        return family, model.from_event(event)
     except ValidationError as error:
         raise InvalidEventError(f"invalid {source} event: {_describe(error)}") from None
     except (RecursionError, MemoryError, TypeError, ValueError) as error:

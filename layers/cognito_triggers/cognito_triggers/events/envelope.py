@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Self
 
 from ..sources import TriggerSource
-from .model import Before, CognitoModel
+from .model import CognitoModel, WithSchema
 
 __all__ = [
     "AttributeMap",
@@ -22,23 +22,29 @@ __all__ = [
 ]
 
 
-def _attribute_value(value: Any) -> Any:
+def _scalar_as_string(value: Any) -> str:
     # JSON true/false are written the way Cognito writes them in real events: "true"/"false".
     if value is True or value is False:
         return "true" if value else "false"
     if type(value) is int or type(value) is float:
         return repr(value)
-    return value  # anything else is left for validation to accept (str) or refuse
+    raise ValueError("not a string")  # reported as string_type, the union's error below
 
 
-def _string_map(value: Any) -> Any:
-    # The common case, all strings, costs one pass and no copy.
-    if isinstance(value, dict) and not all(type(v) is str for v in value.values()):
-        return {k: _attribute_value(v) for k, v in value.items()}
-    return value
-
-
-AttributeMap = Annotated[dict[str, str], Before(_string_map)]
+# Strings pass in pydantic-core alone; only a non-string value costs a Python call.
+_ATTRIBUTE_VALUE: dict[str, Any] = {
+    "type": "union",
+    "mode": "left_to_right",
+    "choices": [
+        {"type": "str"},
+        {"type": "function-plain", "function": {"type": "no-info", "function": _scalar_as_string}},
+    ],
+    "custom_error_type": "string_type",
+}
+AttributeMap = Annotated[
+    dict[str, str],
+    WithSchema({"type": "dict", "keys_schema": {"type": "str"}, "values_schema": _ATTRIBUTE_VALUE}),
+]
 """A Cognito string-to-string map (``userAttributes``, ``clientMetadata``, ``validationData``...).
 
 Several real and published events put JSON booleans or numbers in these maps; the typed view shows
@@ -56,9 +62,6 @@ class CallerContext(CognitoModel):
 
     aws_sdk_version: str | None = None
     client_id: str | None = None
-
-
-_MISSING: Any = object()
 
 
 class TriggerEvent(CognitoModel):
@@ -93,16 +96,7 @@ class TriggerEvent(CognitoModel):
     def response_changes(self) -> dict[str, Any]:
         """The top-level ``response`` keys whose value now differs from what was received."""
         response: CognitoModel = getattr(self, "response")  # noqa: B009 - declared by subclasses
-        now = response.model_dump(exclude_unset=True)
-        before = self._received_response()
-        changed = {k: v for k, v in now.items() if before.get(k, _MISSING) != v}
-        for key in [k for k in changed if isinstance(before.get(k), dict)]:
-            # Equal once parsed (a JSON true read as "true" in a string map) is not a change;
-            # only objects can hold such values, so scalars skip this second look.
-            again = type(response).model_validate({key: before[key]})
-            if again.model_dump(exclude_unset=True).get(key, _MISSING) == changed[key]:
-                del changed[key]
-        return changed
+        return response.model_changes(self._received_response())
 
     def to_dict(self, changes: dict[str, Any] | None = None) -> dict[str, Any]:
         """The event to hand back to Cognito: as received, with only ``response`` changes applied.

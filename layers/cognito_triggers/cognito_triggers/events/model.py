@@ -36,7 +36,7 @@ from typing import (
 
 from pydantic_core import SchemaSerializer, SchemaValidator
 
-__all__ = ["Before", "CognitoModel", "FieldInfo", "SecretStr", "field", "to_camel"]
+__all__ = ["CognitoModel", "FieldInfo", "SecretStr", "WithSchema", "field", "to_camel"]
 
 _T = TypeVar("_T")
 _NO_DEFAULT: Any = object()
@@ -84,13 +84,14 @@ def field(
     return _FieldSpec(default, default_factory, json_name)
 
 
-class Before:
-    """``Annotated`` metadata: run ``function`` on the raw value before it is validated."""
+class WithSchema:
+    """``Annotated`` metadata: validate with this core schema rather than the one the type implies
+    (for what a plain type cannot say, such as "a string, or a JSON scalar read as one")."""
 
-    __slots__ = ("function",)
+    __slots__ = ("schema",)
 
-    def __init__(self, function: Callable[[Any], Any]) -> None:
-        self.function = function
+    def __init__(self, schema: CoreSchema) -> None:
+        self.schema = schema
 
 
 class SecretStr:
@@ -149,12 +150,8 @@ def _core_schema(annotation: Any, owner: type) -> CoreSchema:
         return annotation._core().schema
     origin, args = get_origin(annotation), get_args(annotation)
     if origin is Annotated:
-        schema = _core_schema(args[0], owner)
-        for meta in args[1:]:
-            if isinstance(meta, Before):
-                function = {"type": "no-info", "function": meta.function}
-                schema = {"type": "function-before", "function": function, "schema": schema}
-        return schema
+        chosen = [meta.schema for meta in args[1:] if isinstance(meta, WithSchema)]
+        return chosen[-1] if chosen else _core_schema(args[0], owner)
     if origin is Union or origin is types.UnionType:
         choices = [_core_schema(arg, owner) for arg in args if arg is not type(None)]
         schema = choices[0] if len(choices) == 1 else {"type": "union", "choices": choices}
@@ -183,11 +180,25 @@ def _field_schema(info: FieldInfo, owner: type) -> CoreSchema:
     }
 
 
+def _holds_models(annotation: Any) -> bool:
+    origin = get_origin(annotation)
+    if origin is list or origin is dict:
+        return any(
+            (isinstance(arg, type) and issubclass(arg, CognitoModel)) or _holds_models(arg)
+            for arg in get_args(annotation)
+        )
+    return origin is not None and any(_holds_models(arg) for arg in get_args(annotation))
+
+
 class _Core(NamedTuple):
     """A model class's fields and the pydantic-core objects made from them."""
 
     fields: dict[str, FieldInfo]
     by_alias: dict[str, str]
+    holding_models: frozenset[str]
+    """Fields whose containers may hold models (``list[ChallengeResult]``)."""
+    defaults: dict[str, Any]
+    factories: tuple[tuple[str, Callable[[], Any]], ...]
     schema: CoreSchema
     validator: SchemaValidator
     serializer: SchemaSerializer
@@ -253,8 +264,16 @@ class CognitoModel:
             },
             "config": {"title": cls.__name__, **_CONFIG},
         }
-        by_alias = {info.alias: name for name, info in fields.items()}
-        core = _Core(fields, by_alias, schema, SchemaValidator(schema), SchemaSerializer(schema))
+        core = _Core(
+            fields,
+            {info.alias: name for name, info in fields.items()},
+            frozenset(n for n, info in fields.items() if _holds_models(info.annotation)),
+            {n: info.default for n, info in fields.items() if info.default is not _NO_DEFAULT},
+            tuple((n, i.default_factory) for n, i in fields.items() if i.default_factory),
+            schema,
+            SchemaValidator(schema),
+            SchemaSerializer(schema),
+        )
         cls._cognito_core = core
         return core
 
@@ -271,6 +290,31 @@ class CognitoModel:
         model: Self = validator.validate_python(data)
         return model
 
+    @classmethod
+    def model_construct(cls, **values: Any) -> Self:
+        """An instance of trusted values, not validated (as in pydantic): defaults fill the
+        fields not given, and only the given ones count as set."""
+        core: _Core | None = cls.__dict__.get("_cognito_core")
+        if core is None:
+            core = cls._build_core()
+        data = core.defaults.copy()
+        for name, factory in core.factories:
+            data[name] = factory()
+        data.update(values)
+        model = object.__new__(cls)
+        # Straight through the slots, as pydantic-core does: helpers build parts per event.
+        _set_dict(model, data)
+        _set_extra(model, None)
+        _set_fields_set(model, set(values))
+        _set_private(model, None)
+        return model
+
+    def _put(self, name: str, value: Any) -> None:
+        # For the package's own writes of values it built and knows valid (an empty container
+        # for a helper to fill): validated assignment would cost more than the rest of the helper.
+        self.__dict__[name] = value
+        self.__pydantic_fields_set__.add(name)
+
     def model_dump(self, *, exclude_unset: bool = False, by_alias: bool = True) -> dict[str, Any]:
         """The model as a dict, camelCase keys by default, extras included."""
         dumped: dict[str, Any] = (
@@ -279,6 +323,41 @@ class CognitoModel:
             .serializer.to_python(self, exclude_unset=exclude_unset, by_alias=by_alias)
         )
         return dumped
+
+    def model_changes(self, received: dict[str, Any]) -> dict[str, Any]:
+        """What differs from ``received`` (the dict this model was validated from), key by key
+        on the wire, with the values :meth:`model_dump` gives: fields set since, values changed in
+        place. A value equal once validated (a JSON ``true`` in a string map, now ``"true"``) is
+        not a change."""
+        core = type(self)._core()
+        fields_set = self.__pydantic_fields_set__
+        changed: dict[str, Any] = {}
+        for name, info in core.fields.items():
+            if name not in fields_set:
+                continue
+            before = received.get(info.alias, _NO_DEFAULT)
+            value = self._dumped(core, name)
+            if value != before and isinstance(before, dict):
+                again = core.validator.validate_python({info.alias: before})
+                if again._dumped(core, name) == value:
+                    continue
+            if value != before:
+                changed[info.alias] = value
+        for key, value in (self.__pydantic_extra__ or {}).items():
+            if received.get(key, _NO_DEFAULT) != value:
+                changed[key] = value
+        return changed
+
+    def _dumped(self, core: _Core, name: str) -> Any:
+        # A field's value as model_dump would give it. Only models need the serializer: anything
+        # else a field can hold (scalars, attribute maps, claims, lists of str) dumps as itself.
+        value = self.__dict__[name]
+        if isinstance(value, CognitoModel):
+            return value.model_dump(exclude_unset=True)
+        if name in core.holding_models:
+            dumped = core.serializer.to_python(self, include={name}, exclude_unset=True)
+            return dumped[core.fields[name].alias]
+        return value
 
     @property
     def model_fields_set(self) -> set[str]:
@@ -345,3 +424,9 @@ class CognitoModel:
         for name, value in items:
             shown = f"{{<{len(value)} hidden>}}" if isinstance(value, dict) else repr(value)
             yield f"{name}={shown}"
+
+
+_set_dict = CognitoModel.__dict__["__dict__"].__set__
+_set_extra = CognitoModel.__dict__["__pydantic_extra__"].__set__
+_set_fields_set = CognitoModel.__dict__["__pydantic_fields_set__"].__set__
+_set_private = CognitoModel.__dict__["__pydantic_private__"].__set__

@@ -10,8 +10,8 @@ cannot do.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeAlias
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeAlias, TypeVar
 
 from ..errors import ResponseError
 from ..rules import TokenUse, check_claim_change, check_scope
@@ -127,6 +127,19 @@ def _token_uses(token: Tokens) -> tuple[TokenUse, ...]:
     return uses
 
 
+_Part = TypeVar("_Part")
+
+
+def _filled(owner: CognitoModel, name: str, empty: Callable[[], _Part]) -> _Part:
+    """``owner.name``, first set to a new empty container if it is ``None``: the helpers build
+    only the parts of a response they write to (``model_construct``: an empty part is valid)."""
+    value: _Part | None = getattr(owner, name)
+    if value is None:
+        value = empty()
+        owner._put(name, value)
+    return value
+
+
 class _TokenCustomization:
     """The version-agnostic helpers, shared by the three pre token generation events."""
 
@@ -204,9 +217,9 @@ class _V1Customization(_TokenCustomization):
         response: PreTokenGenerationV1Response
 
     def _details(self) -> ClaimsOverrideDetails:
-        if self.response.claims_override_details is None:
-            self.response.claims_override_details = ClaimsOverrideDetails()
-        return self.response.claims_override_details
+        return _filled(
+            self.response, "claims_override_details", ClaimsOverrideDetails.model_construct
+        )
 
     @staticmethod
     def _id_only(token: TokenUse, what: str) -> None:
@@ -218,10 +231,7 @@ class _V1Customization(_TokenCustomization):
 
     def _claims(self, token: TokenUse) -> dict[str, Any]:
         self._id_only(token, "add claims to")
-        details = self._details()
-        if details.claims_to_add_or_override is None:
-            details.claims_to_add_or_override = {}
-        return details.claims_to_add_or_override
+        return _filled(self._details(), "claims_to_add_or_override", dict)
 
     def _commit(self, token: TokenUse) -> None:
         details = self._details()
@@ -234,10 +244,7 @@ class _V1Customization(_TokenCustomization):
 
     def _suppressed(self, token: TokenUse) -> list[str]:
         self._id_only(token, "suppress claims in")
-        details = self._details()
-        if details.claims_to_suppress is None:
-            details.claims_to_suppress = []
-        return details.claims_to_suppress
+        return _filled(self._details(), "claims_to_suppress", list)
 
     def _scopes(self, kind: Literal["scopes_to_add", "scopes_to_suppress"]) -> list[str]:
         raise ResponseError(
@@ -253,39 +260,32 @@ class _V2Customization(_TokenCustomization):
         response: PreTokenGenerationV2Response
 
     def _details(self) -> ClaimsAndScopeOverrideDetails:
-        if self.response.claims_and_scope_override_details is None:
-            self.response.claims_and_scope_override_details = ClaimsAndScopeOverrideDetails()
-        return self.response.claims_and_scope_override_details
+        return _filled(
+            self.response,
+            "claims_and_scope_override_details",
+            ClaimsAndScopeOverrideDetails.model_construct,
+        )
 
     def _token(self, token: TokenUse) -> IdTokenGeneration | AccessTokenGeneration:
-        details = self._details()
         if token == "id":
-            if details.id_token_generation is None:
-                details.id_token_generation = IdTokenGeneration()
-            return details.id_token_generation
-        if details.access_token_generation is None:
-            details.access_token_generation = AccessTokenGeneration()
-        return details.access_token_generation
+            return _filled(
+                self._details(), "id_token_generation", IdTokenGeneration.model_construct
+            )
+        return self._access()
+
+    def _access(self) -> AccessTokenGeneration:
+        return _filled(
+            self._details(), "access_token_generation", AccessTokenGeneration.model_construct
+        )
 
     def _claims(self, token: TokenUse) -> dict[str, Any]:
-        generation = self._token(token)
-        if generation.claims_to_add_or_override is None:
-            generation.claims_to_add_or_override = {}
-        return generation.claims_to_add_or_override
+        return _filled(self._token(token), "claims_to_add_or_override", dict)
 
     def _suppressed(self, token: TokenUse) -> list[str]:
-        generation = self._token(token)
-        if generation.claims_to_suppress is None:
-            generation.claims_to_suppress = []
-        return generation.claims_to_suppress
+        return _filled(self._token(token), "claims_to_suppress", list)
 
     def _scopes(self, kind: Literal["scopes_to_add", "scopes_to_suppress"]) -> list[str]:
-        access = self._token("access")
-        assert isinstance(access, AccessTokenGeneration)
-        if getattr(access, kind) is None:
-            setattr(access, kind, [])
-        scopes: list[str] = getattr(access, kind)
-        return scopes
+        return _filled(self._access(), kind, list)
 
     def _set_group_override(self, details: GroupOverrideDetails) -> None:
         self._details().group_override_details = details
