@@ -253,6 +253,19 @@ def test_importing_the_package_builds_no_model_and_loads_no_family() -> None:
     assert loaded == "['cognito_triggers']"
 
 
+def test_parsing_uses_pydantic_core_without_importing_pydantic() -> None:
+    # pydantic's model machinery costs more at a cold start than importing pydantic itself.
+    loaded = _run(
+        "import sys, cognito_triggers\n"
+        "from cognito_triggers.testing import make_event\n"
+        "cognito_triggers.parse_event(make_event('TokenGeneration_Authentication'))\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pydantic', 'pydantic_core')))"
+    )
+    assert (
+        loaded == "['pydantic_core', 'pydantic_core._pydantic_core', 'pydantic_core.core_schema']"
+    )
+
+
 def test_parsing_pre_sign_up_builds_only_what_pre_sign_up_needs() -> None:
     loaded = _run(
         "import sys, json, cognito_triggers\n"

@@ -34,7 +34,7 @@ from typing import (
     overload,
 )
 
-from pydantic_core import SchemaSerializer, SchemaValidator
+from pydantic_core import CoreConfig, SchemaSerializer, SchemaValidator
 
 __all__ = ["CognitoModel", "FieldInfo", "SecretStr", "WithSchema", "field", "to_camel"]
 
@@ -125,9 +125,17 @@ class SecretStr:
 
 
 _SECRET_SCHEMA: CoreSchema = {
-    "type": "function-after",
-    "function": {"type": "no-info", "function": SecretStr},
-    "schema": {"type": "str"},
+    "type": "union",
+    "mode": "left_to_right",
+    "choices": [
+        {"type": "is-instance", "cls": SecretStr},
+        {
+            "type": "function-after",
+            "function": {"type": "no-info", "function": SecretStr},
+            "schema": {"type": "str"},
+        },
+    ],
+    "custom_error_type": "string_type",
     # Dumped as the object itself, as pydantic's SecretStr is: revealing takes a deliberate call.
     "serialization": {"type": "any"},
 }
@@ -204,12 +212,12 @@ class _Core(NamedTuple):
     serializer: SchemaSerializer
 
 
-_CONFIG: dict[str, Any] = {
+_CONFIG: CoreConfig = {
     "extra_fields_behavior": "allow",
     "validate_by_alias": True,
     "validate_by_name": True,
     "serialize_by_alias": True,
-    "hide_input_in_errors": True,
+    "hide_input_in_errors": True,  # a value may be a password or an e-mail address
 }
 
 
@@ -234,6 +242,8 @@ class CognitoModel:
     __pydantic_fields_set__: set[str]
 
     model_fields: ClassVar[dict[str, FieldInfo]] = _ModelFields()  # type: ignore[assignment]
+    model_config: ClassVar[dict[str, Any]] = {}
+    """Read by pydantic's JSON Schema generator when a model is used through pydantic."""
 
     @classmethod
     def _core(cls) -> _Core:
@@ -271,8 +281,8 @@ class CognitoModel:
             {n: info.default for n, info in fields.items() if info.default is not _NO_DEFAULT},
             tuple((n, i.default_factory) for n, i in fields.items() if i.default_factory),
             schema,
-            SchemaValidator(schema),
-            SchemaSerializer(schema),
+            SchemaValidator(schema, _CONFIG),
+            SchemaSerializer(schema, _CONFIG),
         )
         cls._cognito_core = core
         return core
@@ -373,6 +383,14 @@ class CognitoModel:
     def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> CoreSchema:
         # Lets an event or a part of one be a field of a user's own pydantic model.
         return cls._core().schema
+
+    @classmethod
+    def model_json_schema(cls) -> dict[str, Any]:
+        """The JSON Schema of the wire format (camelCase), made by pydantic, imported only now."""
+        from pydantic import TypeAdapter
+
+        schema: dict[str, Any] = TypeAdapter(cls).json_schema(by_alias=True)
+        return schema
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name[0] == "_":

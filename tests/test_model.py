@@ -1,0 +1,182 @@
+"""The model base: pydantic-core validation and serialisation behind a BaseModel-like API."""
+
+from __future__ import annotations
+
+import copy
+import pickle
+from typing import Any
+
+import pytest
+from pydantic import BaseModel, TypeAdapter
+from pydantic_core import ValidationError
+
+from cognito_triggers import AttributeMap, PreSignUpEvent, SecretStr, parse_event
+from cognito_triggers.events.custom_auth import ChallengeResult
+from cognito_triggers.events.migration import UserMigrationResponse
+from cognito_triggers.events.model import CognitoModel, field
+from cognito_triggers.events.sign_up import PreSignUpResponse
+from cognito_triggers.testing import make_event
+
+
+class Part(CognitoModel):
+    challenge_name: str
+    tries: int = 0
+
+
+class Whole(CognitoModel):
+    part: Part | None = None
+    parts: list[Part] = field(default_factory=list)
+    tags: AttributeMap | None = None
+    secret: SecretStr | None = None
+    flag: bool | None = None
+
+
+class Wider(Whole):
+    extra_field: str = "x"
+
+
+def test_wire_names_are_camel_case_and_python_names_work_too() -> None:
+    by_alias = Whole.model_validate({"part": {"challengeName": "CUSTOM_CHALLENGE"}})
+    by_name = Whole(part=Part(challenge_name="CUSTOM_CHALLENGE"))
+    assert by_alias == by_name
+    assert by_alias.model_dump(exclude_unset=True) == {
+        "part": {"challengeName": "CUSTOM_CHALLENGE"}
+    }
+    assert Whole.model_fields["parts"].alias == "parts"
+    assert Part.model_fields["challenge_name"].alias == "challengeName"
+    assert Part.model_fields["challenge_name"].required
+    assert not Part.model_fields["tries"].required
+
+
+def test_json_name_overrides_the_camel_case_key() -> None:
+    response = UserMigrationResponse.model_validate({"enableSMSMFA": True})
+    assert response.enable_sms_mfa is True
+    assert UserMigrationResponse(enable_sms_mfa=False).model_dump()["enableSMSMFA"] is False
+
+
+def test_errors_never_show_input_values() -> None:
+    with pytest.raises(ValidationError) as caught:
+        Whole.model_validate({"secret": ["hunter2"], "tags": {"email": ["jane@example.com"]}})
+    assert "hunter2" not in str(caught.value) and "jane@" not in str(caught.value)
+
+
+def test_pydantic_lax_coercions_and_errors_apply() -> None:
+    assert Whole.model_validate({"flag": "true", "part": {"challengeName": "x", "tries": "3"}}).flag
+    with pytest.raises(ValidationError) as caught:
+        Whole.model_validate({"part": {"tries": "many"}})
+    locations = {error["loc"] for error in caught.value.errors()}
+    assert locations == {("part", "challengeName"), ("part", "tries")}
+
+
+def test_unknown_keys_are_kept_and_readable() -> None:
+    whole = Whole.model_validate({"futureKey": {"a": 1}})
+    assert whole.model_extra == {"futureKey": {"a": 1}}
+    assert whole.futureKey == {"a": 1}  # type: ignore[attr-defined]
+    assert whole.model_dump() == {
+        "part": None, "parts": [], "tags": None, "secret": None, "flag": None, "futureKey": {"a": 1}
+    }  # fmt: skip
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        whole.nothing  # type: ignore[attr-defined]  # noqa: B018
+
+
+def test_assignments_are_validated_and_new_names_refused() -> None:
+    whole = Whole.model_validate({"futureKey": 1})
+    whole.flag = "false"  # type: ignore[assignment]  # coerced, as in pydantic
+    assert whole.flag is False
+    with pytest.raises(ValidationError):
+        whole.part = 3  # type: ignore[assignment]
+    whole.part = {"challengeName": "SRP_A"}  # type: ignore[assignment]
+    assert whole.part == Part(challenge_name="SRP_A")
+    whole.futureKey = 2  # a received unknown key may be rewritten
+    assert whole.model_fields_set == {"flag", "part", "futureKey"}
+    with pytest.raises(AttributeError, match="set 'challenge_name'"):
+        whole.part.challengeName = "x"  # Cognito's name would bypass the typed field
+    with pytest.raises(AttributeError, match="no field 'flagg'"):
+        whole.flagg = True
+
+
+def test_a_subclass_validates_its_own_fields() -> None:
+    assert Wider.model_validate({"extraField": "y"}).extra_field == "y"
+    assert "extra_field" not in Whole.model_fields
+    assert Wider.model_validate({}).extra_field == "x"
+
+
+def test_model_construct_trusts_its_values_and_counts_only_them_as_set() -> None:
+    built = Whole.model_construct(flag=True)
+    assert built.flag is True and built.part is None and built.parts == []
+    assert built.model_fields_set == {"flag"}
+    assert built.parts is not Whole.model_construct().parts  # factories run per instance
+
+
+def test_changes_are_what_differs_from_the_received_dict() -> None:
+    received: dict[str, Any] = {
+        "tags": {"verified": True},
+        "parts": [{"challengeName": "SRP_A", "unknown": 1}],
+        "later": {"k": "v"},
+    }
+    whole = Whole.model_validate(received)
+    assert whole.tags == {"verified": "true"}
+    assert whole.model_changes(received) == {}  # "true" is what JSON true meant: no change
+    whole.tags["verified"] = "false"  # in place
+    whole.parts[0].tries = 2
+    whole.flag = False
+    assert whole.model_changes(received) == {
+        "tags": {"verified": "false"},
+        "parts": [{"challengeName": "SRP_A", "tries": 2, "unknown": 1}],
+        "flag": False,
+    }
+
+
+def test_unchanged_response_of_a_real_event_has_no_changes() -> None:
+    event = parse_event(make_event("PreSignUp_SignUp"))
+    assert event.response_changes() == {}
+    assert isinstance(event, PreSignUpEvent)
+    event.response.auto_verify_email = True
+    assert event.response_changes() == {"autoVerifyEmail": True}
+
+
+def test_repr_hides_maps_and_secrets_and_equality_is_by_value() -> None:
+    whole = Whole(tags={"email": "jane@example.com"}, secret=SecretStr("hunter2"))
+    text = repr(whole)
+    assert "jane@example.com" not in text and "hunter2" not in text
+    assert "tags={<1 hidden>}" in text and "SecretStr('**********')" in text
+    assert str(SecretStr("hunter2")) == "**********" and str(SecretStr("")) == ""
+    assert whole.secret is not None and whole.secret.get_secret_value() == "hunter2"
+    assert whole == Whole(tags={"email": "jane@example.com"}, secret=SecretStr("hunter2"))
+    assert whole != Whole()
+    assert whole != Wider(tags={"email": "jane@example.com"}, secret=SecretStr("hunter2"))
+
+
+def test_copies_and_pickles_round_trip() -> None:
+    event = parse_event(make_event("DefineAuthChallenge_Authentication"))
+    assert copy.deepcopy(event) == event
+    assert pickle.loads(pickle.dumps(event)) == event  # noqa: S301 - our own bytes
+
+
+def test_unsupported_field_types_are_named() -> None:
+    class Odd(CognitoModel):
+        values: set[int]
+
+    with pytest.raises(TypeError, match="Odd: no schema for fields of type set"):
+        Odd.model_validate({"values": [1]})
+
+
+def test_models_work_inside_a_users_pydantic_models() -> None:
+    class Audit(BaseModel):
+        result: ChallengeResult
+
+    audit = Audit.model_validate({"result": {"challengeName": "SRP_A", "challengeResult": True}})
+    assert isinstance(audit.result, ChallengeResult)
+    assert audit.model_dump()["result"] == {"challengeName": "SRP_A", "challengeResult": True,
+                                            "challengeMetadata": None}  # fmt: skip
+    event = TypeAdapter(PreSignUpEvent).validate_python(make_event("PreSignUp_SignUp"))
+    assert isinstance(event.response, PreSignUpResponse)
+
+
+def test_json_schema_describes_the_wire_format() -> None:
+    schema = PreSignUpEvent.model_json_schema()
+    assert {"version", "triggerSource", "userPoolId", "request", "response"} <= set(
+        schema["properties"]
+    )
+    request = schema["properties"]["request"]
+    assert request["properties"]["userAttributes"]["additionalProperties"] == {"type": "string"}
