@@ -143,7 +143,7 @@ def _filled(owner: CognitoModel, name: str, empty: Callable[[], _Part]) -> _Part
 class _TokenCustomization:
     """The version-agnostic helpers, shared by the three pre token generation events."""
 
-    if TYPE_CHECKING:  # declared by the pydantic models this is mixed into
+    if TYPE_CHECKING:  # declared by the event models this is mixed into
         response: Any
         caller_context: Any
     _default_token: ClassVar[TokenUse] = "id"
