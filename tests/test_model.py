@@ -180,3 +180,15 @@ def test_json_schema_describes_the_wire_format() -> None:
     )
     request = schema["properties"]["request"]
     assert request["properties"]["userAttributes"]["additionalProperties"] == {"type": "string"}
+
+
+def test_changes_of_a_model_with_required_fields() -> None:
+    class Required(CognitoModel):
+        name: str
+        tags: AttributeMap
+
+    received: dict[str, Any] = {"name": "x", "tags": {"verified": True}}
+    model = Required.model_validate(received)
+    assert model.model_changes(received) == {}
+    model.name = "y"
+    assert model.model_changes(received) == {"name": "y"}

@@ -244,6 +244,7 @@ class CognitoModel:
     model_fields: ClassVar[dict[str, FieldInfo]] = _ModelFields()  # type: ignore[assignment]
     model_config: ClassVar[dict[str, Any]] = {}
     """Read by pydantic's JSON Schema generator when a model is used through pydantic."""
+    _cognito_core: ClassVar[_Core | None] = None
 
     @classmethod
     def _core(cls) -> _Core:
@@ -287,8 +288,6 @@ class CognitoModel:
         cls._cognito_core = core
         return core
 
-    _cognito_core: ClassVar[_Core | None] = None
-
     def __init__(self, **data: Any) -> None:
         type(self)._core().validator.validate_python(data, self_instance=self)
 
@@ -327,10 +326,9 @@ class CognitoModel:
 
     def model_dump(self, *, exclude_unset: bool = False, by_alias: bool = True) -> dict[str, Any]:
         """The model as a dict, camelCase keys by default, extras included."""
-        dumped: dict[str, Any] = (
-            type(self)
-            ._core()
-            .serializer.to_python(self, exclude_unset=exclude_unset, by_alias=by_alias)
+        serializer = type(self)._core().serializer
+        dumped: dict[str, Any] = serializer.to_python(
+            self, exclude_unset=exclude_unset, by_alias=by_alias
         )
         return dumped
 
@@ -348,7 +346,8 @@ class CognitoModel:
             before = received.get(info.alias, _NO_DEFAULT)
             value = self._dumped(core, name)
             if value != before and isinstance(before, dict):
-                again = core.validator.validate_python({info.alias: before})
+                again = type(self).model_construct()  # the received value, validated alone
+                core.validator.validate_assignment(again, name, before)
                 if again._dumped(core, name) == value:
                     continue
             if value != before:
