@@ -192,3 +192,85 @@ def test_changes_of_a_model_with_required_fields() -> None:
     assert model.model_changes(received) == {}
     model.name = "y"
     assert model.model_changes(received) == {"name": "y"}
+
+
+def test_a_shallow_copy_has_its_own_set_fields() -> None:
+    received = make_event("PreSignUp_SignUp")
+    received["response"] = {}
+    event = parse_event(received)
+    assert isinstance(event, PreSignUpEvent)
+    copied = copy.copy(event.response)
+    copied.auto_confirm_user = True
+    assert event.response_changes() == {}
+    assert event.to_dict()["response"] == {}
+
+
+def test_an_edit_in_place_of_a_received_claim_is_seen_and_checked() -> None:
+    received = make_event(
+        "TokenGeneration_Authentication",
+        response={
+            "claimsAndScopeOverrideDetails": {
+                "idTokenGeneration": {"claimsToAddOrOverride": {"roles": ["user"]}}
+            }
+        },
+    )
+    event = parse_event(received)
+    details = event.response.claims_and_scope_override_details  # type: ignore[attr-defined]
+    details.id_token_generation.claims_to_add_or_override["roles"].append("admin")
+    changes = event.response_changes()
+    claims = changes["claimsAndScopeOverrideDetails"]["idTokenGeneration"]["claimsToAddOrOverride"]
+    assert claims == {"roles": ["user", "admin"]}
+
+
+def test_private_names_stay_out_of_fields_repr_and_equality() -> None:
+    whole = Whole()
+    setattr(whole, "_note", "hush-hush")  # noqa: B010 - not a declared name
+    assert getattr(whole, "_note") == "hush-hush"  # noqa: B009
+    assert "hush-hush" not in repr(whole) and "_note" not in whole.model_dump()
+    assert whole == Whole()
+    with pytest.raises(AttributeError):
+        setattr(whole, "", 1)
+
+
+def test_unknown_keys_show_no_value_in_repr() -> None:
+    whole = Whole.model_validate({"legacyToken": "tok-secret", "otp": ["123456"]})
+    text = repr(whole)
+    assert "tok-secret" not in text and "123456" not in text
+    assert "legacyToken=<hidden>" in text
+
+
+def test_a_field_declared_again_without_a_default_is_required() -> None:
+    class Parent(CognitoModel):
+        name: str | None = None
+
+    class Child(Parent):
+        name: str
+
+    assert Child.model_fields["name"].required
+    with pytest.raises(ValidationError):
+        Child.model_validate({})
+
+
+def test_model_construct_maps_wire_names_keeps_extras_and_copies_mutable_defaults() -> None:
+    class Listed(CognitoModel):
+        user_attributes: AttributeMap | None = None
+        tags: list[str] = []  # noqa: RUF012 - a mutable default, copied per instance
+
+    built = Listed.model_construct(userAttributes={"a": "b"}, zz=1)
+    assert built.user_attributes == {"a": "b"}
+    assert built.model_extra == {"zz": 1} and built.model_fields_set == {"user_attributes"}
+    assert built.model_dump() == {"userAttributes": {"a": "b"}, "tags": [], "zz": 1}
+    assert Listed.model_construct().tags is not Listed.model_construct().tags
+
+
+def test_secrets_are_masked_in_json_and_marked_in_the_schema() -> None:
+    whole = Whole(secret=SecretStr("hunter2"))
+    assert whole.model_dump()["secret"] == SecretStr("hunter2")
+    assert whole.model_dump(mode="json")["secret"] == "**********"
+
+    class Log(BaseModel):
+        whole: Whole
+
+    assert "hunter2" not in Log(whole=whole).model_dump_json()
+    secret = Whole.model_json_schema()["properties"]["secret"]["anyOf"][0]
+    assert secret.get("format") == "password" and secret.get("writeOnly") is True

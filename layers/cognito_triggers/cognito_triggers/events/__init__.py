@@ -118,6 +118,7 @@ def parse_with_family(event: Mapping[str, Any]) -> tuple[TriggerFamily, TriggerE
     model: type[TriggerEvent] = (
         target if isinstance(target, type) else target(source, event.get("version"))
     )
+    model._core()  # built outside the try: a broken model is our bug, not a bad event
     try:
         return family, model.from_event(event)
     except ValidationError as error:

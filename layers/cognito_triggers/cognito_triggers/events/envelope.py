@@ -53,6 +53,15 @@ they came.
 """
 
 
+def _json_copy(value: Any) -> Any:
+    # Events are JSON: dicts, lists and immutable scalars; this beats deepcopy several times over.
+    if type(value) is dict:
+        return {key: _json_copy(item) for key, item in value.items()}
+    if type(value) is list:
+        return [_json_copy(item) for item in value]
+    return value
+
+
 class EmptyResponse(CognitoModel):
     """A response Cognito does not read (PostConfirmation, Pre/PostAuthentication, senders)."""
 
@@ -77,8 +86,11 @@ class TriggerEvent(CognitoModel):
     user_pool_id: str
     caller_context: CallerContext
 
-    # The received dict: what ``to_dict`` gives back and ``response_changes`` compares with.
-    __slots__ = ("_received",)
+    # The received dict, which ``to_dict`` gives back, and a copy of its ``response``, which
+    # ``response_changes`` compares with. A copy, because validated values typed ``Any`` (claim
+    # values) and unknown keys are the received objects themselves: an edit in place would
+    # change both sides and pass unseen, and unchecked.
+    __slots__ = ("_received", "_received_response")
 
     @classmethod
     def from_event(cls, event: dict[str, Any]) -> Self:
@@ -86,17 +98,16 @@ class TriggerEvent(CognitoModel):
         faithfully. :func:`~cognito_triggers.parse_event` picks the class and calls this."""
         parsed = cls.model_validate(event)
         object.__setattr__(parsed, "_received", event)
+        response = event.get("response")
+        object.__setattr__(
+            parsed, "_received_response", _json_copy(response) if type(response) is dict else {}
+        )
         return parsed
-
-    def _received_response(self) -> dict[str, Any]:
-        received = getattr(self, "_received", None)
-        response = received.get("response") if received is not None else None
-        return response if isinstance(response, dict) else {}
 
     def response_changes(self) -> dict[str, Any]:
         """The top-level ``response`` keys whose value now differs from what was received."""
         response: CognitoModel = getattr(self, "response")  # noqa: B009 - declared by subclasses
-        return response.model_changes(self._received_response())
+        return response.model_changes(getattr(self, "_received_response", {}))
 
     def to_dict(self, changes: dict[str, Any] | None = None) -> dict[str, Any]:
         """The event to hand back to Cognito: as received, with only ``response`` changes applied.

@@ -15,8 +15,11 @@ Snake_case in Python, Cognito's camelCase on the wire, unknown keys kept, assign
 
 from __future__ import annotations
 
+import inspect
 import types
 from collections.abc import Callable, Iterator
+from copy import deepcopy
+from functools import partial
 from typing import (
     TYPE_CHECKING,
     Annotated,
@@ -136,8 +139,14 @@ _SECRET_SCHEMA: CoreSchema = {
         },
     ],
     "custom_error_type": "string_type",
-    # Dumped as the object itself, as pydantic's SecretStr is: revealing takes a deliberate call.
-    "serialization": {"type": "any"},
+    # Dumped as the object itself in Python and masked in JSON, as pydantic's SecretStr is:
+    # revealing takes a deliberate call.
+    "serialization": {
+        "type": "function-plain",
+        "function": lambda secret: str(secret),
+        "when_used": "json",
+    },
+    "metadata": {"pydantic_js_updates": {"format": "password", "writeOnly": True}},
 }
 _SCALARS: dict[Any, CoreSchema] = {
     str: {"type": "str"},
@@ -186,6 +195,26 @@ def _field_schema(info: FieldInfo, owner: type) -> CoreSchema:
         "validation_alias": info.alias,
         "serialization_alias": info.alias,
     }
+
+
+def _is_shared_default(default: Any) -> bool:
+    # Hashable defaults (None, str, bool, numbers) can be shared between instances.
+    if default is _NO_DEFAULT:
+        return False
+    try:
+        hash(default)
+    except TypeError:
+        return False
+    return True
+
+
+def _default_factories(fields: dict[str, FieldInfo]) -> Iterator[tuple[str, Callable[[], Any]]]:
+    for name, info in fields.items():
+        if info.default_factory is not None:
+            yield name, info.default_factory
+        elif info.default is not _NO_DEFAULT and not _is_shared_default(info.default):
+            # A mutable default is copied for each instance, as pydantic-core does in validation.
+            yield name, partial(deepcopy, info.default)
 
 
 def _holds_models(annotation: Any) -> bool:
@@ -240,6 +269,7 @@ class CognitoModel:
     )
     __pydantic_extra__: dict[str, Any] | None
     __pydantic_fields_set__: set[str]
+    __pydantic_private__: dict[str, Any] | None
 
     model_fields: ClassVar[dict[str, FieldInfo]] = _ModelFields()  # type: ignore[assignment]
     model_config: ClassVar[dict[str, Any]] = {}
@@ -259,7 +289,10 @@ class CognitoModel:
         for name, annotation in hints.items():
             if name.startswith("_") or get_origin(annotation) is ClassVar:
                 continue
-            spec = getattr(cls, name, _NO_DEFAULT)
+            # The default of the class that declares the field last: a subclass that declares
+            # it again without one makes it required, as in pydantic.
+            owner = next(c for c in cls.__mro__ if name in inspect.get_annotations(c))
+            spec = owner.__dict__.get(name, _NO_DEFAULT)
             if isinstance(spec, _FieldSpec):
                 alias = spec.json_name or to_camel(name)
                 fields[name] = FieldInfo(annotation, alias, spec.default, spec.default_factory)
@@ -279,8 +312,8 @@ class CognitoModel:
             fields,
             {info.alias: name for name, info in fields.items()},
             frozenset(n for n, info in fields.items() if _holds_models(info.annotation)),
-            {n: info.default for n, info in fields.items() if info.default is not _NO_DEFAULT},
-            tuple((n, i.default_factory) for n, i in fields.items() if i.default_factory),
+            {n: i.default for n, i in fields.items() if _is_shared_default(i.default)},
+            tuple(_default_factories(fields)),
             schema,
             SchemaValidator(schema, _CONFIG),
             SchemaSerializer(schema, _CONFIG),
@@ -301,20 +334,29 @@ class CognitoModel:
 
     @classmethod
     def model_construct(cls, **values: Any) -> Self:
-        """An instance of trusted values, not validated (as in pydantic): defaults fill the
-        fields not given, and only the given ones count as set."""
+        """An instance of trusted values, not validated (as in pydantic): keys by field name or
+        wire name, unknown keys kept as extras, defaults for the fields not given; only the
+        given fields count as set."""
         core: _Core | None = cls.__dict__.get("_cognito_core")
         if core is None:
             core = cls._build_core()
         data = core.defaults.copy()
-        for name, factory in core.factories:
-            data[name] = factory()
-        data.update(values)
+        for made, factory in core.factories:
+            data[made] = factory()
+        fields_set: set[str] = set()
+        extra: dict[str, Any] = {}
+        for key, value in values.items():
+            name = key if key in core.fields else core.by_alias.get(key)
+            if name is None:
+                extra[key] = value
+            else:
+                data[name] = value
+                fields_set.add(name)
         model = object.__new__(cls)
         # Straight through the slots, as pydantic-core does: helpers build parts per event.
         _set_dict(model, data)
-        _set_extra(model, None)
-        _set_fields_set(model, set(values))
+        _set_extra(model, extra)
+        _set_fields_set(model, fields_set)
         _set_private(model, None)
         return model
 
@@ -324,12 +366,20 @@ class CognitoModel:
         self.__dict__[name] = value
         self.__pydantic_fields_set__.add(name)
 
-    def model_dump(self, *, exclude_unset: bool = False, by_alias: bool = True) -> dict[str, Any]:
+    def model_dump(
+        self,
+        *,
+        mode: Literal["python", "json"] = "python",
+        exclude_unset: bool = False,
+        exclude_none: bool = False,
+        by_alias: bool = True,
+    ) -> dict[str, Any]:
         """The model as a dict, camelCase keys by default, extras included."""
         serializer = type(self)._core().serializer
         dumped: dict[str, Any] = serializer.to_python(
-            self, exclude_unset=exclude_unset, by_alias=by_alias
-        )
+            self, mode=mode, exclude_unset=exclude_unset, exclude_none=exclude_none,
+            by_alias=by_alias,
+        )  # fmt: skip
         return dumped
 
     def model_changes(self, received: dict[str, Any]) -> dict[str, Any]:
@@ -392,13 +442,25 @@ class CognitoModel:
         return schema
 
     def __setattr__(self, name: str, value: Any) -> None:
-        if name[0] == "_":
-            object.__setattr__(self, name, value)
+        if name.startswith("_"):
+            self._set_private_name(name, value)
             return
         core = type(self)._core()
         if name not in core.fields:
             self._refuse_unknown(name, core)
         core.validator.validate_assignment(self, name, value)
+
+    def _set_private_name(self, name: str, value: Any) -> None:
+        # Slots (``_received``) and dunders as Python would; any other private name goes to
+        # ``__pydantic_private__``, never into ``__dict__`` where the fields live.
+        if name.startswith("__") or hasattr(type(self), name):
+            object.__setattr__(self, name, value)
+            return
+        private = self.__pydantic_private__
+        if private is None:
+            private = {}
+            object.__setattr__(self, "__pydantic_private__", private)
+        private[name] = value
 
     def _refuse_unknown(self, name: str, core: _Core) -> None:
         # Unknown keys are kept, but a handler may not invent one: under Cognito's camelCase name
@@ -414,20 +476,35 @@ class CognitoModel:
 
         def __getattr__(self, name: str) -> Any:
             # Extras read as attributes, as in pydantic; only called when normal lookup failed.
-            try:
-                extra = object.__getattribute__(self, "__pydantic_extra__")
-            except AttributeError:
-                extra = None
-            if extra and name in extra:
-                return extra[name]
+            for where in ("__pydantic_private__", "__pydantic_extra__"):
+                try:
+                    found = object.__getattribute__(self, where)
+                except AttributeError:  # not set up yet (copy, unpickling)
+                    continue
+                if found and name in found:
+                    return found[name]
             raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def __eq__(self, other: object) -> bool:
-        return (
-            type(other) is type(self)
-            and self.__dict__ == other.__dict__
-            and self.__pydantic_extra__ == other.__pydantic_extra__
+        if type(other) is not type(self):
+            return False
+        fields = type(self)._core().fields
+        mine, theirs = self.__dict__, other.__dict__
+        return all(mine.get(name) == theirs.get(name) for name in fields) and (
+            self.__pydantic_extra__ or {}
+        ) == (other.__pydantic_extra__ or {})
+
+    def __copy__(self) -> Self:
+        # A shallow copy with its own set of set fields, or setting a field on the copy would
+        # count as a change of the original (pydantic copies it too).
+        copied = object.__new__(type(self))
+        _set_dict(copied, dict(self.__dict__))
+        _set_extra(
+            copied, None if self.__pydantic_extra__ is None else dict(self.__pydantic_extra__)
         )
+        _set_fields_set(copied, set(self.__pydantic_fields_set__))
+        _set_private(copied, self.__pydantic_private__)
+        return copied
 
     __hash__ = None  # type: ignore[assignment]  # mutable, like pydantic models
 
@@ -437,10 +514,13 @@ class CognitoModel:
     def _repr_parts(self) -> Iterator[str]:
         # Maps hold personal attributes, challenge answers, tokens and claims: an event that
         # reaches a log through repr() or str() shows how many entries they have, not what.
-        items = [*self.__dict__.items(), *(self.__pydantic_extra__ or {}).items()]
-        for name, value in items:
+        # Unknown keys may hold anything, so none of their values is shown.
+        for name in type(self)._core().fields:
+            value = self.__dict__.get(name)
             shown = f"{{<{len(value)} hidden>}}" if isinstance(value, dict) else repr(value)
             yield f"{name}={shown}"
+        for key in self.__pydantic_extra__ or {}:
+            yield f"{key}=<hidden>"
 
 
 _set_dict = CognitoModel.__dict__["__dict__"].__set__
