@@ -48,10 +48,12 @@ def _family_target(family: TriggerFamily) -> Any:
 
 def event_model(family: TriggerFamily, source: str, version: object) -> type[TriggerEvent]:
     """The model class for an event of ``family`` with this ``triggerSource`` and ``version``."""
-    target = _family_target(family)
-    if isinstance(target, type):
-        return target
-    model: type[TriggerEvent] = target(source, version)
+    return _pick(_family_target(family), source, version)
+
+
+def _pick(target: Any, source: str, version: object) -> type[TriggerEvent]:
+    # A family's target is its model, or a function choosing by source and version.
+    model: type[TriggerEvent] = target if isinstance(target, type) else target(source, version)
     return model
 
 
@@ -112,12 +114,10 @@ def parse_with_family(event: Mapping[str, Any]) -> tuple[TriggerFamily, TriggerE
                 f"a Cognito trigger event is a JSON object, not {type(event).__name__}"
             )
         event = dict(event)
-    source = event.get("triggerSource")
+    source: Any = event.get("triggerSource")  # a str once resolved below
     resolved = _RESOLVED.get(source) if type(source) is str else None  # unhashables too
     family, target = resolved or _resolve(source)
-    model: type[TriggerEvent] = (
-        target if isinstance(target, type) else target(source, event.get("version"))
-    )
+    model = _pick(target, source, event.get("version"))
     model._core()  # built outside the try: a broken model is our bug, not a bad event
     try:
         return family, model.from_event(event)
