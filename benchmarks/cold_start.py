@@ -106,13 +106,16 @@ def per_event(rounds: int = 40, batch: int = 500) -> list[tuple[str, dict[str, f
     """
     from cognito_triggers import TriggerRouter
     from cognito_triggers.events.sign_up import PreSignUpEvent
-    from cognito_triggers.events.token_generation import PreTokenGenerationV2Event
+    from cognito_triggers.events.token_generation import (
+        PreTokenGenerationEvent,
+        PreTokenGenerationV2Event,
+    )
     from cognito_triggers.testing import make_event
 
     def sign_up(event: PreSignUpEvent) -> None:
         event.response.auto_confirm_user = True
 
-    def token(event: PreTokenGenerationV2Event) -> None:
+    def token(event: PreTokenGenerationEvent) -> None:
         event.add_claim("tenant", "acme")
 
     app = TriggerRouter()
@@ -120,7 +123,7 @@ def per_event(rounds: int = 40, batch: int = 500) -> list[tuple[str, dict[str, f
     app.pre_token_generation(token)
     cases: list[tuple[str, dict[str, Any], Any, Any]] = [
         ("PreSignUp", make_event("PreSignUp_SignUp"), PreSignUpEvent, sign_up),
-        ("pre-token V2", make_event("TokenGeneration_Authentication"),
+        ("pre-token V2", make_event("TokenGeneration_Authentication", version="2"),
          PreTokenGenerationV2Event, token),
     ]  # fmt: skip
     results = []

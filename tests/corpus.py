@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from cognito_triggers import TriggerFamily
+from cognito_triggers.families import FAMILIES
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = ROOT / "events"
@@ -32,19 +33,5 @@ def load(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-# The decorator a user writes for each family: ``@app.<name>``.
-DECORATOR: dict[TriggerFamily, str] = {
-    TriggerFamily.PreSignUp: "pre_sign_up",
-    TriggerFamily.PostConfirmation: "post_confirmation",
-    TriggerFamily.PreAuthentication: "pre_authentication",
-    TriggerFamily.PostAuthentication: "post_authentication",
-    TriggerFamily.DefineAuthChallenge: "define_auth_challenge",
-    TriggerFamily.CreateAuthChallenge: "create_auth_challenge",
-    TriggerFamily.VerifyAuthChallengeResponse: "verify_auth_challenge_response",
-    TriggerFamily.PreTokenGeneration: "pre_token_generation",
-    TriggerFamily.CustomMessage: "custom_message",
-    TriggerFamily.UserMigration: "user_migration",
-    TriggerFamily.CustomEmailSender: "custom_email_sender",
-    TriggerFamily.CustomSMSSender: "custom_sms_sender",
-    TriggerFamily.InboundFederation: "inbound_federation",
-}
+# The decorator a user writes for each family: ``@app.<name>``, as the family's record names it.
+DECORATOR: dict[TriggerFamily, str] = {f: FAMILIES[f].decorator for f in TriggerFamily}

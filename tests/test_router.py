@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 from pathlib import Path
@@ -60,6 +61,7 @@ def test_every_family_reaches_its_typed_handler() -> None:
         decorator = getattr(app, _decorator_name(family))
         assert decorator(record) is record  # returned unchanged
         assert family in app.families
+    assert app.client_credentials(record) is record  # a machine's tokens: registered by name
 
     for source in TriggerSource:
         app.resolve(make_event(source))
@@ -211,14 +213,99 @@ def test_sources_filter_and_generic_on() -> None:
 @pytest.mark.parametrize(
     ("register", "message"),
     [
-        (lambda app: app.on("PreTokenGen"), "neither a triggerSource nor a trigger family"),
+        (lambda app: app.on("PreTokenGen"), "not a trigger family .* did you mean 'PreTokenGeneration'"),
         (lambda app: app.pre_sign_up(sources=["PostConfirmation_ConfirmSignUp"]), "not a PreSignUp"),
         (lambda app: app.pre_sign_up(sources=["PreSignUp"]), "not a PreSignUp triggerSource"),
+        # Typos of real sources would register a handler that never runs: refused, with the fix.
+        (lambda app: app.on("TokenGeneration_ClientCredential"), "did you mean 'TokenGeneration_ClientCredentials'"),
+        (lambda app: app.pre_sign_up(sources=["PreSignUp_Signup"]), "did you mean 'PreSignUp_SignUp'"),
+        (lambda app: app.on("PreSignUp_Future"), "not a known Cognito triggerSource"),
+        (lambda app: app.pre_sign_up(sources=[]), "sources= is empty"),
+        # A machine's tokens are another principal: never through the user decorator.
+        (lambda app: app.pre_token_generation(sources=["TokenGeneration_ClientCredentials"]), "client_credentials"),
     ],
 )  # fmt: skip
 def test_bad_registrations_fail_with_a_clear_message(register: Any, message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        register(TriggerRouter())
+        register(TriggerRouter())(lambda event: None)
+
+
+async def _async_handler(event: PreSignUpEvent) -> None:
+    return None
+
+
+def _three_positional(event: Any, context: Any, extra: Any) -> None:
+    return None
+
+
+def _keyword_only(event: Any, *, flag: bool) -> None:
+    return None
+
+
+@pytest.mark.parametrize(
+    ("register", "message"),
+    [
+        (lambda app: app.pre_sign_up(sources="PreSignUp_SignUp"), r"a list of triggerSources.*sources=\['PreSignUp_SignUp'\]"),
+        (lambda app: app.client_credentials(sources=["TokenGeneration_ClientCredentials"]), "takes no sources="),
+        (lambda app: app.pre_sign_up(client_id=["a", "b"]), "client_id takes one id"),
+        (lambda app: app.pre_sign_up(_async_handler), "async function"),
+        (lambda app: app.on("PreSignUp")(_async_handler), "async function"),
+        (lambda app: app.catch_all(_async_handler), "async function"),
+        (lambda app: app.pre_sign_up(_three_positional), r"cannot be called as handler\(event\)"),
+        (lambda app: app.pre_sign_up(_keyword_only), r"cannot be called as handler\(event\)"),
+        (lambda app: app.pre_sign_up(lambda: None), r"cannot be called as handler\(event\)"),
+        (lambda app: app.pre_sign_up("PreSignUp_SignUp"), "takes a handler function"),
+        (lambda app: app.on(TriggerFamily), "named by a string"),
+    ],
+)  # fmt: skip
+def test_wrong_registrations_are_type_errors_at_import(register: Any, message: str) -> None:
+    app = TriggerRouter()
+    with pytest.raises(TypeError, match=message):
+        register(app)
+    assert app.routes == []  # nothing half-registered
+
+
+def test_a_future_source_still_routes_by_family_at_run_time() -> None:
+    # Lenient in: only registration is strict about names.
+    app = TriggerRouter(strict=True)
+    seen: list[str] = []
+
+    @app.pre_sign_up
+    def any_sign_up(event: PreSignUpEvent) -> None:
+        seen.append(event.trigger_source)
+
+    app.resolve(make_event("PreSignUp_SomethingNew"))
+    assert seen == ["PreSignUp_SomethingNew"]
+
+
+def test_machine_tokens_reach_only_handlers_registered_for_them() -> None:
+    app = TriggerRouter()
+    users: list[str] = []
+
+    @app.pre_token_generation
+    def user_claims(event: PreTokenGenerationEvent) -> None:
+        users.append(event.trigger_source)
+        event.add_claim("tenant", "acme")
+
+    @app.catch_all
+    def everything_else(event: TriggerEvent) -> None:
+        users.append(event.trigger_source)
+
+    machine_event = make_event("TokenGeneration_ClientCredentials")
+    # No machine handler: the event goes back unchanged, and no user handler saw it.
+    assert app.resolve(copy.deepcopy(machine_event)) == machine_event
+    assert users == []
+    app.resolve(make_event("TokenGeneration_Authentication"))
+    assert users == ["TokenGeneration_Authentication"]
+
+    @app.client_credentials
+    def machine_claims(event: ClientCredentialsEvent) -> None:
+        event.add_scope("reports/read")
+
+    result = app.resolve(copy.deepcopy(machine_event))["response"]
+    details = result["claimsAndScopeOverrideDetails"]
+    assert details == {"accessTokenGeneration": {"scopesToAdd": ["reports/read"]}}
+    assert users == ["TokenGeneration_Authentication"]
 
 
 def test_two_handlers_for_one_route_fail_at_registration() -> None:
@@ -345,7 +432,7 @@ def test_group_override_in_each_version() -> None:
     def groups(event: PreTokenGenerationEvent) -> None:
         event.override_groups(["admins"], iam_roles=["arn:aws:iam::1:role/a"], preferred_role="r")
 
-    v1 = app.resolve(make_event("TokenGeneration_HostedAuth"))["response"]
+    v1 = app.resolve(make_event("TokenGeneration_HostedAuth", version="1"))["response"]
     v3 = app.resolve(make_event("TokenGeneration_RefreshTokens"))["response"]
     details = {
         "groupsToOverride": ["admins"],
@@ -359,9 +446,9 @@ def test_group_override_in_each_version() -> None:
 def test_client_credentials_customise_the_access_token() -> None:
     app = TriggerRouter()
 
-    @app.on("TokenGeneration_ClientCredentials")
+    @app.client_credentials
     def machine(event: ClientCredentialsEvent) -> None:
-        event.add_claim("department", "support")  # the access token is the default here
+        event.add_claim("department", "support", token="access")
         event.add_claim("groups", ["agents"], token="access")
 
     result = app.resolve(make_event("TokenGeneration_ClientCredentials"))
@@ -389,9 +476,13 @@ def test_client_credentials_customise_the_access_token() -> None:
 )  # fmt: skip
 def test_what_a_version_cannot_do_is_a_response_error(source: str, ask: Any, message: str) -> None:
     app = TriggerRouter()
-    app.pre_token_generation(ask)
+    if source == "TokenGeneration_ClientCredentials":
+        app.client_credentials(ask)
+    else:
+        app.pre_token_generation(ask)
+    version = "1" if source == "TokenGeneration_HostedAuth" else "3"
     with pytest.raises(ResponseError, match=message):
-        invoke(app, make_event(source))
+        invoke(app, make_event(source, version=version))
 
 
 # -- unhandled sources ---------------------------------------------------------------------

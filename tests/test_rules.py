@@ -52,9 +52,11 @@ from .corpus import DECORATOR
 Handler = Callable[[Any], object]
 
 
-V1 = TriggerSource.TokenGeneration_HostedAuth  # make_event sends version "1"
+V1 = TriggerSource.TokenGeneration_HostedAuth  # sent as version "1" here (VERSION below)
 V2 = TriggerSource.TokenGeneration_Authentication  # version "2"
-V3 = TriggerSource.TokenGeneration_RefreshTokens  # version "3"
+V3 = TriggerSource.TokenGeneration_RefreshTokens  # version "3", make_event's default
+# The event version each of these sources is played with (any user source can come in any).
+VERSION = {V1: "1", V2: "2"}
 M2M = TriggerSource.TokenGeneration_ClientCredentials
 ADMIN_MESSAGE = TriggerSource.CustomMessage_AdminCreateUser
 MESSAGE_SOURCES = TriggerFamily.CustomMessage.sources
@@ -69,9 +71,16 @@ BOTH: Literal["both"] = "both"
 def router_with(source: str, handler: Handler) -> TriggerRouter:
     """``app = TriggerRouter()`` and ``@app.<family>`` on ``handler``, as a user writes it."""
     app = TriggerRouter()
-    decorator = getattr(app, DECORATOR[TriggerSource(source).family])
-    assert decorator(handler) is handler
+    name = "client_credentials" if source == M2M else DECORATOR[TriggerSource(source).family]
+    assert getattr(app, name)(handler) is handler
     return app
+
+
+def event_for(source: str, **overrides: Any) -> dict[str, Any]:
+    """``make_event`` with the version this module plays ``source`` with."""
+    if source in VERSION:
+        overrides.setdefault("version", VERSION[TriggerSource(source)])
+    return make_event(source, **overrides)
 
 
 def refused(source: str, handler: Handler, **overrides: Any) -> ResponseError:
@@ -79,9 +88,9 @@ def refused(source: str, handler: Handler, **overrides: Any) -> ResponseError:
     ``InternalError`` in production. Returns the ``ResponseError`` to look at its text."""
     app = router_with(source, handler)
     with pytest.raises(ResponseError) as in_tests:
-        invoke(app, make_event(source, **overrides))
+        invoke(app, event_for(source, **overrides))
     with pytest.raises(InternalError) as in_production:
-        app.resolve(make_event(source, **overrides))
+        app.resolve(event_for(source, **overrides))
     failure = in_production.value
     assert str(failure) == app.error_message == DEFAULT_ERROR_MESSAGE
     assert failure.args == (DEFAULT_ERROR_MESSAGE,)
@@ -94,7 +103,7 @@ def refused(source: str, handler: Handler, **overrides: Any) -> ResponseError:
 def accepted(source: str, handler: Handler, **overrides: Any) -> dict[str, Any]:
     """The handler's response keeps every rule: both paths succeed, agree, and change nothing
     but ``response``. Returns what Cognito gets."""
-    received = make_event(source, **overrides)
+    received = event_for(source, **overrides)
     app = router_with(source, handler)
     typed = invoke(app, copy.deepcopy(received))
     result = app.resolve(copy.deepcopy(received))
@@ -285,7 +294,7 @@ def test_aud_for_client_credentials_must_be_that_client(via: str) -> None:
     def handler(value: str) -> Callable[[ClientCredentialsEvent], None]:
         def add_aud(event: ClientCredentialsEvent) -> None:
             if via == "helper":
-                event.add_claim("aud", value)
+                event.add_claim("aud", value, token=ACCESS)
             else:
                 set_claims(event, "access", add={"aud": value})
 
@@ -527,7 +536,7 @@ def test_v1_access_token_change_fails_at_the_call(call: str) -> None:
         raised.append(failure.value)
 
     # Refused at the call, before the response was touched: Cognito gets the event unchanged.
-    received = make_event(V1)
+    received = event_for(V1)
     assert accepted(V1, handler) == received
     assert raised
     assert "V2_0 or V3_0" in str(raised[0])
@@ -583,8 +592,8 @@ def test_client_credentials_id_token_or_groups_in_the_response_are_refused(
 
 def test_client_credentials_access_token_changes_are_accepted() -> None:
     def handler(event: ClientCredentialsEvent) -> None:
-        event.add_claim("custom:tenant", "acme")
-        event.suppress_claim("custom:legacy")
+        event.add_claim("custom:tenant", "acme", token=ACCESS)
+        event.suppress_claim("custom:legacy", token=ACCESS)
         event.add_scope("agents/write")
 
     details = response_of(accepted(M2M, handler))["claimsAndScopeOverrideDetails"]
@@ -595,6 +604,25 @@ def test_client_credentials_access_token_changes_are_accepted() -> None:
             "scopesToAdd": ["agents/write"],
         }
     }
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda e: e.add_claim("custom:tenant", "acme"),
+        lambda e: e.suppress_claim("custom:legacy"),
+        lambda e: e.add_claim("custom:tenant", "acme", token=BOTH),
+    ],
+)
+def test_client_credentials_take_the_one_default_token_and_refuse_it(
+    call: Callable[[ClientCredentialsEvent], None],
+) -> None:
+    # add_claim's default is "id" for every event; a machine has no ID token, so the default
+    # (or "both") fails at the call instead of silently going to another token.
+    def handler(event: ClientCredentialsEvent) -> None:
+        call(event)
+
+    assert "no ID token" in str(refused(M2M, handler))
 
 
 def test_a_user_event_may_override_groups_and_change_the_id_token() -> None:
@@ -921,7 +949,7 @@ def test_prefilled_response_the_handler_did_not_touch_is_not_checked(
     def handler(event: Any) -> None:
         seen.append(event.response)  # reads the response, changes nothing
 
-    received = make_event(source, **overrides)
+    received = event_for(source, **overrides)
     assert accepted(source, handler, **overrides) == received
     assert len(seen) == 2
 

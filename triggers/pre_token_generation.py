@@ -45,8 +45,7 @@ def role_of(groups: list[str]) -> str:
 
 @app.pre_token_generation
 def user_claims(event: PreTokenGenerationEvent) -> None:
-    if isinstance(event, ClientCredentialsEvent):  # routed to client_claims; never here
-        return
+    # Users only: machine tokens never reach a pre_token_generation handler (client_claims below).
     groups = event.request.group_configuration
     role = role_of(groups.groups_to_override if groups else [])
     # V1 events can only change the ID token; V2/V3 change both.
@@ -68,7 +67,7 @@ def client_table() -> dict[str, Any]:
     return table if isinstance(table, dict) else {}
 
 
-@app.on("TokenGeneration_ClientCredentials")
+@app.client_credentials
 def client_claims(event: ClientCredentialsEvent) -> None:
     client_id = event.caller_context.client_id or ""
     config = client_table().get(client_id)

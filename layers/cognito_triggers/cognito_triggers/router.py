@@ -19,20 +19,46 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Protocol, TypeVar, overload
+from difflib import get_close_matches
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Concatenate,
+    Generic,
+    Literal,
+    NamedTuple,
+    ParamSpec,
+    Protocol,
+    TypeVar,
+    overload,
+)
 
 from .errors import Deny, InternalError, ResponseError, UnhandledSourceError
 from .events import parse_with_family
-from .rules import check_response
+from .families import FAMILIES, FamilyRecord
 from .sources import TriggerFamily, TriggerSource
 
 if TYPE_CHECKING:
+    from .events.authentication import PostAuthenticationEvent, PreAuthenticationEvent
+    from .events.custom_auth import (
+        CreateAuthChallengeEvent,
+        DefineAuthChallengeEvent,
+        VerifyAuthChallengeResponseEvent,
+    )
     from .events.envelope import TriggerEvent
+    from .events.federation import InboundFederationEvent
+    from .events.messages import CustomMessageEvent
+    from .events.migration import UserMigrationEvent
+    from .events.senders import CustomEmailSenderEvent, CustomSMSSenderEvent
+    from .events.sign_up import PostConfirmationEvent, PreSignUpEvent
+    from .events.token_generation import ClientCredentialsEvent, PreTokenGenerationEvent
 
-__all__ = ["Route", "Router", "TriggerRouter"]
+__all__ = ["FamilyDecorator", "Registrar", "Route", "Router", "TriggerRouter"]
 
 F = TypeVar("F", bound=Callable[..., Any])
-G = TypeVar("G", bound=Callable[..., Any])
+E = TypeVar("E", bound="TriggerEvent")
+P = ParamSpec("P")
+R = TypeVar("R")
 Outcome = Literal["handled", "denied", "failed", "unhandled"]
 
 CATCH_ALL = "*"
@@ -43,6 +69,16 @@ class Decorator(Protocol):
     """Registers a handler and returns it unchanged."""
 
     def __call__(self, handler: F, /) -> F: ...
+
+
+class Registrar(Protocol[E]):
+    """Registers a handler of events of type ``E`` (a function taking ``(event)`` or ``(event,
+    context)``) and returns it unchanged. The type checker refuses a handler whose first
+    parameter cannot take ``E``."""
+
+    def __call__(
+        self, handler: Callable[Concatenate[E, P], R], /
+    ) -> Callable[Concatenate[E, P], R]: ...
 
 
 class Route(NamedTuple):
@@ -67,88 +103,145 @@ class Route(NamedTuple):
         )
 
     def describe(self) -> str:
-        where = getattr(self.handler, "__module__", "?")
-        name = getattr(self.handler, "__qualname__", repr(self.handler))
-        filters = "".join(
-            f", {label}={value!r}"
-            for label, value in (("user_pool_id", self.user_pool_id), ("client_id", self.client_id))
-            if value is not None
-        )
-        return f"{self.key}{filters} -> {where}.{name}"
+        return f"{self.key}{_filters(self.user_pool_id, self.client_id)} -> {_name(self.handler)}"
+
+
+def _name(handler: Callable[..., Any]) -> str:
+    where = getattr(handler, "__module__", "?")
+    return f"{where}.{getattr(handler, '__qualname__', repr(handler))}"
+
+
+def _filters(user_pool_id: str | None, client_id: str | None) -> str:
+    return "".join(
+        f", {label}={value!r}"
+        for label, value in (("user_pool_id", user_pool_id), ("client_id", client_id))
+        if value is not None
+    )
 
 
 def _takes_context(handler: Callable[..., Any]) -> bool:
-    """Whether the handler wants ``(event, context)`` rather than ``(event)``."""
+    """Whether the handler is called ``(event, context)`` rather than ``(event)``; refuses, at
+    registration, a handler that can be called neither way, or that is a coroutine function
+    (Cognito's Lambda handler is synchronous: an ``async def`` would return an unawaited
+    coroutine and the response would silently be the untouched event)."""
+    if not callable(handler):
+        raise TypeError(f"a handler must be a function, not {type(handler).__name__}")
+    if inspect.iscoroutinefunction(handler) or inspect.isasyncgenfunction(handler):
+        raise TypeError(
+            f"{_name(handler)} is an async function: Cognito triggers are synchronous, so "
+            "define the handler with plain `def` (call asyncio.run() inside it if you must)"
+        )
     try:
-        parameters = inspect.signature(handler).parameters.values()
+        signature = inspect.signature(handler)
     except (TypeError, ValueError):  # builtins and some callables have no signature
         return False
-    positional = 0
-    for parameter in parameters:
-        if parameter.kind is parameter.VAR_POSITIONAL:
-            return True
-        if parameter.kind in (parameter.POSITIONAL_ONLY, parameter.POSITIONAL_OR_KEYWORD):
-            positional += 1
-    return positional >= 2
+    for arguments in ((None, None), (None,)):
+        try:
+            signature.bind(*arguments)
+        except TypeError:
+            continue
+        return len(arguments) == 2
+    raise TypeError(
+        f"{_name(handler)}{signature} cannot be called as handler(event) or "
+        "handler(event, context): a handler takes the event, and optionally the Lambda context"
+    )
+
+
+_FAMILY_NAMES = [name for f in TriggerFamily for name in (f.value, f.source_prefix)]
+
+
+def _unknown(name: str, known: Iterable[str], what: str) -> ValueError:
+    close = get_close_matches(name, list(known), n=3, cutoff=0.6)
+    hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+    return ValueError(f"{name!r} is not {what}{hint}")
 
 
 def _resolve_target(
     target: str | TriggerSource | TriggerFamily,
-) -> tuple[TriggerFamily, str | None]:
+) -> tuple[TriggerFamily, TriggerSource | None]:
     """``"PreSignUp"`` / ``"TokenGeneration"`` / a family -> (family, None); a source -> (family,
-    source)."""
-    name = str(target)
-    family = TriggerFamily.of(name) if "_" in name else TriggerFamily.named(name)
-    if family is None:
-        raise ValueError(
-            f"{name!r} is neither a triggerSource nor a trigger family (a LambdaConfig key such as "
-            "'PreSignUp' or 'PreTokenGeneration', or a source prefix such as 'TokenGeneration')"
+    source). Only names in the table register: lenient in at run time (a future source routes by
+    its family), strict here, where a typo would leave a handler that never runs."""
+    if not isinstance(target, str):
+        raise TypeError(
+            f"a trigger is named by a string (a triggerSource or a family), not "
+            f"{type(target).__name__}"
         )
-    return family, (name if "_" in name else None)
+    name = str(target)
+    if "_" in name:
+        if name not in TriggerSource.__members__:
+            raise _unknown(name, TriggerSource.__members__, "a known Cognito triggerSource")
+        source = TriggerSource(name)
+        return source.family, source
+    family = TriggerFamily.named(name)
+    if family is None:
+        raise _unknown(
+            name,
+            [*_FAMILY_NAMES, *TriggerSource.__members__],
+            "a trigger family (a LambdaConfig key such as 'PreSignUp' or 'PreTokenGeneration', "
+            "or a source prefix such as 'TokenGeneration') nor a triggerSource",
+        )
+    return family, None
 
 
-class _FamilyDecorator:
-    """``router.<family>`` : registers a handler for one trigger family, bare or with filters.
+class FamilyDecorator(Generic[E]):
+    """``router.<family>``: registers a handler for one trigger family, bare or with filters.
 
-    One object serves all thirteen families (see ``Router``), so they cannot drift apart.
+    One class serves every family (see ``Router``), reading the family's record, so they cannot
+    drift apart. ``E`` is the event type handlers receive; the type checker holds a handler to it.
+    With ``source``, it registers that one source (``client_credentials``).
     """
 
-    def __init__(self, family: TriggerFamily, event_type: str, what: str) -> None:
-        self.family = family
-        self.event_type = event_type
+    def __init__(self, record: FamilyRecord, *, source: TriggerSource | None = None) -> None:
+        self.record = record
+        self.source = source
+        self.__doc__ = None
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        record = self.record
+        if self.source is None and name != record.decorator:
+            raise TypeError(f"{owner.__name__}.{name} serves {record.family.value}, whose "
+                            f"record names its decorator {record.decorator!r}")  # fmt: skip
+        event_type = str(inspect.get_annotations(owner).get(name, "")).partition("[")[2][:-1]
+        what = f"``{self.source.value}`` only" if self.source else record.what
+        prefix = record.family.source_prefix
+        narrowing = (
+            "``user_pool_id=`` or ``client_id=``"
+            if self.source
+            else f"``sources=[...]`` (full ``{prefix}_*`` sources), ``user_pool_id=`` or "
+            "``client_id=``"
+        )
         self.__doc__ = (
-            f"Register a handler for {family.value} ({what}).\n\n"
-            f"Use it bare, or with ``sources=[...]`` (full ``{family.source_prefix}_*`` sources), "
-            "``user_pool_id=`` or ``client_id=`` to narrow it. The handler takes the event, or "
+            f"Register a handler for {record.family.value} ({what}).\n\n"
+            f"Use it bare, or with {narrowing} to narrow it. The handler takes the event, or "
             "the event and the Lambda context, edits ``event.response`` and returns ``None`` "
             "(or the event); it is returned unchanged.\n\n"
-            f"Example::\n\n    @app.{{name}}\n    def handle(event: {event_type}) -> None:\n"
+            f"Example::\n\n    @app.{name}\n    def handle(event: {event_type}) -> None:\n"
             "        ...\n"
         )
 
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.__doc__ = (self.__doc__ or "").replace("{name}", name)
-
     @overload
-    def __get__(self, router: None, owner: type) -> _FamilyDecorator: ...
+    def __get__(self, router: None, owner: type) -> FamilyDecorator[E]: ...
     @overload
-    def __get__(self, router: Router, owner: type) -> _BoundFamilyDecorator: ...
+    def __get__(self, router: Router, owner: type) -> _BoundFamilyDecorator[E]: ...
     def __get__(
         self, router: Router | None, owner: type
-    ) -> _FamilyDecorator | _BoundFamilyDecorator:
+    ) -> FamilyDecorator[E] | _BoundFamilyDecorator[E]:
         if router is None:
             return self
-        return _BoundFamilyDecorator(router, self.family, self.__doc__)
+        return _BoundFamilyDecorator(router, self)
 
 
-class _BoundFamilyDecorator:
-    def __init__(self, router: Router, family: TriggerFamily, doc: str | None) -> None:
+class _BoundFamilyDecorator(Generic[E]):
+    def __init__(self, router: Router, decorator: FamilyDecorator[E]) -> None:
         self._router = router
-        self._family = family
-        self.__doc__ = doc
+        self._decorator = decorator
+        self.__doc__ = decorator.__doc__
 
     @overload
-    def __call__(self, handler: F, /) -> F: ...
+    def __call__(
+        self, handler: Callable[Concatenate[E, P], R], /
+    ) -> Callable[Concatenate[E, P], R]: ...
     @overload
     def __call__(
         self,
@@ -157,7 +250,7 @@ class _BoundFamilyDecorator:
         sources: Iterable[str | TriggerSource] | None = None,
         user_pool_id: str | None = None,
         client_id: str | None = None,
-    ) -> Decorator: ...
+    ) -> Registrar[E]: ...
     def __call__(
         self,
         handler: Callable[..., Any] | None = None,
@@ -167,77 +260,111 @@ class _BoundFamilyDecorator:
         user_pool_id: str | None = None,
         client_id: str | None = None,
     ) -> Any:
-        family = self._family
-        targets: list[str | TriggerFamily] = [family]
-        if sources is not None:
-            targets = []
-            for source in sources:
-                source_family, exact = _resolve_target(source)
-                if source_family is not family or exact is None:
-                    raise ValueError(
-                        f"{source!r} is not a {family.value} triggerSource "
-                        f"(expected {family.source_prefix}_<Operation>)"
-                    )
-                targets.append(exact)
+        targets = self._targets(sources)
+        for label, value in (("user_pool_id", user_pool_id), ("client_id", client_id)):
+            if value is not None and not isinstance(value, str):
+                raise TypeError(f"{label} takes one id (a string), not {type(value).__name__}")
 
         def register(func: G) -> G:
             for target in targets:
                 self._router.on(target, user_pool_id=user_pool_id, client_id=client_id)(func)
             return func
 
+        if handler is not None and not callable(handler):
+            raise TypeError(
+                f"{self._decorator.record.decorator} takes a handler function, or keywords "
+                f"(sources=, user_pool_id=, client_id=), not {type(handler).__name__}"
+            )
         return register if handler is None else register(handler)
+
+    def _targets(
+        self, sources: Iterable[str | TriggerSource] | None
+    ) -> list[str | TriggerFamily | TriggerSource]:
+        record, only = self._decorator.record, self._decorator.source
+        family = record.family
+        if only is not None:
+            if sources is not None:
+                raise TypeError(f"this decorator serves {only.value} alone: it takes no sources=")
+            return [only]
+        if sources is None:
+            return [family]
+        if isinstance(sources, str) or not isinstance(sources, Iterable):
+            raise TypeError(
+                f"sources= takes a list of triggerSources, not {type(sources).__name__}: "
+                f"write sources=[{sources!r}]"
+            )
+        targets: list[str | TriggerFamily | TriggerSource] = []
+        for name in sources:
+            source_family, exact = _resolve_target(name)
+            if source_family is not family or exact is None:
+                raise ValueError(
+                    f"{name!r} is not a {family.value} triggerSource "
+                    f"(expected one of {', '.join(family.sources)})"
+                )
+            if exact in record.explicit_sources:
+                raise ValueError(
+                    f"{exact.value} is a machine's token, not a user's: register its handler "
+                    "with @app.client_credentials (it receives a ClientCredentialsEvent)"
+                )
+            targets.append(exact)
+        if not targets:
+            raise ValueError("sources= is empty: omit it to handle every source of the family")
+        return targets
+
+
+G = TypeVar("G", bound=Callable[..., Any])
 
 
 class Router:
     """A set of handlers, to split an application across modules and join them with
     :meth:`TriggerRouter.include_router`."""
 
-    pre_sign_up = _FamilyDecorator(
-        TriggerFamily.PreSignUp,
-        "PreSignUpEvent",
-        "sign-up, AdminCreateUser, first federated sign-in",
+    # One line per trigger family (its record in ``families`` holds the rest); the annotation is
+    # the event type a handler receives, for the type checker.
+    pre_sign_up: FamilyDecorator[PreSignUpEvent] = FamilyDecorator(
+        FAMILIES[TriggerFamily.PreSignUp]
     )
-    post_confirmation = _FamilyDecorator(
-        TriggerFamily.PostConfirmation, "PostConfirmationEvent", "after sign-up or reset confirms"
+    post_confirmation: FamilyDecorator[PostConfirmationEvent] = FamilyDecorator(
+        FAMILIES[TriggerFamily.PostConfirmation]
     )
-    pre_authentication = _FamilyDecorator(
-        TriggerFamily.PreAuthentication, "PreAuthenticationEvent", "before a sign-in is checked"
+    pre_authentication: FamilyDecorator[PreAuthenticationEvent] = FamilyDecorator(
+        FAMILIES[TriggerFamily.PreAuthentication]
     )
-    post_authentication = _FamilyDecorator(
-        TriggerFamily.PostAuthentication, "PostAuthenticationEvent", "after a successful sign-in"
+    post_authentication: FamilyDecorator[PostAuthenticationEvent] = FamilyDecorator(
+        FAMILIES[TriggerFamily.PostAuthentication]
     )
-    define_auth_challenge = _FamilyDecorator(
-        TriggerFamily.DefineAuthChallenge, "DefineAuthChallengeEvent", "the next custom-auth step"
+    define_auth_challenge: FamilyDecorator[DefineAuthChallengeEvent] = FamilyDecorator(
+        FAMILIES[TriggerFamily.DefineAuthChallenge]
     )
-    create_auth_challenge = _FamilyDecorator(
-        TriggerFamily.CreateAuthChallenge, "CreateAuthChallengeEvent", "create a custom challenge"
+    create_auth_challenge: FamilyDecorator[CreateAuthChallengeEvent] = FamilyDecorator(
+        FAMILIES[TriggerFamily.CreateAuthChallenge]
     )
-    verify_auth_challenge_response = _FamilyDecorator(
-        TriggerFamily.VerifyAuthChallengeResponse,
-        "VerifyAuthChallengeResponseEvent",
-        "check a custom challenge's answer",
+    verify_auth_challenge_response: FamilyDecorator[VerifyAuthChallengeResponseEvent] = (
+        FamilyDecorator(FAMILIES[TriggerFamily.VerifyAuthChallengeResponse])
     )
-    pre_token_generation = _FamilyDecorator(
-        TriggerFamily.PreTokenGeneration,
-        "PreTokenGenerationEvent",
-        "claims, scopes and groups of the tokens, V1/V2/V3 and client credentials",
+    pre_token_generation: FamilyDecorator[PreTokenGenerationEvent] = FamilyDecorator(
+        FAMILIES[TriggerFamily.PreTokenGeneration]
     )
-    custom_message = _FamilyDecorator(
-        TriggerFamily.CustomMessage, "CustomMessageEvent", "the text of Cognito's messages"
+    client_credentials: FamilyDecorator[ClientCredentialsEvent] = FamilyDecorator(
+        FAMILIES[TriggerFamily.PreTokenGeneration],
+        source=TriggerSource.TokenGeneration_ClientCredentials,
     )
-    user_migration = _FamilyDecorator(
-        TriggerFamily.UserMigration, "UserMigrationEvent", "migrate a user from a legacy store"
+    """Machine-to-machine access tokens (``TokenGeneration_ClientCredentials``, V3): a different
+    principal from a user, so ``pre_token_generation`` handlers never receive these."""
+    custom_message: FamilyDecorator[CustomMessageEvent] = FamilyDecorator(
+        FAMILIES[TriggerFamily.CustomMessage]
     )
-    custom_email_sender = _FamilyDecorator(
-        TriggerFamily.CustomEmailSender, "CustomEmailSenderEvent", "deliver Cognito's emails"
+    user_migration: FamilyDecorator[UserMigrationEvent] = FamilyDecorator(
+        FAMILIES[TriggerFamily.UserMigration]
     )
-    custom_sms_sender = _FamilyDecorator(
-        TriggerFamily.CustomSMSSender, "CustomSMSSenderEvent", "deliver Cognito's SMS messages"
+    custom_email_sender: FamilyDecorator[CustomEmailSenderEvent] = FamilyDecorator(
+        FAMILIES[TriggerFamily.CustomEmailSender]
     )
-    inbound_federation = _FamilyDecorator(
-        TriggerFamily.InboundFederation,
-        "InboundFederationEvent",
-        "shape a federated user's attributes",
+    custom_sms_sender: FamilyDecorator[CustomSMSSenderEvent] = FamilyDecorator(
+        FAMILIES[TriggerFamily.CustomSMSSender]
+    )
+    inbound_federation: FamilyDecorator[InboundFederationEvent] = FamilyDecorator(
+        FAMILIES[TriggerFamily.InboundFederation]
     )
 
     def __init__(self) -> None:
@@ -263,7 +390,8 @@ class Router:
         client_id: str | None = None,
     ) -> Decorator:
         """Register a handler for a full source (``"TokenGeneration_ClientCredentials"``) or a
-        family (``"PreTokenGeneration"``, or its source prefix ``"TokenGeneration"``).
+        family (``"PreTokenGeneration"``, or its source prefix ``"TokenGeneration"``). A name
+        not in the table fails here, naming the closest known ones.
 
         Example::
 
@@ -274,15 +402,17 @@ class Router:
         family, source = _resolve_target(target)
 
         def register(handler: G) -> G:
-            self._add(
-                Route(family, source, handler, user_pool_id, client_id, _takes_context(handler))
-            )
+            takes_context = _takes_context(handler)
+            self._add(Route(family, source, handler, user_pool_id, client_id, takes_context))
             return handler
 
         return register
 
-    def catch_all(self, handler: F) -> F:
-        """Register the handler for any event no other handler takes.
+    def catch_all(
+        self, handler: Callable[Concatenate[TriggerEvent, P], R]
+    ) -> Callable[Concatenate[TriggerEvent, P], R]:
+        """Register the handler for any event no other handler takes (machine tokens aside: they
+        reach only a handler registered for them by name).
 
         Example::
 
@@ -311,11 +441,13 @@ class Router:
         for route in router.routes:
             self._add(route)
 
-    def _match(self, event: TriggerEvent, family: TriggerFamily) -> Route | None:
+    def _match(self, event: TriggerEvent, record: FamilyRecord) -> Route | None:
         source = event.trigger_source
         candidates = self._candidates.get(source)
         if candidates is None:
-            keys = (source, family, CATCH_ALL)
+            # A source of another principal (a machine's token) reaches only its own handlers.
+            explicit = source in record.explicit_sources
+            keys = (source,) if explicit else (source, record.family, CATCH_ALL)
             candidates = tuple(route for key in keys for route in self._routes.get(key, ()))
             if source in TriggerSource.__members__:  # bounded: made-up sources are not kept
                 self._candidates[source] = candidates
@@ -409,9 +541,10 @@ class TriggerRouter(Router):
         self, raw: Mapping[str, Any], context: Any
     ) -> tuple[TriggerEvent, dict[str, Any], Outcome]:
         family, event = parse_with_family(raw)
-        route = self._match(event, family)
+        record = FAMILIES[family]
+        route = self._match(event, record)
         if route is None:
-            self._unhandled(family, event)
+            self._unhandled(record, event)
             outcome: Outcome = "unhandled"
         else:
             returned = (
@@ -426,18 +559,18 @@ class TriggerRouter(Router):
                 event = returned
             outcome = "handled"
         changed = event.response_changes()
-        check_response(family, event, changed)
+        if record.check is not None and changed:
+            record.check(event, changed)
         return event, event.to_dict(changed), outcome
 
-    def _unhandled(self, family: TriggerFamily, event: Any) -> None:
-        if self.strict or family is TriggerFamily.CreateAuthChallenge:
+    def _unhandled(self, record: FamilyRecord, event: Any) -> None:
+        # Cognito's default, except where the family's record says it fails closed or errs.
+        unhandled = record.unhandled
+        if self.strict or unhandled == "error":
             raise UnhandledSourceError(self._unhandled_note(event))
-        # Custom authentication fails closed; everything else keeps Cognito's default.
-        if family is TriggerFamily.DefineAuthChallenge:
-            event.response.issue_tokens = False
-            event.response.fail_authentication = True
-        elif family is TriggerFamily.VerifyAuthChallengeResponse:
-            event.response.answer_correct = False
+        if not isinstance(unhandled, str):
+            for name, value in unhandled.items():
+                setattr(event.response, name, value)
 
     def _unhandled_note(self, event: Any) -> str:
         return f"cognito-triggers: no handler for {event.trigger_source}"

@@ -1,19 +1,17 @@
 """Cognito's rules for trigger responses, as data plus small checks (reference §3.8-3.9, §4.4-4.5).
 
-Each check raises :class:`~cognito_triggers.ResponseError` naming the rule. The router runs
-:func:`check_response` on every handled event before it returns, so a response Cognito would
-reject, or silently ignore, fails in the developer's tests instead of in a user's sign-in.
+Each check raises :class:`~cognito_triggers.ResponseError` naming the rule. The router runs a
+family's check (named in its record, ``families``) on every handled event before it returns, so a
+response Cognito would reject, or silently ignore, fails in the developer's tests instead of in a
+user's sign-in.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, Literal
+from collections.abc import Iterable
+from typing import Any, Literal
 
 from .errors import ResponseError
-
-if TYPE_CHECKING:
-    from .events.envelope import TriggerEvent
 
 TokenUse = Literal["id", "access"]
 
@@ -103,7 +101,7 @@ def _check_claims(
         check_claim_change(name, token, suppress=True, client_id=client)
 
 
-def _check_pre_token_generation(event: Any, changed: dict[str, Any]) -> None:
+def check_pre_token_generation(event: Any, changed: dict[str, Any]) -> None:
     client = event.caller_context.client_id
     response = event.response
     # Only what changed is looked at; the other version's field does not exist on this response.
@@ -149,7 +147,7 @@ def _check_length(field: str, text: str | None, maximum: int) -> None:
         )
 
 
-def _check_custom_message(event: Any, changed: dict[str, Any]) -> None:
+def check_custom_message(event: Any, changed: dict[str, Any]) -> None:
     request = event.request
     subject = changed.get("emailSubject")
     if subject is not None and not 1 <= len(subject) <= EMAIL_SUBJECT_MAX:
@@ -170,7 +168,7 @@ def _check_custom_message(event: Any, changed: dict[str, Any]) -> None:
                 )
 
 
-def _check_user_migration(event: Any, changed: dict[str, Any]) -> None:
+def check_user_migration(event: Any, changed: dict[str, Any]) -> None:
     response = event.response
     if not response.user_attributes:
         raise ResponseError("a migrated user needs response.userAttributes")
@@ -185,24 +183,6 @@ def _check_user_migration(event: Any, changed: dict[str, Any]) -> None:
             raise ResponseError(f"desiredDeliveryMediums takes only {sorted(DELIVERY_MEDIUMS)}")
 
 
-def _check_define_auth_challenge(event: Any, changed: dict[str, Any]) -> None:
+def check_define_auth_challenge(event: Any, changed: dict[str, Any]) -> None:
     if event.response.issue_tokens and event.response.fail_authentication:
         raise ResponseError("DefineAuthChallenge cannot both issue tokens and fail authentication")
-
-
-# Each check sees the event and the top-level response keys the handler changed: what Cognito
-# pre-filled (placeholder text in samples, for instance) is not the handler's doing.
-_CHECKS: dict[str, Callable[[Any, dict[str, Any]], None]] = {
-    "PreTokenGeneration": _check_pre_token_generation,
-    "CustomMessage": _check_custom_message,
-    "UserMigration": _check_user_migration,
-    "DefineAuthChallenge": _check_define_auth_challenge,
-}
-
-
-def check_response(family: str, event: TriggerEvent, changed: dict[str, Any]) -> None:
-    """Raise :class:`ResponseError` if what a handler changed in ``event.response`` (``changed``,
-    from :meth:`TriggerEvent.response_changes`) breaks a rule of its trigger."""
-    check = _CHECKS.get(family)
-    if check is not None and changed:
-        check(event, changed)

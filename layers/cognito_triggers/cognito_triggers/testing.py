@@ -18,149 +18,52 @@ import copy
 import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 
+from .families import AGENT_CLIENT_ID, EMAIL, FAMILIES, SUB, USER_POOL_ID, WEB_CLIENT_ID
 from .sources import TriggerFamily, TriggerSource
 
 if TYPE_CHECKING:
+    from .events.authentication import PostAuthenticationEvent, PreAuthenticationEvent
+    from .events.custom_auth import (
+        CreateAuthChallengeEvent,
+        DefineAuthChallengeEvent,
+        VerifyAuthChallengeResponseEvent,
+    )
     from .events.envelope import TriggerEvent
+    from .events.federation import InboundFederationEvent
+    from .events.messages import CustomMessageEvent
+    from .events.migration import UserMigrationEvent
+    from .events.senders import CustomEmailSenderEvent, CustomSMSSenderEvent
+    from .events.sign_up import PostConfirmationEvent, PreSignUpEvent
+    from .events.token_generation import ClientCredentialsEvent, PreTokenGenerationEvent
     from .router import TriggerRouter
 
-__all__ = ["DEFAULT_VERSIONS", "invoke", "make_event", "sample_event_json", "write_sample_events"]
+__all__ = [
+    "AGENT_CLIENT_ID",
+    "DEFAULT_PRE_TOKEN_VERSION",
+    "EMAIL",
+    "SUB",
+    "USER_POOL_ID",
+    "WEB_CLIENT_ID",
+    "SampleEvent",
+    "invoke",
+    "make_event",
+    "sample_event_json",
+    "write_sample_events",
+]
 
-USER_POOL_ID = "us-east-1_Ex4mPl3Xy"
-WEB_CLIENT_ID = "3n4b5urk1ft4fl3mg5e62d9ado"
-AGENT_CLIENT_ID = "7kq1v0gmr6a1c1o2s9dl4e8b2t"
-SUB = "a1b2c3d4-5678-4e9f-8a0b-1c2d3e4f5a6b"
-EMAIL = "jane.doe@example.com"
+DEFAULT_PRE_TOKEN_VERSION = "3"
+"""The ``version`` of every pre token generation sample unless overridden: what a pool with
+``PreTokenGenerationConfig`` ``LambdaVersion: V3_0`` sends (this project's template), and the only
+version with client credentials. Pass ``version="1"`` or ``"2"`` for the others."""
 
-_USER_ATTRIBUTES = {
-    "sub": SUB,
-    "email_verified": "true",
-    "cognito:user_status": "CONFIRMED",
-    "cognito:email_alias": EMAIL,
-    "given_name": "Jane",
-    "family_name": "Doe",
-    "email": EMAIL,
-    "custom:tenant": "acme",
-}
-_NEW_USER_ATTRIBUTES = {"email": EMAIL, "given_name": "Jane", "family_name": "Doe"}
-_GROUPS = {
-    "groupsToOverride": ["members", "editors"],
-    "iamRolesToOverride": ["arn:aws:iam::123456789012:role/editors"],
-    "preferredRole": "arn:aws:iam::123456789012:role/editors",
-}
-_CUSTOM_CHALLENGE = {
-    "challengeName": "CUSTOM_CHALLENGE",
-    "challengeResult": False,
-    "challengeMetadata": "EMAIL_OTP",
-}
-_SESSION = [{"challengeName": "SRP_A", "challengeResult": True, "challengeMetadata": None}]
+E = TypeVar("E", bound="TriggerEvent")
 
-# Per family: (request, response) as Cognito pre-fills them. Per-source tweaks follow below.
-_SHAPES: dict[TriggerFamily, tuple[dict[str, Any], dict[str, Any]]] = {
-    TriggerFamily.PreSignUp: (
-        {"userAttributes": _NEW_USER_ATTRIBUTES, "validationData": None},
-        {"autoConfirmUser": False, "autoVerifyEmail": False, "autoVerifyPhone": False},
-    ),
-    TriggerFamily.PostConfirmation: ({"userAttributes": _USER_ATTRIBUTES}, {}),
-    TriggerFamily.PreAuthentication: (
-        {"userAttributes": _USER_ATTRIBUTES, "validationData": None},
-        {},
-    ),
-    TriggerFamily.PostAuthentication: (
-        {"userAttributes": _USER_ATTRIBUTES, "newDeviceUsed": False},
-        {},
-    ),
-    TriggerFamily.DefineAuthChallenge: (
-        {"userAttributes": _USER_ATTRIBUTES, "session": _SESSION, "userNotFound": False},
-        {"challengeName": None, "issueTokens": None, "failAuthentication": None},
-    ),
-    TriggerFamily.CreateAuthChallenge: (
-        {
-            "userAttributes": _USER_ATTRIBUTES,
-            "challengeName": "CUSTOM_CHALLENGE",
-            "session": _SESSION,
-            "userNotFound": False,
-        },
-        {
-            "publicChallengeParameters": None,
-            "privateChallengeParameters": None,
-            "challengeMetadata": None,
-        },
-    ),
-    TriggerFamily.VerifyAuthChallengeResponse: (
-        {
-            "userAttributes": _USER_ATTRIBUTES,
-            "privateChallengeParameters": {"answer": "482913"},
-            "challengeAnswer": "482913",
-            "userNotFound": False,
-        },
-        {"answerCorrect": None},
-    ),
-    TriggerFamily.PreTokenGeneration: (
-        {"userAttributes": _USER_ATTRIBUTES, "groupConfiguration": _GROUPS},
-        {"claimsOverrideDetails": None},
-    ),
-    TriggerFamily.CustomMessage: (
-        {
-            "userAttributes": _USER_ATTRIBUTES,
-            "codeParameter": "{####}",
-            "linkParameter": "{##Click Here##}",
-            "usernameParameter": None,
-        },
-        {"smsMessage": None, "emailMessage": None, "emailSubject": None},
-    ),
-    TriggerFamily.UserMigration: (
-        {"password": "correct horse battery staple", "validationData": None},
-        {
-            "userAttributes": None,
-            "finalUserStatus": None,
-            "messageAction": None,
-            "desiredDeliveryMediums": None,
-            "forceAliasCreation": None,
-            "enableSMSMFA": None,
-        },
-    ),
-    TriggerFamily.CustomEmailSender: (
-        {
-            "type": "customEmailSenderRequestV1",
-            "code": "AYADeBgm8Bzk3k1lUd0XtQHtc1QAXwABABVhd3MtY3J5cHRvLXB1YmxpYy1rZXkAREF5cHN0",
-            "userAttributes": _USER_ATTRIBUTES,
-        },
-        {},
-    ),
-    TriggerFamily.CustomSMSSender: (
-        {
-            "type": "customSMSSenderRequestV1",
-            "code": "AYADeHVdM2ZQ1l4iW2cVb9bF0jEAXwABABVhd3MtY3J5cHRvLXB1YmxpYy1rZXkAREFnc2Vx",
-            "userAttributes": {**_USER_ATTRIBUTES, "phone_number": "+14255550123"},
-        },
-        {},
-    ),
-    TriggerFamily.InboundFederation: (
-        {
-            "providerName": "CorporateIdP",
-            "providerType": "OIDC",
-            "attributes": {
-                "tokenResponse": {"token_type": "Bearer", "expires_in": "3600", "scope": "openid"},
-                "idToken": {"sub": "00u1ab2cd3EF4gh5", "email": EMAIL, "email_verified": "true"},
-                "userInfo": {"email": EMAIL, "given_name": "Jane", "family_name": "Doe"},
-            },
-        },
-        {"userAttributesToMap": {}},
-    ),
-}
 
-DEFAULT_VERSIONS: dict[TriggerSource, str] = {
-    # A V3_0 pool (this project's template) sends "3"; the samples show every version once.
-    TriggerSource.TokenGeneration_HostedAuth: "1",
-    TriggerSource.TokenGeneration_Authentication: "2",
-    TriggerSource.TokenGeneration_NewPasswordChallenge: "3",
-    TriggerSource.TokenGeneration_AuthenticateDevice: "3",
-    TriggerSource.TokenGeneration_RefreshTokens: "3",
-    TriggerSource.TokenGeneration_ClientCredentials: "3",
-}
+class SampleEvent(dict[str, Any], Generic[E]):
+    """A Cognito event (a plain ``dict`` at run time) that tells the type checker which typed
+    event it parses into, so that :func:`invoke` returns that type."""
 
 
 def _tweak(source: str, event: dict[str, Any]) -> None:
@@ -196,7 +99,8 @@ def _tweak(source: str, event: dict[str, Any]) -> None:
             event["response"] = {"claimsAndScopeOverrideDetails": None}
         elif version in ("2", "3"):
             request["scopes"] = ["aws.cognito.signin.user.admin", "openid", "email", "profile"]
-            event["response"] = {"claimsAndScopeOverrideDetails": None}
+        else:
+            event["response"] = {"claimsOverrideDetails": None}
 
 
 def _merge(base: dict[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
@@ -209,31 +113,137 @@ def _merge(base: dict[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]
     return base
 
 
-def make_event(source: str | TriggerSource, /, **overrides: Any) -> dict[str, Any]:
+# The typed event each source parses into, for the type checker (a test holds these overloads
+# equal to what parse_event returns). TriggerSource members are strs: the last overload takes them.
+@overload
+def make_event(
+    source: Literal["PreSignUp_SignUp", "PreSignUp_AdminCreateUser", "PreSignUp_ExternalProvider"],
+    /,
+    **overrides: Any,
+) -> SampleEvent[PreSignUpEvent]: ...
+@overload
+def make_event(
+    source: Literal["PostConfirmation_ConfirmSignUp", "PostConfirmation_ConfirmForgotPassword"],
+    /,
+    **overrides: Any,
+) -> SampleEvent[PostConfirmationEvent]: ...
+@overload
+def make_event(
+    source: Literal["PreAuthentication_Authentication"], /, **overrides: Any
+) -> SampleEvent[PreAuthenticationEvent]: ...
+@overload
+def make_event(
+    source: Literal["PostAuthentication_Authentication"], /, **overrides: Any
+) -> SampleEvent[PostAuthenticationEvent]: ...
+@overload
+def make_event(
+    source: Literal["DefineAuthChallenge_Authentication"], /, **overrides: Any
+) -> SampleEvent[DefineAuthChallengeEvent]: ...
+@overload
+def make_event(
+    source: Literal["CreateAuthChallenge_Authentication"], /, **overrides: Any
+) -> SampleEvent[CreateAuthChallengeEvent]: ...
+@overload
+def make_event(
+    source: Literal["VerifyAuthChallengeResponse_Authentication"], /, **overrides: Any
+) -> SampleEvent[VerifyAuthChallengeResponseEvent]: ...
+@overload
+def make_event(
+    source: Literal[
+        "TokenGeneration_HostedAuth",
+        "TokenGeneration_Authentication",
+        "TokenGeneration_NewPasswordChallenge",
+        "TokenGeneration_AuthenticateDevice",
+        "TokenGeneration_RefreshTokens",
+    ],
+    /,
+    **overrides: Any,
+) -> SampleEvent[PreTokenGenerationEvent]: ...
+@overload
+def make_event(
+    source: Literal[
+        "CustomMessage_SignUp",
+        "CustomMessage_AdminCreateUser",
+        "CustomMessage_ResendCode",
+        "CustomMessage_ForgotPassword",
+        "CustomMessage_UpdateUserAttribute",
+        "CustomMessage_VerifyUserAttribute",
+        "CustomMessage_Authentication",
+    ],
+    /,
+    **overrides: Any,
+) -> SampleEvent[CustomMessageEvent]: ...
+@overload
+def make_event(
+    source: Literal["UserMigration_Authentication", "UserMigration_ForgotPassword"],
+    /,
+    **overrides: Any,
+) -> SampleEvent[UserMigrationEvent]: ...
+@overload
+def make_event(
+    source: Literal[
+        "CustomEmailSender_SignUp",
+        "CustomEmailSender_ResendCode",
+        "CustomEmailSender_ForgotPassword",
+        "CustomEmailSender_UpdateUserAttribute",
+        "CustomEmailSender_VerifyUserAttribute",
+        "CustomEmailSender_AdminCreateUser",
+        "CustomEmailSender_Authentication",
+        "CustomEmailSender_AccountTakeOverNotification",
+    ],
+    /,
+    **overrides: Any,
+) -> SampleEvent[CustomEmailSenderEvent]: ...
+@overload
+def make_event(
+    source: Literal[
+        "CustomSMSSender_SignUp",
+        "CustomSMSSender_ResendCode",
+        "CustomSMSSender_ForgotPassword",
+        "CustomSMSSender_UpdateUserAttribute",
+        "CustomSMSSender_VerifyUserAttribute",
+        "CustomSMSSender_AdminCreateUser",
+        "CustomSMSSender_Authentication",
+    ],
+    /,
+    **overrides: Any,
+) -> SampleEvent[CustomSMSSenderEvent]: ...
+@overload
+def make_event(
+    source: Literal["InboundFederation_ExternalProvider"], /, **overrides: Any
+) -> SampleEvent[InboundFederationEvent]: ...
+@overload
+def make_event(
+    source: Literal["TokenGeneration_ClientCredentials"], /, **overrides: Any
+) -> SampleEvent[ClientCredentialsEvent]: ...
+@overload
+def make_event(source: str, /, **overrides: Any) -> SampleEvent[TriggerEvent]: ...
+def make_event(source: str, /, **overrides: Any) -> SampleEvent[Any]:
     """A realistic event for ``source``, as Cognito would send it, with ``overrides`` merged in.
 
     Overrides use Cognito's JSON names and merge into nested objects: ``version="2"``,
-    ``request={"userAttributes": {"email": "x@example.org"}}``. A source new to this package works
-    if its family is known. Raises ``ValueError`` for a source of no known trigger.
+    ``request={"userAttributes": {"email": "x@example.org"}}``. Pre token generation events are
+    ``version`` :data:`DEFAULT_PRE_TOKEN_VERSION` ("3") unless overridden. A source new to this
+    package works if its family is known. Raises ``ValueError`` for a source of no known trigger.
     """
     family = TriggerFamily.of(str(source))
     if family is None:
         raise ValueError(f"no Cognito trigger has the source {str(source)!r}")
-    request, response = _SHAPES[family]
-    known = source in TriggerSource.__members__
-    version = DEFAULT_VERSIONS.get(TriggerSource(source), "1") if known else "1"
-    event: dict[str, Any] = {
-        "version": str(overrides.get("version", version)),
-        "triggerSource": str(source),
-        "region": "us-east-1",
-        "userPoolId": USER_POOL_ID,
-        "userName": SUB,
-        "callerContext": {"awsSdkVersion": "aws-sdk-unknown-unknown", "clientId": WEB_CLIENT_ID},
-        "request": copy.deepcopy(request),
-        "response": copy.deepcopy(response),
-    }
+    record = FAMILIES[family]
+    pre_token = family is TriggerFamily.PreTokenGeneration
+    event = SampleEvent[Any](
+        version=str(overrides.get("version", DEFAULT_PRE_TOKEN_VERSION if pre_token else "1")),
+        triggerSource=str(source),
+        region="us-east-1",
+        userPoolId=USER_POOL_ID,
+        userName=SUB,
+        callerContext={"awsSdkVersion": "aws-sdk-unknown-unknown", "clientId": WEB_CLIENT_ID},
+        request=copy.deepcopy(dict(record.sample_request)),
+        response=copy.deepcopy(dict(record.sample_response)),
+    )
     _tweak(str(source), event)
-    return _merge(event, overrides)
+    _merge(event, overrides)
+    return event
 
 
 def sample_event_json(source: str | TriggerSource) -> str:
@@ -254,8 +264,15 @@ def write_sample_events(folder: str | Path) -> list[Path]:
     return written
 
 
+@overload
+def invoke(router: TriggerRouter, event: SampleEvent[E], context: Any = None) -> E: ...
+@overload
+def invoke(
+    router: TriggerRouter, event: Mapping[str, Any], context: Any = None
+) -> TriggerEvent: ...
 def invoke(router: TriggerRouter, event: Mapping[str, Any], context: Any = None) -> TriggerEvent:
-    """Run ``router`` on ``event`` the way Lambda would and return the typed result.
+    """Run ``router`` on ``event`` the way Lambda would and return the typed result: for an event
+    from :func:`make_event`, typed as the event its source parses into (``PreSignUpEvent``...).
 
     Response-rule violations raise :class:`~cognito_triggers.ResponseError` and a handler's
     :class:`~cognito_triggers.Deny` propagates, so ``pytest.raises(Deny)`` tests a denial.

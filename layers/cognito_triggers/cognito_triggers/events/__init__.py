@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic_core import ValidationError
 
 from ..errors import InvalidEventError
+from ..families import FAMILIES
 from ..sources import TriggerFamily, TriggerSource
 
 if TYPE_CHECKING:
@@ -21,28 +22,10 @@ if TYPE_CHECKING:
 
 __all__ = ["event_model", "parse_event", "parse_with_family"]
 
-# Where each family's event model lives: ``module:Class``, or ``module:function`` choosing among
-# the family's models by source and version (pre token generation).
-_MODELS: dict[TriggerFamily, str] = {
-    TriggerFamily.PreSignUp: "sign_up:PreSignUpEvent",
-    TriggerFamily.PostConfirmation: "sign_up:PostConfirmationEvent",
-    TriggerFamily.PreAuthentication: "authentication:PreAuthenticationEvent",
-    TriggerFamily.PostAuthentication: "authentication:PostAuthenticationEvent",
-    TriggerFamily.DefineAuthChallenge: "custom_auth:DefineAuthChallengeEvent",
-    TriggerFamily.CreateAuthChallenge: "custom_auth:CreateAuthChallengeEvent",
-    TriggerFamily.VerifyAuthChallengeResponse: "custom_auth:VerifyAuthChallengeResponseEvent",
-    TriggerFamily.PreTokenGeneration: "token_generation:event_model",
-    TriggerFamily.CustomMessage: "messages:CustomMessageEvent",
-    TriggerFamily.UserMigration: "migration:UserMigrationEvent",
-    TriggerFamily.CustomEmailSender: "senders:CustomEmailSenderEvent",
-    TriggerFamily.CustomSMSSender: "senders:CustomSMSSenderEvent",
-    TriggerFamily.InboundFederation: "federation:InboundFederationEvent",
-}
-
 
 @cache
 def _family_target(family: TriggerFamily) -> Any:
-    module, _, name = _MODELS[family].partition(":")
+    module, _, name = FAMILIES[family].model.partition(":")
     return getattr(import_module(f"{__name__}.{module}"), name)
 
 

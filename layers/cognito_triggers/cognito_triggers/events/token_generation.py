@@ -11,7 +11,7 @@ cannot do.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, TypeVar
 
 from ..errors import ResponseError
 from ..rules import TokenUse, check_claim_change, check_scope
@@ -120,10 +120,13 @@ def _token_uses(token: Tokens) -> tuple[TokenUse, ...]:
         return ("id", "access")
     if token == "id" or token == "access":
         return (token,)
-    uses = tuple(token)
+    # A misspelt name ("acess") is a str too: never read it letter by letter.
+    uses: tuple[Any, ...] = (token,) if isinstance(token, str) else tuple(token)
     for use in uses:
         if use not in ("id", "access"):
-            raise ResponseError(f"token must be 'id', 'access' or both, not {use!r}")
+            raise ResponseError(f"token must be 'id', 'access' or 'both', not {use!r}")
+    if not uses:
+        raise ResponseError("token names no token: use 'id', 'access' or 'both'")
     return uses
 
 
@@ -146,25 +149,27 @@ class _TokenCustomization:
     if TYPE_CHECKING:  # declared by the event models this is mixed into
         response: Any
         caller_context: Any
-    _default_token: ClassVar[TokenUse] = "id"
 
-    def add_claim(self, name: str, value: Any, *, token: Tokens | None = None) -> None:
-        """Add or override a claim. ``token`` is ``"id"`` (the default for users), ``"access"``
-        (the default, and the only token, for client credentials), or both.
+    def add_claim(self, name: str, value: Any, *, token: Tokens = "id") -> None:
+        """Add or override a claim. ``token`` is ``"id"`` (the default, for every event),
+        ``"access"`` (V2/V3 and client credentials), or ``"both"``. A change the event cannot
+        carry (the access token in V1, the ID token of a client-credentials grant) raises
+        :class:`~cognito_triggers.ResponseError` here.
 
         Example::
 
             event.add_claim("tenant", "acme")                       # ID token
             event.add_claim("tenant", "acme", token="both")         # V2/V3 only for "access"
         """
-        for use in _token_uses(token or self._default_token):
+        for use in _token_uses(token):
             check_claim_change(name, use, value=value, client_id=self.caller_context.client_id)
             self._claims(use)[name] = value
             self._commit(use)
 
-    def suppress_claim(self, name: str, *, token: Tokens | None = None) -> None:
-        """Remove a claim from the token. Suppressing wins over adding the same claim."""
-        for use in _token_uses(token or self._default_token):
+    def suppress_claim(self, name: str, *, token: Tokens = "id") -> None:
+        """Remove a claim from the token (``"id"`` by default, as :meth:`add_claim`).
+        Suppressing wins over adding the same claim."""
+        for use in _token_uses(token):
             check_claim_change(name, use, suppress=True)
             self._suppressed(use).append(name)
             self._commit(use)
@@ -308,9 +313,9 @@ class PreTokenGenerationV2Event(_V2Customization, UserTriggerEvent):
 
 class ClientCredentialsEvent(_V2Customization, TriggerEvent):
     """``TokenGeneration_ClientCredentials`` (V3): an app client's machine-to-machine access token.
-    There is no user and no ID token; ``userName`` and the user fields may be absent."""
-
-    _default_token: ClassVar[TokenUse] = "access"
+    There is no user and no ID token; ``userName`` and the user fields may be absent. A machine
+    is not a user: only handlers registered for this source (``@app.client_credentials``) get it,
+    and claims go to the access token only (``token="access"``)."""
 
     user_name: str | None = None
     request: ClientCredentialsRequest
@@ -318,17 +323,19 @@ class ClientCredentialsEvent(_V2Customization, TriggerEvent):
 
     def _token(self, token: TokenUse) -> IdTokenGeneration | AccessTokenGeneration:
         if token == "id":
-            raise ResponseError("a client-credentials grant issues no ID token: use token='access'")
+            raise ResponseError(
+                "a client-credentials grant issues no ID token: pass token='access'"
+            )
         return super()._token(token)
 
     def _set_group_override(self, details: GroupOverrideDetails) -> None:
         raise ResponseError("a client-credentials grant has no user, so no groups to override")
 
 
-PreTokenGenerationEvent: TypeAlias = (
-    PreTokenGenerationV1Event | PreTokenGenerationV2Event | ClientCredentialsEvent
-)
-"""What a ``pre_token_generation`` handler receives; all three offer the same helpers."""
+PreTokenGenerationEvent: TypeAlias = PreTokenGenerationV1Event | PreTokenGenerationV2Event
+"""What a ``pre_token_generation`` handler receives: a user's tokens, V1 or V2/V3 by the pool's
+``LambdaVersion``; both offer the same helpers. Machine tokens are :class:`ClientCredentialsEvent`,
+for ``client_credentials`` handlers."""
 
 
 def event_model(source: str, version: object) -> type[TriggerEvent]:
