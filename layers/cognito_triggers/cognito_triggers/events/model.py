@@ -441,14 +441,17 @@ class CognitoModel:
         schema: dict[str, Any] = TypeAdapter(cls).json_schema(by_alias=True)
         return schema
 
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name.startswith("_"):
-            self._set_private_name(name, value)
-            return
-        core = type(self)._core()
-        if name not in core.fields:
-            self._refuse_unknown(name, core)
-        core.validator.validate_assignment(self, name, value)
+    if not TYPE_CHECKING:  # hidden from mypy, which would then accept any misspelt name
+
+        def __setattr__(self, name: str, value: Any) -> None:
+            # Every assignment is validated, and a name that is not a field is refused.
+            if name.startswith("_"):
+                self._set_private_name(name, value)
+                return
+            core = type(self)._core()
+            if name not in core.fields:
+                self._refuse_unknown(name, core)
+            core.validator.validate_assignment(self, name, value)
 
     def _set_private_name(self, name: str, value: Any) -> None:
         # Slots (``_received``) and dunders as Python would; any other private name goes to

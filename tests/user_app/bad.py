@@ -1,0 +1,42 @@
+"""Mistakes a user's type checker must flag: each line marked ``# flagged: <code>`` and no other."""
+
+from __future__ import annotations
+
+from cognito_triggers import (
+    ClientCredentialsEvent,
+    PostConfirmationEvent,
+    PreSignUpEvent,
+    PreTokenGenerationEvent,
+    TriggerRouter,
+)
+from cognito_triggers.testing import invoke, make_event
+
+app = TriggerRouter()
+
+
+@app.pre_sign_up  # flagged: arg-type
+def wrong_family(event: PostConfirmationEvent) -> None:
+    pass
+
+
+@app.client_credentials  # flagged: arg-type
+def user_handler_for_machines(event: PreTokenGenerationEvent) -> None:
+    pass
+
+
+@app.pre_token_generation  # flagged: arg-type
+def machine_handler_for_users(event: ClientCredentialsEvent) -> None:
+    pass
+
+
+@app.pre_sign_up(sources=["PreSignUp_SignUp"])
+def misspelt(event: PreSignUpEvent) -> None:
+    event.response.auto_confirm_usr = True  # flagged: attr-defined
+    event.request.user_attributes = 3  # flagged: assignment
+
+
+def test_it() -> None:
+    result = invoke(app, make_event("PreSignUp_SignUp"))
+    print(result.response.answer_correct)  # flagged: attr-defined
+    machine = invoke(app, make_event("TokenGeneration_ClientCredentials"))
+    machine.add_claim("x", "y", token="acess")  # flagged: arg-type

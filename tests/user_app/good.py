@@ -1,0 +1,71 @@
+"""A user's application on cognito-triggers, written as the README shows: mypy --strict passes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cognito_triggers import (
+    ClientCredentialsEvent,
+    Deny,
+    PreSignUpEvent,
+    PreTokenGenerationEvent,
+    PreTokenGenerationV1Event,
+    Router,
+    TriggerEvent,
+    TriggerRouter,
+)
+from cognito_triggers.testing import invoke, make_event
+
+app = TriggerRouter()
+sign_ups = Router()
+
+
+@app.pre_sign_up
+def only_company_addresses(event: PreSignUpEvent) -> None:
+    email = event.request.user_attributes.get("email", "")
+    if not email.endswith("@example.com"):
+        raise Deny("Sign-up is open to example.com addresses only")
+    event.response.auto_confirm_user = True
+
+
+@sign_ups.pre_sign_up(sources=["PreSignUp_ExternalProvider"], client_id="web")
+def federated(event: PreSignUpEvent, context: Any) -> PreSignUpEvent:
+    event.response.auto_confirm_user = True
+    return event
+
+
+@app.pre_token_generation
+def claims(event: PreTokenGenerationEvent) -> None:
+    event.add_claim("tenant", "acme")
+    if not isinstance(event, PreTokenGenerationV1Event):
+        event.add_claim("roles", ["reader"], token="access")
+        event.add_scope("reports/read")
+
+
+@app.client_credentials
+def machine_claims(event: ClientCredentialsEvent) -> None:
+    event.add_claim("department", "support", token="access")
+
+
+@app.post_confirmation
+def any_event_will_do(event: TriggerEvent) -> None:  # a wider parameter type is fine
+    print(event.trigger_source)
+
+
+@app.catch_all
+def everything_else(event: TriggerEvent) -> None:
+    print(event.trigger_source)
+
+
+app.include_router(sign_ups)
+lambda_handler = app.lambda_handler
+
+
+def test_sign_up() -> None:
+    result = invoke(app, make_event("PreSignUp_SignUp"))
+    assert result.response.auto_confirm_user
+    typed: PreSignUpEvent = result
+    machine: ClientCredentialsEvent = invoke(app, make_event("TokenGeneration_ClientCredentials"))
+    user: PreTokenGenerationEvent = invoke(app, make_event("TokenGeneration_Authentication"))
+    only_company_addresses(typed)  # a handler stays a plain function
+    print(machine.request.scopes, user.version)
