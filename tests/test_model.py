@@ -274,3 +274,38 @@ def test_secrets_are_masked_in_json_and_marked_in_the_schema() -> None:
     assert "hunter2" not in Log(whole=whole).model_dump_json()
     secret = Whole.model_json_schema()["properties"]["secret"]["anyOf"][0]
     assert secret.get("format") == "password" and secret.get("writeOnly") is True
+
+
+_PYDANTIC_IDIOMS = {
+    "Field() default": "    x: int = pydantic.Field(1)\n",
+    "field_validator": (
+        "    x: int = 1\n"
+        "    @pydantic.field_validator('x')\n"
+        "    @classmethod\n"
+        "    def positive(cls, x: int) -> int:\n"
+        "        return x\n"
+    ),
+    "model_validator": (
+        "    x: int = 1\n"
+        "    @pydantic.model_validator(mode='after')\n"
+        "    def whole(self) -> object:\n"
+        "        return self\n"
+    ),
+    "model_config": "    model_config = {'frozen': True}\n",
+}
+
+
+@pytest.mark.parametrize("body", _PYDANTIC_IDIOMS.values(), ids=_PYDANTIC_IDIOMS.keys())
+def test_pydantic_idioms_the_base_does_not_honour_fail_where_the_class_is_defined(
+    body: str,
+) -> None:
+    namespace = {"pydantic": pytest.importorskip("pydantic"), "CognitoModel": CognitoModel}
+    with pytest.raises(TypeError, match=r"Custom\.\w+ is pydantic|pydantic configuration"):
+        exec(f"class Custom(CognitoModel):\n{body}", namespace)  # noqa: S102
+
+
+def test_class_keywords_fail_where_the_class_is_defined() -> None:
+    with pytest.raises(TypeError, match=r"class keywords \(frozen\)"):
+
+        class Frozen(CognitoModel, frozen=True):
+            x: int = 1

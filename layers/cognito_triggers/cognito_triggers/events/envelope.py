@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Self
 
+from pydantic_core import core_schema as cs
+
 from ..sources import TriggerSource
 from .model import CognitoModel, WithSchema
 
@@ -32,18 +34,13 @@ def _scalar_as_string(value: Any) -> str:
 
 
 # Strings pass in pydantic-core alone; only a non-string value costs a Python call.
-_ATTRIBUTE_VALUE: dict[str, Any] = {
-    "type": "union",
-    "mode": "left_to_right",
-    "choices": [
-        {"type": "str"},
-        {"type": "function-plain", "function": {"type": "no-info", "function": _scalar_as_string}},
-    ],
-    "custom_error_type": "string_type",
-}
+_ATTRIBUTE_VALUE = cs.union_schema(
+    [cs.str_schema(), cs.no_info_plain_validator_function(_scalar_as_string)],
+    mode="left_to_right",
+    custom_error_type="string_type",
+)
 AttributeMap = Annotated[
-    dict[str, str],
-    WithSchema({"type": "dict", "keys_schema": {"type": "str"}, "values_schema": _ATTRIBUTE_VALUE}),
+    dict[str, str], WithSchema(cs.dict_schema(cs.str_schema(), _ATTRIBUTE_VALUE))
 ]
 """A Cognito string-to-string map (``userAttributes``, ``clientMetadata``, ``validationData``...).
 

@@ -38,12 +38,15 @@ from typing import (
 )
 
 from pydantic_core import CoreConfig, SchemaSerializer, SchemaValidator
+from pydantic_core import core_schema as cs
 
 __all__ = ["CognitoModel", "FieldInfo", "SecretStr", "WithSchema", "field", "to_camel"]
 
 _T = TypeVar("_T")
 _NO_DEFAULT: Any = object()
-CoreSchema = dict[str, Any]
+# Schemas are made with pydantic-core's typed builders, so a key the engine renames or drops is a
+# type error here rather than an option silently ignored (pydantic_core imports them anyway).
+CoreSchema = cs.CoreSchema
 
 
 def to_camel(name: str) -> str:
@@ -127,33 +130,24 @@ class SecretStr:
         return len(self._value)
 
 
-_SECRET_SCHEMA: CoreSchema = {
-    "type": "union",
-    "mode": "left_to_right",
-    "choices": [
-        {"type": "is-instance", "cls": SecretStr},
-        {
-            "type": "function-after",
-            "function": {"type": "no-info", "function": SecretStr},
-            "schema": {"type": "str"},
-        },
+_SECRET_SCHEMA: CoreSchema = cs.union_schema(
+    [
+        cs.is_instance_schema(SecretStr),
+        cs.no_info_after_validator_function(SecretStr, cs.str_schema()),
     ],
-    "custom_error_type": "string_type",
+    mode="left_to_right",
+    custom_error_type="string_type",
     # Dumped as the object itself in Python and masked in JSON, as pydantic's SecretStr is:
     # revealing takes a deliberate call.
-    "serialization": {
-        "type": "function-plain",
-        "function": lambda secret: str(secret),
-        "when_used": "json",
-    },
-    "metadata": {"pydantic_js_updates": {"format": "password", "writeOnly": True}},
-}
+    serialization=cs.plain_serializer_function_ser_schema(str, when_used="json"),
+    metadata={"pydantic_js_updates": {"format": "password", "writeOnly": True}},
+)
 _SCALARS: dict[Any, CoreSchema] = {
-    str: {"type": "str"},
-    bool: {"type": "bool"},
-    int: {"type": "int"},
-    float: {"type": "float"},
-    Any: {"type": "any"},
+    str: cs.str_schema(),
+    bool: cs.bool_schema(),
+    int: cs.int_schema(),
+    float: cs.float_schema(),
+    Any: cs.any_schema(),
     SecretStr: _SECRET_SCHEMA,
 }
 
@@ -171,30 +165,25 @@ def _core_schema(annotation: Any, owner: type) -> CoreSchema:
         return chosen[-1] if chosen else _core_schema(args[0], owner)
     if origin is Union or origin is types.UnionType:
         choices = [_core_schema(arg, owner) for arg in args if arg is not type(None)]
-        schema = choices[0] if len(choices) == 1 else {"type": "union", "choices": choices}
-        return {"type": "nullable", "schema": schema} if type(None) in args else schema
+        schema = choices[0] if len(choices) == 1 else cs.union_schema(list(choices))
+        return cs.nullable_schema(schema) if type(None) in args else schema
     if origin is list:
-        return {"type": "list", "items_schema": _core_schema(args[0], owner)}
+        return cs.list_schema(_core_schema(args[0], owner))
     if origin is dict:
         keys, values = (_core_schema(arg, owner) for arg in args)
-        return {"type": "dict", "keys_schema": keys, "values_schema": values}
+        return cs.dict_schema(keys, values)
     if origin is Literal:
-        return {"type": "literal", "expected": list(args)}
+        return cs.literal_schema(list(args))
     raise TypeError(f"{owner.__name__}: no schema for fields of type {annotation!r}")
 
 
-def _field_schema(info: FieldInfo, owner: type) -> CoreSchema:
+def _field_schema(info: FieldInfo, owner: type) -> cs.ModelField:
     schema = _core_schema(info.annotation, owner)
     if info.default_factory is not None:
-        schema = {"type": "default", "schema": schema, "default_factory": info.default_factory}
+        schema = cs.with_default_schema(schema, default_factory=info.default_factory)
     elif info.default is not _NO_DEFAULT:
-        schema = {"type": "default", "schema": schema, "default": info.default}
-    return {
-        "type": "model-field",
-        "schema": schema,
-        "validation_alias": info.alias,
-        "serialization_alias": info.alias,
-    }
+        schema = cs.with_default_schema(schema, default=info.default)
+    return cs.model_field(schema, validation_alias=info.alias, serialization_alias=info.alias)
 
 
 def _is_shared_default(default: Any) -> bool:
@@ -276,6 +265,30 @@ class CognitoModel:
     """Read by pydantic's JSON Schema generator when a model is used through pydantic."""
     _cognito_core: ClassVar[_Core | None] = None
 
+    def __init_subclass__(cls, **keywords: Any) -> None:
+        # These models look like pydantic's but are not: a pydantic idiom that would be ignored
+        # here fails where the class is defined, instead of silently at run time.
+        if keywords:
+            raise TypeError(
+                f"{cls.__name__}: class keywords ({', '.join(keywords)}) are pydantic "
+                "configuration, which cognito-triggers models do not take"
+            )
+        super().__init_subclass__()
+        for name, value in cls.__dict__.items():
+            module = type(value).__module__
+            if module == "pydantic" or module.startswith("pydantic."):
+                raise TypeError(
+                    f"{cls.__name__}.{name} is pydantic's (Field(), a validator or a computed "
+                    "field), which cognito-triggers models would ignore: use "
+                    "cognito_triggers.events.model.field(default=..., default_factory=..., "
+                    "json_name=...), and check values in the handler"
+                )
+        if cls.__dict__.get("model_config"):
+            raise TypeError(
+                f"{cls.__name__}.model_config is pydantic configuration, which "
+                "cognito-triggers models do not take"
+            )
+
     @classmethod
     def _core(cls) -> _Core:
         # Built on first use, per class (never inherited: a subclass has fields of its own).
@@ -298,16 +311,14 @@ class CognitoModel:
                 fields[name] = FieldInfo(annotation, alias, spec.default, spec.default_factory)
             else:
                 fields[name] = FieldInfo(annotation, to_camel(name), spec)
-        schema: CoreSchema = {
-            "type": "model",
-            "cls": cls,
-            "schema": {
-                "type": "model-fields",
-                "fields": {name: _field_schema(info, cls) for name, info in fields.items()},
-                "model_name": cls.__name__,
-            },
-            "config": {"title": cls.__name__, **_CONFIG},
-        }
+        schema = cs.model_schema(
+            cls,
+            cs.model_fields_schema(
+                {name: _field_schema(info, cls) for name, info in fields.items()},
+                model_name=cls.__name__,
+            ),
+            config=CoreConfig(title=cls.__name__, **_CONFIG),
+        )
         core = _Core(
             fields,
             {info.alias: name for name, info in fields.items()},
