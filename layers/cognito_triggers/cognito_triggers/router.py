@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Iterable, Mapping
-from difflib import get_close_matches
 from typing import (
     TYPE_CHECKING,
     Any,
@@ -151,6 +150,8 @@ _FAMILY_NAMES = [name for f in TriggerFamily for name in (f.value, f.source_pref
 
 
 def _unknown(name: str, known: Iterable[str], what: str) -> ValueError:
+    from difflib import get_close_matches  # only for a mistake: off the cold-start path
+
     close = get_close_matches(name, list(known), n=3, cutoff=0.6)
     hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
     return ValueError(f"{name!r} is not {what}{hint}")
