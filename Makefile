@@ -6,9 +6,12 @@ export UV_LINK_MODE := copy
 
 .PHONY: test lint typecheck pytest sync bench run events
 
+# The CLI installs its tools the same way, through this one file (standard library only).
+TOOLCHAIN := python3 layers/cognito_triggers/cognito_triggers/dev/toolchain.py
+
 # uv from PyPI into a private venv when the machine has none.
 .tools/bin/uv:
-	python3 -m venv .tools && .tools/bin/pip install --quiet uv
+	$(TOOLCHAIN) uv >/dev/null
 
 sync: $(UV)
 	$(UV) sync --locked --quiet
@@ -34,17 +37,15 @@ events: sync
 	  "from cognito_triggers.testing import write_sample_events as w; w('events')"
 
 # --- SAM application and local runs (issue 4) ----------------------------------------------------
-# SAM CLI stays out of the project venv: its own venv under .tools/, pinned (the Lambda emulator
-# binary `cognito-triggers invoke` uses ships inside this package).
-SAM_CLI_VERSION := 1.170.0
+# SAM CLI stays out of the project venv: its own venv under .tools/, pinned in toolchain.py (the
+# Lambda emulator binary `cognito-triggers invoke` uses ships inside this package).
 SAM := .tools/sam-cli/bin/sam
 SAM_ENV := SAM_CLI_TELEMETRY=0 AWS_EC2_METADATA_DISABLED=true HOME=$(CURDIR)/.tools/home
 
 .PHONY: tools sam-validate build
 
-$(SAM): | $(UV)
-	$(UV) venv --quiet --allow-existing .tools/sam-cli
-	$(UV) pip install --quiet --python .tools/sam-cli/bin/python aws-sam-cli==$(SAM_CLI_VERSION)
+$(SAM):
+	$(TOOLCHAIN) sam >/dev/null
 
 tools: $(SAM)
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import importlib.metadata
 import importlib.util
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -30,25 +29,24 @@ from .emulator import (
     load_source_template,
     read_event_file,
 )
-from .toolchain import ToolError
+from .toolchain import ToolError, uv
 
 __all__ = ["local_aws", "run_samples"]
 
 SEED_SCRIPT = Path("scripts") / "seed_local_aws.py"
 
 
-def _moto_command(port: int) -> list[str]:
+def _moto_command(root: Path, port: int) -> list[str]:
+    """moto's server from this environment when it has the server's extras, else moto[server]
+    (at this environment's moto version) run by uv, which is installed if missing."""
     if importlib.util.find_spec("flask") is not None and importlib.util.find_spec("moto"):
         return [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
-    uv = shutil.which("uv")
-    if uv is None:
-        raise ToolError("a local AWS needs moto[server]: install uv, or pass --no-local-aws")
     try:
         version = f"=={importlib.metadata.version('moto')}"
     except importlib.metadata.PackageNotFoundError:
         version = ""
     return [
-        uv,
+        uv(root),
         "tool",
         "run",
         "--from",
@@ -62,13 +60,13 @@ def _moto_command(port: int) -> list[str]:
 
 
 @contextmanager
-def local_aws(timeout: float = 60.0) -> Iterator[str]:
+def local_aws(root: Path, timeout: float = 60.0) -> Iterator[str]:
     """A moto server on a free loopback port, for as long as the ``with`` lasts."""
     from .emulator import _free_port
 
     port = _free_port()
     process = subprocess.Popen(  # noqa: S603 - our own command line
-        _moto_command(port), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        _moto_command(root, port), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -147,7 +145,7 @@ def run_samples(
         environment: dict[str, str] = {}
         overrides: dict[str, Any] = {}
         if local_aws_server:
-            url = stack.enter_context(local_aws())
+            url = stack.enter_context(local_aws(root))
             environment = {
                 "AWS_ENDPOINT_URL": url,
                 "AWS_ACCESS_KEY_ID": "local",

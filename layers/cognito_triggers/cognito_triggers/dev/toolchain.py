@@ -1,7 +1,9 @@
-"""Finding (and, where it is cheap, preparing) the tools a local run needs: SAM CLI, the Lambda
+"""Finding, and installing when missing, the tools a local run needs: uv, SAM CLI, the Lambda
 Runtime Interface Emulator shipped inside SAM CLI's package, and a Python 3.13 with awslambdaric.
 
-Everything goes under ``.tools/`` of the project (git-ignored); nothing here is used by Lambda.
+Everything installed goes under ``.tools/`` of the project (git-ignored); nothing here is used by
+Lambda. The Makefile installs uv and SAM CLI by running this file (``python3 toolchain.py uv``),
+so each tool is installed one way only; hence standard-library imports only.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ __all__ = [
     "runtime_python",
     "sam_command",
     "sam_environment",
+    "uv",
 ]
 
 SAM_CLI_VERSION = "1.170.0"
@@ -70,22 +73,70 @@ def _tools(root: Path) -> Path:
     return root / ".tools"
 
 
+def _run_tool(command: list[str], env: dict[str, str] | None = None) -> str:
+    """Run an installing command; its stdout, or :class:`ToolError` with its stderr."""
+    try:
+        result = subprocess.run(  # noqa: S603 - our own command line
+            command, capture_output=True, text=True, check=False, env=env
+        )
+    except OSError as error:
+        raise ToolError(f"{' '.join(command)} failed: {error}") from None
+    if result.returncode != 0:
+        raise ToolError(f"{' '.join(command)} failed:\n{result.stderr.strip()}")
+    return result.stdout.strip()
+
+
+def _say(message: str) -> None:
+    print(f"cognito-triggers: {message}", file=sys.stderr)
+
+
+def uv(root: Path) -> str:
+    """``uv``: on PATH, else the project's ``.tools/bin/uv``, else installed there now from PyPI
+    (a venv at ``.tools`` holding uv: all it takes is a Python with ``venv``)."""
+    on_path = shutil.which("uv")
+    if on_path:
+        return on_path
+    local = _tools(root) / "bin" / "uv"
+    if not local.is_file():
+        _say(f"installing uv into {_tools(root)} (python -m venv, then pip install uv)")
+        _run_tool([sys.executable, "-m", "venv", str(_tools(root))])
+        _run_tool([str(_tools(root) / "bin" / "pip"), "install", "--quiet", "uv"])
+    return str(local)
+
+
+def _sam_cli(root: Path) -> Path:
+    """SAM CLI at the pinned version in its own venv, ``.tools/sam-cli`` (installed if missing):
+    kept out of the project's environment, whose packages it would pin."""
+    venv = _tools(root) / "sam-cli"
+    sam = venv / "bin" / "sam"
+    if not sam.is_file():
+        _say(f"installing aws-sam-cli=={SAM_CLI_VERSION} into {venv}")
+        tool = uv(root)
+        _run_tool([tool, "venv", "--quiet", "--allow-existing", str(venv)])
+        _run_tool(
+            [
+                tool,
+                "pip",
+                "install",
+                "--quiet",
+                "--python",
+                str(venv / "bin" / "python"),
+                f"aws-sam-cli=={SAM_CLI_VERSION}",
+            ]
+        )
+    return sam
+
+
 def sam_command(root: Path) -> list[str]:
-    """``sam``: the project's tools venv (``make`` makes it), else ``sam`` on PATH, else run
-    through ``uv tool run`` at the pinned version."""
+    """``sam``: the project's pinned one in ``.tools/sam-cli``, else ``sam`` on PATH, else the
+    pinned one installed now."""
     local = _tools(root) / "sam-cli" / "bin" / "sam"
     if local.is_file():
         return [str(local)]
     on_path = shutil.which("sam")
     if on_path:
         return [on_path]
-    uv = shutil.which("uv")
-    if uv:
-        return [uv, "tool", "run", "--from", f"aws-sam-cli=={SAM_CLI_VERSION}", "sam"]
-    raise ToolError(
-        "SAM CLI not found: run `make tools`, or install it with "
-        f"`uv tool install aws-sam-cli=={SAM_CLI_VERSION}`"
-    )
+    return [str(_sam_cli(root))]
 
 
 def _samcli_dirs(root: Path) -> list[Path]:
@@ -133,16 +184,19 @@ def find_rie(root: Path, architecture: str | None = None) -> Path:
             raise ToolError(f"COGNITO_TRIGGERS_RIE={configured} is not an executable file")
         return path
     name = f"aws-lambda-rie-{architecture or host_architecture()}"
-    for site in _samcli_dirs(root):
-        path = site / "samcli" / "local" / "rapid" / name
-        if path.is_file():
-            if not os.access(path, os.X_OK):
-                path.chmod(path.stat().st_mode | 0o111)
-            return path
+    for attempt in range(2):
+        for site in _samcli_dirs(root):
+            path = site / "samcli" / "local" / "rapid" / name
+            if path.is_file():
+                if not os.access(path, os.X_OK):
+                    path.chmod(path.stat().st_mode | 0o111)
+                return path
+        if attempt == 0:
+            _sam_cli(root)  # no usable SAM CLI yet: the pinned one, whose package holds it
     raise ToolError(
         f"the Lambda Runtime Interface Emulator ({name}) was not found: it ships inside the "
-        f"aws-sam-cli package. Run `make tools` (installs aws-sam-cli=={SAM_CLI_VERSION} into "
-        ".tools/sam-cli), or point COGNITO_TRIGGERS_RIE at the binary"
+        f"aws-sam-cli=={SAM_CLI_VERSION} package (in {_tools(root) / 'sam-cli'}); point "
+        "COGNITO_TRIGGERS_RIE at the binary if your SAM CLI is another"
     )
 
 
@@ -163,25 +217,31 @@ def _version_of(python: str) -> tuple[int, int] | None:
     return int(parts[0]), int(parts[1])
 
 
-def python313() -> str:
-    """A CPython 3.13 interpreter (the Lambda runtime's version) with pip, for ``sam build``."""
-    candidates: list[str] = []
+def _uv_python_environment(root: Path) -> dict[str, str]:
+    """uv's Python downloads go to ``.tools/python``, beside the project's other tools."""
+    return {**os.environ, "UV_PYTHON_INSTALL_DIR": str(_tools(root) / "python")}
+
+
+def python313(root: Path) -> str:
+    """A CPython 3.13 interpreter (the Lambda runtime's version) with pip, for ``sam build``:
+    ``COGNITO_TRIGGERS_PYTHON313``, else found by path, else one uv finds or installs."""
     configured = os.environ.get("COGNITO_TRIGGERS_PYTHON313")
     if configured:
-        candidates.append(configured)
-    uv = shutil.which("uv")
-    if uv:
-        found = subprocess.run(  # noqa: S603
-            [uv, "python", "find", "3.13"], capture_output=True, text=True, check=False
-        ).stdout.strip()
-        if found:
-            candidates.append(found)
+        if _version_of(configured) != (3, 13):
+            raise ToolError(f"COGNITO_TRIGGERS_PYTHON313={configured} is not a Python 3.13")
+        return configured
+    candidates: list[str] = []
     on_path = shutil.which("python3.13")
     if on_path:
         candidates.append(on_path)
     home = Path.home()
     candidates += sorted(
-        glob.glob(str(home / ".pyenv" / "versions" / "3.13*" / "bin" / "python3.13"))
+        glob.glob(str(home / ".pyenv" / "versions" / "3.13*" / "bin" / "python3.13")),
+        reverse=True,  # the newest patch release first
+    )
+    candidates += sorted(
+        glob.glob(str(_tools(root) / "python" / "cpython-3.13*" / "bin" / "python3.13")),
+        reverse=True,
     )
     candidates += ["/usr/bin/python3.13", "/usr/local/bin/python3.13"]
     if sys.version_info[:2] == (3, 13):
@@ -189,10 +249,16 @@ def python313() -> str:
     for candidate in candidates:
         if Path(candidate).exists() and _version_of(candidate) == (3, 13):
             return str(Path(candidate).resolve())
-    raise ToolError(
-        "Python 3.13 (the Lambda runtime's version) was not found: install it (e.g. "
-        "`uv python install 3.13`, pyenv, or your OS packages) or set COGNITO_TRIGGERS_PYTHON313"
-    )
+    tool, env = uv(root), _uv_python_environment(root)
+    _say(f"no Python 3.13 found: installing one with uv into {env['UV_PYTHON_INSTALL_DIR']}")
+    _run_tool([tool, "python", "install", "3.13"], env)
+    found = _run_tool([tool, "python", "find", "3.13"], env)
+    if _version_of(found) != (3, 13):
+        raise ToolError(
+            "Python 3.13 (the Lambda runtime's version) was not found and uv could not install "
+            "it: install it (pyenv, your OS packages) or set COGNITO_TRIGGERS_PYTHON313"
+        )
+    return found
 
 
 def python313_bin_dir(root: Path) -> Path:
@@ -200,7 +266,7 @@ def python313_bin_dir(root: Path) -> Path:
     folder = _tools(root) / "python3.13" / "bin"
     folder.mkdir(parents=True, exist_ok=True)
     link = folder / "python3.13"
-    target = python313()
+    target = python313(root)
     if not link.is_symlink() or os.readlink(link) != target:
         link.unlink(missing_ok=True)
         link.symlink_to(target)
@@ -228,18 +294,22 @@ def runtime_python(root: Path, *, quiet: bool = False) -> str:
     wanted = " ".join(packages)
     if python.exists() and marker.is_file() and marker.read_text() == wanted:
         return str(python)
-    uv = shutil.which("uv")
-    if not uv:
-        raise ToolError("uv is needed to prepare the emulator's Python: `pip install uv`")
     if not quiet:
-        print(f"cognito-triggers: preparing {venv} ({wanted})", file=sys.stderr)
-    base = python313()
-    for command in (
-        [uv, "venv", "--quiet", "--allow-existing", "--python", base, str(venv)],
-        [uv, "pip", "install", "--quiet", "--python", str(python), *packages],
-    ):
-        result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
-        if result.returncode != 0:
-            raise ToolError(f"{' '.join(command)} failed:\n{result.stderr.strip()}")
+        _say(f"preparing {venv} ({wanted})")
+    tool, base = uv(root), python313(root)
+    _run_tool([tool, "venv", "--quiet", "--allow-existing", "--python", base, str(venv)])
+    _run_tool([tool, "pip", "install", "--quiet", "--python", str(python), *packages])
     marker.write_text(wanted)
     return str(python)
+
+
+if __name__ == "__main__":
+    # `python3 toolchain.py uv|sam`: how the Makefile gets its tools (prints the path).
+    _tool = sys.argv[1] if len(sys.argv) == 2 else ""
+    if _tool not in ("uv", "sam"):
+        sys.exit(f"usage: {Path(sys.argv[0]).name} uv|sam")
+    try:
+        _root = find_project_root()
+        print(uv(_root) if _tool == "uv" else _sam_cli(_root))
+    except ToolError as _error:
+        sys.exit(f"cognito-triggers: error: {_error}")
