@@ -58,11 +58,15 @@ class FamilyRecord:
     """Everything about one trigger family. Read-only once made."""
 
     __slots__ = (
+        "arn_key",
         "check",
+        "config_key",
+        "config_versions",
         "decorator",
         "explicit_sources",
         "family",
         "model",
+        "needs_version",
         "sample_request",
         "sample_response",
         "unhandled",
@@ -81,6 +85,10 @@ class FamilyRecord:
         check: Callable[[Any, dict[str, Any]], None] | None = None,
         unhandled: Unhandled | Mapping[str, Any] = "pass",
         explicit_sources: frozenset[TriggerSource] = frozenset(),
+        arn_key: bool = True,
+        config_key: str | None = None,
+        config_versions: tuple[str, ...] = (),
+        needs_version: Mapping[TriggerSource, str] = MappingProxyType({}),
     ) -> None:
         self.family = family
         self.decorator = decorator
@@ -98,6 +106,15 @@ class FamilyRecord:
         self.explicit_sources = explicit_sources
         """Sources that a family or catch-all handler never receives: a different principal
         (client credentials are a machine, not a user), handled only where registered by name."""
+        # How a user pool's LambdaConfig wires the family (AWS::Cognito::UserPool LambdaConfig):
+        self.arn_key = arn_key
+        """Whether ``LambdaConfig.<family>`` may be a plain function ARN."""
+        self.config_key = config_key
+        """The key whose value is an object ``{LambdaArn, LambdaVersion}``, if there is one."""
+        self.config_versions = config_versions
+        """The ``LambdaVersion`` values that object takes."""
+        self.needs_version = needs_version
+        """Sources Cognito sends only with a given ``LambdaVersion`` or later."""
 
     def __repr__(self) -> str:
         return f"FamilyRecord({self.family.value})"
@@ -206,6 +223,12 @@ FAMILIES: Mapping[TriggerFamily, FamilyRecord] = MappingProxyType(
                 sample_response={"claimsAndScopeOverrideDetails": None},
                 check=rules.check_pre_token_generation,
                 explicit_sources=frozenset({TriggerSource.TokenGeneration_ClientCredentials}),
+                # The flat key is V1; PreTokenGenerationConfig picks the version.
+                config_key="PreTokenGenerationConfig",
+                config_versions=("V1_0", "V2_0", "V3_0"),
+                needs_version=MappingProxyType(
+                    {TriggerSource.TokenGeneration_ClientCredentials: "V3_0"}
+                ),
             ),
             _record(
                 TriggerFamily.CustomMessage,
@@ -243,6 +266,9 @@ FAMILIES: Mapping[TriggerFamily, FamilyRecord] = MappingProxyType(
             _record(
                 TriggerFamily.CustomEmailSender,
                 decorator="custom_email_sender",
+                arn_key=False,
+                config_key="CustomEmailSender",
+                config_versions=("V1_0",),
                 model="senders:CustomEmailSenderEvent",
                 what="deliver Cognito's emails",
                 sample_request={
@@ -257,6 +283,9 @@ FAMILIES: Mapping[TriggerFamily, FamilyRecord] = MappingProxyType(
             _record(
                 TriggerFamily.CustomSMSSender,
                 decorator="custom_sms_sender",
+                arn_key=False,
+                config_key="CustomSMSSender",
+                config_versions=("V1_0",),
                 model="senders:CustomSMSSenderEvent",
                 what="deliver Cognito's SMS messages",
                 sample_request={
@@ -271,6 +300,9 @@ FAMILIES: Mapping[TriggerFamily, FamilyRecord] = MappingProxyType(
             _record(
                 TriggerFamily.InboundFederation,
                 decorator="inbound_federation",
+                arn_key=False,
+                config_key="InboundFederation",
+                config_versions=("V1_0",),
                 model="federation:InboundFederationEvent",
                 what="shape a federated user's attributes",
                 sample_request={
