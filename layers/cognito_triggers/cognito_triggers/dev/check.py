@@ -1,16 +1,21 @@
 """``cognito-triggers check``: the template and the code must tell the same story.
 
-- every LambdaConfig key is a Cognito trigger, and the object-typed ones are objects;
+- every LambdaConfig key is a Cognito trigger, and the object-typed ones are objects, whether
+  written by hand or by SAM's ``Events: Type: Cognito`` (which writes strings only);
+- the legacy ``PreTokenGeneration`` key and ``PreTokenGenerationConfig`` name the same function;
+- every handler is registered for a ``triggerSource`` Cognito sends (a misspelt one never runs);
 - every trigger wired to a function has a handler in that function's router, and every family a
   router handles is wired to its function;
 - a client-credentials handler needs ``PreTokenGenerationConfig`` with ``V3_0``, a V2/V3-typed
   handler needs ``V2_0``/``V3_0``, and a V1-typed one is not fed V2/V3 events;
-- every wired function has exactly one ``AWS::Lambda::Permission`` for ``cognito-idp.amazonaws.com``
-  with the pool as ``SourceArn`` and a ``SourceAccount``.
+- every function wired by hand has exactly one ``AWS::Lambda::Permission`` for
+  ``cognito-idp.amazonaws.com`` with the pool as ``SourceArn`` and a ``SourceAccount`` (SAM writes
+  the permission of a function wired by its Cognito event).
 """
 
 from __future__ import annotations
 
+import difflib
 import importlib.util
 import inspect
 import os
@@ -24,10 +29,10 @@ from types import ModuleType
 from typing import Any
 
 from ..router import TriggerRouter
-from ..sources import TriggerFamily
+from ..sources import TriggerFamily, TriggerSource
 from .cfn import Template, TemplateError, load_template, logical_id_of_arn
 
-__all__ = ["OBJECT_KEYS", "check_project", "check_template", "wiring"]
+__all__ = ["OBJECT_KEYS", "check_project", "check_template", "unknown_source", "wiring"]
 
 # LambdaConfig keys whose value is an object {LambdaArn, LambdaVersion} in CloudFormation.
 OBJECT_KEYS = {
@@ -40,6 +45,11 @@ NOT_TRIGGERS = {"KMSKeyID"}
 V1_ONLY = {"CustomEmailSender", "CustomSMSSender", "InboundFederation"}
 
 
+LEGACY_PRE_TOKEN = "PreTokenGeneration"
+"""The flat key for pre token generation V1; if ``PreTokenGenerationConfig`` is also set, its
+``LambdaArn`` must be the same function (``AWS::Cognito::UserPool`` ``LambdaConfig`` docs)."""
+
+
 @dataclass
 class Wire:
     pool: str
@@ -48,31 +58,66 @@ class Wire:
     function: str
     version: str | None
     """``LambdaVersion`` for object keys; ``None`` for a plain ARN (V1 for pre token)."""
+    by_sam: bool = False
+    """Wired by SAM's ``Events: Type: Cognito``, which also writes the function's permission."""
 
 
-def _event_cognito_wires(template: Template, problems: list[str]) -> list[Wire]:
+def _string_key_family(key: str) -> TriggerFamily | None:
+    """The family a string-valued ``LambdaConfig`` key wires, ``None`` if it is no such key."""
+    family = TriggerFamily.named(key)
+    if family is None or key != family.lambda_config_key or key in OBJECT_KEYS:
+        return None
+    return family
+
+
+def _sam_event_wires(template: Template, problems: list[str]) -> list[Wire]:
+    """SAM's ``Events: Type: Cognito``: SAM writes ``LambdaConfig[Trigger] = !GetAtt Fn.Arn`` and a
+    permission (without ``SourceAccount``). It can express only the string-valued keys."""
+    pools = template.of_type("AWS::Cognito::UserPool")
     wires = []
     for fn, resource in template.of_type("AWS::Serverless::Function").items():
         for name, event in ((resource.get("Properties") or {}).get("Events") or {}).items():
             if not isinstance(event, dict) or event.get("Type") != "Cognito":
                 continue
             props = event.get("Properties") or {}
-            pool = (props.get("UserPool") or {}).get("Ref", "?")
+            ref = props.get("UserPool")
+            pool = ref.get("Ref") if isinstance(ref, dict) else None
+            if pool not in pools:
+                problems.append(
+                    f"{fn}: event {name}: UserPool must be !Ref to an AWS::Cognito::UserPool of "
+                    "this template (SAM cannot wire a pool from elsewhere)"
+                )
+                continue
+            config = (pools[pool].get("Properties") or {}).get("LambdaConfig") or {}
             triggers = props.get("Trigger")
             for trigger in triggers if isinstance(triggers, list) else [triggers]:
-                problems.append(
-                    f"{fn}: event {name} uses SAM's `Type: Cognito` ({trigger}); it writes plain "
-                    "ARN strings (no PreTokenGenerationConfig/LambdaVersion) and permissions "
-                    "without SourceAccount: wire LambdaConfig by hand"
-                )
-                family = TriggerFamily.of(str(trigger)) if str(trigger) not in OBJECT_KEYS else None
-                if family is not None and str(trigger) == family.lambda_config_key:
-                    wires.append(Wire(pool, str(trigger), family, fn, None))
+                where = f"{fn}: event {name}: Trigger {trigger}"
+                family = _string_key_family(str(trigger))
+                if str(trigger) in OBJECT_KEYS:
+                    problems.append(
+                        f"{where}: SAM writes it as an ARN string, but CloudFormation needs an "
+                        f"object {{LambdaArn, LambdaVersion}}: set {pool}.LambdaConfig.{trigger} "
+                        "by hand"
+                        + (
+                            f" (and keep Trigger: {LEGACY_PRE_TOKEN} for the permission)"
+                            if trigger == "PreTokenGenerationConfig"
+                            else ""
+                        )
+                    )
+                elif family is None:
+                    problems.append(f"{where} is not a Cognito trigger")
+                elif isinstance(config, dict) and trigger in config:
+                    problems.append(
+                        f"{where}: {pool}.LambdaConfig.{trigger} is also set by hand; SAM refuses "
+                        "a trigger defined twice"
+                    )
+                else:
+                    wires.append(Wire(pool, str(trigger), family, fn, None, by_sam=True))
     return wires
 
 
-def wiring(template: Template, problems: list[str]) -> list[Wire]:
-    """Every (pool, LambdaConfig key, function) of the template, with shape problems noted."""
+def _config_wires(template: Template, problems: list[str]) -> list[Wire]:
+    """The pools' hand-written ``LambdaConfig``, with shape problems noted."""
     functions = template.of_type("AWS::Serverless::Function", "AWS::Lambda::Function")
     wires: list[Wire] = []
     for pool, resource in template.of_type("AWS::Cognito::UserPool").items():
@@ -98,8 +143,8 @@ def wiring(template: Template, problems: list[str]) -> list[Wire]:
                 elif version not in ("V1_0", "V2_0", "V3_0"):
                     problems.append(f"{pool}.LambdaConfig.{key}.LambdaVersion {version!r} unknown")
             else:
-                valid = TriggerFamily.of(key)
-                if valid is None or key != valid.lambda_config_key:
+                valid = _string_key_family(key)
+                if valid is None:
                     problems.append(f"{pool}.LambdaConfig.{key} is not a Cognito trigger")
                     continue
                 family, arn, version = valid, value, None
@@ -118,23 +163,59 @@ def wiring(template: Template, problems: list[str]) -> list[Wire]:
                 problems.append(f"{pool}.LambdaConfig.{key} points at {target}, not a function")
                 continue
             wires.append(Wire(pool, key, family, target, version))
-        legacy = config.get("PreTokenGeneration")
-        modern = config.get("PreTokenGenerationConfig")
-        if legacy is not None and isinstance(modern, dict) and modern.get("LambdaArn") != legacy:
-            problems.append(
-                f"{pool}: PreTokenGeneration and PreTokenGenerationConfig.LambdaArn differ"
-            )
+        legacy, modern = config.get(LEGACY_PRE_TOKEN), config.get("PreTokenGenerationConfig")
+        if legacy is not None and isinstance(modern, dict):
+            arns = (legacy, modern.get("LambdaArn"))
+            if len({str(logical_id_of_arn(a) or a) for a in arns}) > 1:
+                problems.append(
+                    f"{pool}: {LEGACY_PRE_TOKEN} and PreTokenGenerationConfig.LambdaArn differ"
+                )
         tier = (resource.get("Properties") or {}).get("UserPoolTier")
         v2_or_v3 = isinstance(modern, dict) and modern.get("LambdaVersion") in ("V2_0", "V3_0")
         if v2_or_v3 and tier == "LITE":
             problems.append(f"{pool}: pre token generation V2/V3 needs UserPoolTier ESSENTIALS")
-    return wires + _event_cognito_wires(template, problems)
+    return wires
+
+
+def _one_pre_token_wire(template: Template, wires: list[Wire], problems: list[str]) -> list[Wire]:
+    """The legacy ``PreTokenGeneration`` key (by hand or from a SAM event) beside
+    ``PreTokenGenerationConfig`` names the same function once: the config's version counts."""
+    kept = []
+    for wire in wires:
+        if wire.key != LEGACY_PRE_TOKEN:
+            kept.append(wire)
+            continue
+        config = (
+            (template.resources[wire.pool].get("Properties") or {}).get("LambdaConfig") or {}
+        ).get("PreTokenGenerationConfig")
+        if not isinstance(config, dict):
+            kept.append(wire)  # the legacy key alone: V1
+            continue
+        target = logical_id_of_arn(config.get("LambdaArn"))
+        if target != wire.function:
+            if wire.by_sam:  # by hand, the two keys were compared with the pool
+                problems.append(
+                    f"{wire.pool}: {wire.function}'s SAM event wires {LEGACY_PRE_TOKEN}, but "
+                    f"PreTokenGenerationConfig.LambdaArn is {target or config.get('LambdaArn')}"
+                )
+            continue
+        for other in wires:
+            if other.pool == wire.pool and other.key == "PreTokenGenerationConfig":
+                other.by_sam = other.by_sam or wire.by_sam
+    return kept
+
+
+def wiring(template: Template, problems: list[str]) -> list[Wire]:
+    """Every (pool, LambdaConfig key, function) of the template, with shape problems noted."""
+    wires = _config_wires(template, problems) + _sam_event_wires(template, problems)
+    return _one_pre_token_wire(template, wires, problems)
 
 
 def _permissions(template: Template, wires: list[Wire], problems: list[str]) -> None:
     permissions = template.of_type("AWS::Lambda::Permission")
     for fn in sorted({w.function for w in wires}):
-        pools = {w.pool for w in wires if w.function == fn}
+        # SAM writes the permission of a function wired by its Cognito event.
+        pools = {w.pool for w in wires if w.function == fn and not w.by_sam}
         mine = {}
         for pid, perm in permissions.items():
             props = perm.get("Properties") or {}
@@ -243,7 +324,18 @@ def _event_type_names(handler: Any) -> set[str]:
     return {getattr(m, "__name__", str(m)) for m in members}
 
 
+def unknown_source(name: str) -> str:
+    """Why ``name`` is no ``triggerSource``, naming the closest ones that are."""
+    close = difflib.get_close_matches(name, [s.value for s in TriggerSource], n=3, cutoff=0.8)
+    hint = f"did you mean {' or '.join(close)}?" if close else "`cognito-triggers events list`"
+    return f"{name!r} is not a triggerSource Cognito sends ({hint})"
+
+
 def _check_function(fn: str, router: TriggerRouter, wires: list[Wire], problems: list[str]) -> None:
+    for route in router.routes:
+        if route.source is not None and route.source not in TriggerSource.__members__:
+            name = getattr(route.handler, "__qualname__", "handler")
+            problems.append(f"{fn}: {name} never runs: {unknown_source(route.source)}")
     wired = {w.family: w for w in wires if w.function == fn}
     catch_all = any(r.family is None for r in router.routes)
     handled = {r.family for r in router.routes if r.family is not None}

@@ -1,0 +1,308 @@
+"""`cognito-triggers check` on small SAM projects: valid wirings pass (the legacy
+`PreTokenGeneration` key, SAM's `Events: Type: Cognito`, both together with a
+`PreTokenGenerationConfig`), and what never runs or cannot be deployed is reported.
+
+Each template called valid here is also translated by aws-sam-translator and linted by cfn-lint,
+so "no false positive" is measured against SAM and CloudFormation's schema, not against ourselves.
+"""
+
+from __future__ import annotations
+
+import copy
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from cfnlint.api import ManualArgs, lint  # type: ignore[import-untyped]
+from samtranslator.parser.parser import Parser  # type: ignore[import-untyped]
+from samtranslator.translator.arn_generator import ArnGenerator  # type: ignore[import-untyped]
+from samtranslator.translator.translator import Translator  # type: ignore[import-untyped]
+
+from cognito_triggers.dev.cfn import load_template
+from cognito_triggers.dev.check import check_project
+from cognito_triggers.dev.cli import main
+
+V1_HANDLER = """
+from cognito_triggers import PreTokenGenerationV1Event, TriggerRouter
+
+app = TriggerRouter()
+
+
+@app.pre_token_generation
+def claims(event: PreTokenGenerationV1Event) -> None:
+    event.add_claim("tenant", "acme", token="id")
+
+
+lambda_handler = app.lambda_handler
+"""
+
+MACHINE_HANDLER = """
+from cognito_triggers import ClientCredentialsEvent, PreTokenGenerationV2Event, TriggerRouter
+
+app = TriggerRouter()
+
+
+@app.pre_token_generation
+def users(event: PreTokenGenerationV2Event) -> None:
+    pass
+
+
+@app.on("TokenGeneration_ClientCredentials")
+def machines(event: ClientCredentialsEvent) -> None:
+    pass
+
+
+lambda_handler = app.lambda_handler
+"""
+
+SIGN_UP_HANDLER = """
+from cognito_triggers import CustomMessageEvent, PreSignUpEvent, TriggerRouter
+
+app = TriggerRouter()
+
+
+@app.pre_sign_up
+def sign_up(event: PreSignUpEvent) -> None:
+    event.response.auto_confirm_user = True
+
+
+@app.custom_message
+def message(event: CustomMessageEvent) -> None:
+    pass
+
+
+lambda_handler = app.lambda_handler
+"""
+
+# A router built before registration refused unknown sources (or by hand): its routes are data.
+MISSPELT_HANDLER = """
+from cognito_triggers import ClientCredentialsEvent, TriggerRouter
+from cognito_triggers.router import Route
+from cognito_triggers.sources import TriggerFamily
+
+app = TriggerRouter()
+
+
+def machines(event: ClientCredentialsEvent) -> None:
+    pass
+
+
+app._add(Route(TriggerFamily.PreTokenGeneration, "TokenGeneration_ClientCredential", machines))
+lambda_handler = app.lambda_handler
+"""
+
+PERMISSION = """
+  {fn}Permission:
+    Type: AWS::Lambda::Permission
+    Properties:
+      Action: lambda:InvokeFunction
+      FunctionName: !GetAtt {fn}.Arn
+      Principal: cognito-idp.amazonaws.com
+      SourceArn: !GetAtt UserPool.Arn
+      SourceAccount: !Ref AWS::AccountId
+"""
+
+
+def _project(
+    tmp_path: Path,
+    handler: str,
+    *,
+    lambda_config: str = "",
+    events: str = "",
+    permission: bool = True,
+) -> Path:
+    """A SAM project: one user pool, one function `Fn` (code in fn/app.py)."""
+    (tmp_path / "fn").mkdir()
+    (tmp_path / "fn" / "app.py").write_text(textwrap.dedent(handler))
+    config = (
+        f"      LambdaConfig:\n{textwrap.indent(lambda_config, '        ')}"
+        if lambda_config
+        else ""
+    )
+    template = f"""\
+AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  UserPool:
+    Type: AWS::Cognito::UserPool
+    Properties:
+      UserPoolTier: ESSENTIALS
+{config}
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.13
+      Handler: app.lambda_handler
+      CodeUri: fn/
+{textwrap.indent(events, "      ")}
+{PERMISSION.format(fn="Fn") if permission else ""}"""
+    (tmp_path / "template.yaml").write_text(template)
+    return tmp_path / "template.yaml"
+
+
+def _deployable(template: Path) -> dict[str, Any]:
+    """What CloudFormation would receive (SAM's own translation), after cfn-lint found no error
+    in the SAM template: the proof that a template this file calls valid is valid."""
+    errors = [
+        m
+        for m in lint(template.read_text(), config=ManualArgs(regions=["us-east-1"]))
+        if m.rule.id.startswith("E")
+    ]
+    assert errors == [], errors
+    source = copy.deepcopy(load_template(template).data)
+    for resource in source["Resources"].values():
+        if resource["Type"] == "AWS::Serverless::Function":
+            resource["Properties"]["CodeUri"] = "s3://bucket/fn.zip"
+    saved = ArnGenerator.BOTO_SESSION_REGION_NAME
+    ArnGenerator.BOTO_SESSION_REGION_NAME = "us-east-1"
+    try:
+        translator = Translator(
+            None, Parser(), boto_session=boto3.session.Session(region_name="us-east-1")
+        )
+        output: dict[str, Any] = translator.translate(source, {}, get_managed_policy_map=dict)
+    finally:
+        ArnGenerator.BOTO_SESSION_REGION_NAME = saved
+    return output
+
+
+def _lambda_config(cfn: dict[str, Any]) -> dict[str, Any]:
+    config: dict[str, Any] = cfn["Resources"]["UserPool"]["Properties"]["LambdaConfig"]
+    return config
+
+
+def test_the_legacy_pre_token_generation_key_is_a_v1_wiring(tmp_path: Path) -> None:
+    template = _project(tmp_path, V1_HANDLER, lambda_config="PreTokenGeneration: !GetAtt Fn.Arn\n")
+    assert "PreTokenGeneration" in _lambda_config(_deployable(template))
+    problems, summary = check_project(template)
+    assert problems == []
+    assert "1 trigger(s) wired to 1 function(s)" in summary
+
+
+def test_the_legacy_key_beside_its_config_counts_once_with_the_configs_version(
+    tmp_path: Path,
+) -> None:
+    config = """\
+PreTokenGeneration: !GetAtt Fn.Arn
+PreTokenGenerationConfig:
+  LambdaArn: !GetAtt Fn.Arn
+  LambdaVersion: V3_0
+"""
+    template = _project(tmp_path, MACHINE_HANDLER, lambda_config=config)
+    _deployable(template)
+    problems, summary = check_project(template)
+    assert problems == []
+    assert "1 trigger(s)" in summary
+
+
+def test_the_legacy_key_and_its_config_must_name_one_function(tmp_path: Path) -> None:
+    config = """\
+PreTokenGeneration: arn:aws:lambda:us-east-1:123456789012:function:other
+PreTokenGenerationConfig:
+  LambdaArn: !GetAtt Fn.Arn
+  LambdaVersion: V3_0
+"""
+    problems, _ = check_project(_project(tmp_path, MACHINE_HANDLER, lambda_config=config))
+    assert problems == [
+        "UserPool: PreTokenGeneration and PreTokenGenerationConfig.LambdaArn differ"
+    ]
+
+
+def test_sam_cognito_events_are_wiring_with_their_generated_permission(tmp_path: Path) -> None:
+    events = """\
+Events:
+  SignUp:
+    Type: Cognito
+    Properties:
+      UserPool: !Ref UserPool
+      Trigger: [PreSignUp, CustomMessage]
+"""
+    template = _project(tmp_path, SIGN_UP_HANDLER, events=events, permission=False)
+    cfn = _deployable(template)
+    assert set(_lambda_config(cfn)) == {"PreSignUp", "CustomMessage"}
+    assert "FnCognitoPermission" in cfn["Resources"]
+    problems, summary = check_project(template)
+    assert problems == []
+    assert "2 trigger(s) wired to 1 function(s)" in summary
+
+
+def test_a_sam_event_keeps_the_permission_of_a_v3_config(tmp_path: Path) -> None:
+    """SAM cannot write PreTokenGenerationConfig; the documented pattern is the config by hand
+    and `Trigger: PreTokenGeneration` for the permission (SAM writes the same ARN beside it)."""
+    events = """\
+Events:
+  Tokens:
+    Type: Cognito
+    Properties:
+      UserPool: !Ref UserPool
+      Trigger: PreTokenGeneration
+"""
+    config = "PreTokenGenerationConfig:\n  LambdaArn: !GetAtt Fn.Arn\n  LambdaVersion: V3_0\n"
+    template = _project(
+        tmp_path, MACHINE_HANDLER, lambda_config=config, events=events, permission=False
+    )
+    cfn = _deployable(template)
+    assert _lambda_config(cfn)["PreTokenGenerationConfig"]["LambdaVersion"] == "V3_0"
+    assert check_project(template) == (
+        [],
+        f"{template}: 1 trigger(s) wired to 1 function(s); template and handlers agree",
+    )
+
+
+def test_sam_cognito_events_that_cannot_deploy_are_reported(tmp_path: Path) -> None:
+    events = """\
+Events:
+  Tokens:
+    Type: Cognito
+    Properties:
+      UserPool: !Ref UserPool
+      Trigger: [PreTokenGenerationConfig, PreSignUpp, CustomMessage]
+"""
+    problems, _ = check_project(
+        _project(
+            tmp_path,
+            SIGN_UP_HANDLER,
+            lambda_config="CustomMessage: !GetAtt Fn.Arn\n",
+            events=events,
+            permission=False,
+        )
+    )
+    text = "\n".join(problems)
+    assert "Trigger PreTokenGenerationConfig: SAM writes it as an ARN string" in text
+    assert "Trigger PreSignUpp is not a Cognito trigger" in text
+    assert "UserPool.LambdaConfig.CustomMessage is also set by hand" in text
+
+
+def test_a_handler_for_a_source_cognito_never_sends_is_reported(tmp_path: Path) -> None:
+    config = "PreTokenGenerationConfig:\n  LambdaArn: !GetAtt Fn.Arn\n  LambdaVersion: V3_0\n"
+    problems, _ = check_project(_project(tmp_path, MISSPELT_HANDLER, lambda_config=config))
+    assert problems == [
+        "Fn: machines never runs: 'TokenGeneration_ClientCredential' is not a triggerSource "
+        "Cognito sends (did you mean TokenGeneration_ClientCredentials?)"
+    ]
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        "PreTokenGenerationConfig:\n  LambdaArn: !GetAtt Fn.Arn\n  LambdaVersion: V2_0\n",
+        "PreTokenGeneration: !GetAtt Fn.Arn\n",
+    ],
+    ids=["V2_0", "legacy V1"],
+)
+def test_a_client_credentials_handler_needs_v3(
+    tmp_path: Path, config: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _project(tmp_path, MACHINE_HANDLER, lambda_config=config)
+    assert main(["--project", str(tmp_path), "check"]) == 1
+    out = capsys.readouterr().out
+    assert "Fn: machines handles TokenGeneration_ClientCredentials" in out
+    assert "LambdaVersion V3_0" in out
+
+
+def test_a_client_credentials_handler_with_v3_passes(tmp_path: Path) -> None:
+    config = "PreTokenGenerationConfig:\n  LambdaArn: !GetAtt Fn.Arn\n  LambdaVersion: V3_0\n"
+    template = _project(tmp_path, MACHINE_HANDLER, lambda_config=config)
+    _deployable(template)
+    assert check_project(template)[0] == []
