@@ -327,7 +327,8 @@ def _event_type_names(handler: Any) -> set[str]:
 def unknown_source(name: str) -> str:
     """Why ``name`` is no ``triggerSource``, naming the closest ones that are."""
     close = difflib.get_close_matches(name, [s.value for s in TriggerSource], n=3, cutoff=0.8)
-    hint = f"did you mean {' or '.join(close)}?" if close else "`cognito-triggers events list`"
+    listed = "`cognito-triggers events list` lists them"
+    hint = f"did you mean {' or '.join(close)}?" if close else listed
     return f"{name!r} is not a triggerSource Cognito sends ({hint})"
 
 

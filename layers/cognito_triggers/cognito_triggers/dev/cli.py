@@ -4,7 +4,8 @@ cognito-triggers build                      sam build for this machine's archite
 cognito-triggers invoke FUNCTION --event F  run a built function under the Lambda emulator
 cognito-triggers run                        every sample event through its wired function
 cognito-triggers check                      template.yaml and the handlers' routers agree
-cognito-triggers events new SOURCE          a sample event for any triggerSource
+cognito-triggers events list                the triggerSources Cognito sends
+cognito-triggers events new SOURCE          a sample event for one of them
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Sequence
+from contextlib import ExitStack
 from pathlib import Path
 
 from .toolchain import ToolError, find_project_root
@@ -54,19 +56,36 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_invoke(args: argparse.Namespace) -> int:
     from .emulator import EmulatedFunction, find_built_function, read_event_file
+    from .outcome import NO_HANDLER, outcome_of
+    from .run import LocalAws, seeded_local_aws
 
     root = _root(args)
     event = read_event_file(args.event)
     overrides = _parameters(args.parameter)
     function = find_built_function(root, args.function, parameter_overrides=overrides)
-    with EmulatedFunction(root, function, extra_environment=_parameters(args.env)) as emulated:
-        result = emulated.invoke(event)
+    with ExitStack() as stack:
+        aws = stack.enter_context(seeded_local_aws(root)) if args.local_aws else LocalAws({}, {})
+        environment = {**aws.environment, **_parameters(args.env)}
+        emulated = stack.enter_context(
+            EmulatedFunction(root, function, extra_environment=environment)
+        )
+        sent = {**event, **aws.overrides}
+        result = emulated.invoke(sent)
     for line in result.log:
         print(line, file=sys.stderr)
     print(json.dumps(result.payload, indent=2))
+    outcome = outcome_of(sent, result)
+    say = f"cognito-triggers: {args.function}"
+    if outcome.handler:
+        handler = outcome.handler if outcome.handler == NO_HANDLER else f"ran {outcome.handler}"
+        print(f"{say}: {handler}", file=sys.stderr)
     if result.error:
-        print(f"cognito-triggers: {args.function} failed: {result.error}", file=sys.stderr)
+        if outcome.cause:
+            print(f"{say}: logged cause: {outcome.cause}", file=sys.stderr)
+        print(f"{say} failed: {result.error}", file=sys.stderr)
         return 1
+    for change in outcome.changes or ["response unchanged"]:
+        print(f"{say}: {change}", file=sys.stderr)
     return 0
 
 
@@ -95,13 +114,24 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_events_new(args: argparse.Namespace) -> int:
-    from ..testing import make_event
+def cmd_events_list(args: argparse.Namespace) -> int:
+    from ..sources import TriggerFamily
 
-    try:
-        event = make_event(args.source)
-    except ValueError as error:
-        raise ToolError(str(error)) from None
+    for family in TriggerFamily:
+        print(f"{family.lambda_config_key}:")
+        for source in family.sources:
+            print(f"  {source.value}")
+    return 0
+
+
+def cmd_events_new(args: argparse.Namespace) -> int:
+    from ..sources import TriggerSource
+    from ..testing import make_event
+    from .check import unknown_source
+
+    if args.source not in TriggerSource.__members__:
+        raise ToolError(unknown_source(args.source))
+    event = make_event(args.source)
     print(json.dumps(event, indent=2))
     return 0
 
@@ -126,6 +156,11 @@ def _parser() -> argparse.ArgumentParser:
     invoke.add_argument(
         "--parameter", action="append", default=[], metavar="NAME=VALUE", help="template parameter"
     )
+    invoke.add_argument(
+        "--local-aws",
+        action="store_true",
+        help="start the seeded local AWS (moto) that `run` gives the functions",
+    )
     invoke.set_defaults(run=cmd_invoke)
 
     run = commands.add_parser("run", help="invoke every sample event through its wired function")
@@ -141,8 +176,10 @@ def _parser() -> argparse.ArgumentParser:
 
     events = commands.add_parser("events", help="sample events")
     events_commands = events.add_subparsers(dest="events_command", required=True, metavar="ACTION")
+    listing = events_commands.add_parser("list", help="list the triggerSources, by trigger")
+    listing.set_defaults(run=cmd_events_list)
     new = events_commands.add_parser("new", help="print a sample event for a triggerSource")
-    new.add_argument("source", metavar="SOURCE", help="e.g. PreSignUp_SignUp")
+    new.add_argument("source", metavar="SOURCE", help="e.g. PreSignUp_SignUp (see `events list`)")
     new.set_defaults(run=cmd_events_new)
     return parser
 

@@ -32,6 +32,13 @@ __all__ = [
 ]
 
 _ELF_MACHINES = {0x3E: "x86_64", 0xB7: "arm64"}
+
+# awslambdaric's own entry point, after turning the ``cognito_triggers`` logger up to DEBUG, as a
+# user would to see the router name the handler it calls (the function's code is unchanged).
+_BOOTSTRAP = (
+    "import logging, sys; logging.getLogger('cognito_triggers').setLevel(logging.DEBUG); "
+    "from awslambdaric.__main__ import main; main(sys.argv)"
+)
 _PY_TAG = re.compile(r"\.cpython-(\d)(\d+)-")
 
 
@@ -257,8 +264,8 @@ class EmulatedFunction:
             "--runtime-api-address",
             f"127.0.0.1:{api_port}",
             python,
-            "-m",
-            "awslambdaric",
+            "-c",
+            _BOOTSTRAP,
             self.function.handler,
         ]
         self._process = subprocess.Popen(  # noqa: S603 - our own command line

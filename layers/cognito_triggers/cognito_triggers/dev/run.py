@@ -1,5 +1,6 @@
 """``cognito-triggers run`` (``make run``): every sample event in ``events/`` through the function
-the template wires for its trigger, under the Lambda emulator, summed up in a table.
+the template wires for its trigger, under the Lambda emulator, summed up in a table: per event
+file, the function, the handler that ran, the outcome and what changed in the response.
 
 Functions that call AWS get a local AWS: a moto server on 127.0.0.1, seeded by the project's
 ``scripts/seed_local_aws.py`` (``seed(endpoint_url, template, events_dir) -> event overrides``),
@@ -17,6 +18,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,13 +27,15 @@ from .check import check_template
 from .emulator import (
     EmulatedFunction,
     EventFileError,
+    Invocation,
     find_built_function,
     load_source_template,
     read_event_file,
 )
+from .outcome import outcome_of
 from .toolchain import ToolError, uv
 
-__all__ = ["local_aws", "run_samples"]
+__all__ = ["LocalAws", "local_aws", "run_samples", "seeded_local_aws"]
 
 SEED_SCRIPT = Path("scripts") / "seed_local_aws.py"
 
@@ -105,91 +109,135 @@ def _seed(root: Path, url: str, events_dir: Path) -> dict[str, Any]:
     return overrides
 
 
-def _outcome(error: str | None) -> str:
-    if error is None:
-        return "ok"
-    kind, _, message = error.partition(": ")
-    if kind == "Deny":
-        return f"denied: {message}"
-    return f"error: {error}"
+@dataclass
+class LocalAws:
+    environment: dict[str, str]
+    """For the functions: the endpoint and dummy credentials."""
+    overrides: dict[str, Any]
+    """Event fields the seed decided (moto picks its own user pool id)."""
 
 
-def _print_table(rows: list[tuple[str, str, str, str]]) -> None:
-    header = ("function", "source", "outcome", "duration")
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
-    widths[2] = min(widths[2], 70)
+@contextmanager
+def seeded_local_aws(root: Path) -> Iterator[LocalAws]:
+    """The local AWS a function's own AWS calls reach, seeded with what the deployed stack holds
+    (``scripts/seed_local_aws.py``, with the users and clients of the project's ``events/``)."""
+    with local_aws(root) as url:
+        environment = {
+            "AWS_ENDPOINT_URL": url,
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+        }
+        saved = {k: os.environ.get(k) for k in environment}
+        os.environ.update(environment)
+        try:
+            overrides = _seed(root, url, root / "events")
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+        yield LocalAws(environment, overrides)
 
-    def line(row: tuple[str, str, str, str]) -> str:
-        cells = [row[i][: widths[i]].ljust(widths[i]) for i in range(3)]
-        return "  ".join([*cells, row[3].rjust(widths[3])]).rstrip()
 
-    print(line(header))
-    print("  ".join("-" * w for w in widths))
+@dataclass
+class _Row:
+    event_file: str
+    function: str
+    handler: str
+    duration: str
+    result: str
+    details: list[str] = field(default_factory=list)
+
+
+_HEADER = _Row("event file", "function", "handler", "time", "outcome")
+_MAX_CHANGES = 8  # lines of changes shown per event
+
+
+def _row(path: Path, function: str, sent: dict[str, Any], invocation: Invocation) -> _Row:
+    outcome = outcome_of(sent, invocation)
+    details = [f"cause: {outcome.cause}"] if outcome.cause else []
+    shown = outcome.changes[:_MAX_CHANGES]
+    details += shown
+    if len(outcome.changes) > len(shown):
+        details.append(f"... {len(outcome.changes) - len(shown)} more changes")
+    if outcome.result == "ok" and not outcome.changes:
+        details.append("response unchanged")
+    return _Row(
+        path.name,
+        function,
+        outcome.handler or "(not logged)",
+        f"{invocation.duration * 1000:.0f} ms",
+        outcome.result,
+        details,
+    )
+
+
+def _print_table(rows: list[_Row]) -> None:
+    columns = ("event_file", "function", "handler", "duration")
+    widths = {c: max(len(getattr(r, c)) for r in [_HEADER, *rows]) for c in columns}
+
+    def line(row: _Row) -> str:
+        cells = [getattr(row, c).ljust(widths[c]) for c in columns[:-1]]
+        return "  ".join([*cells, row.duration.rjust(widths["duration"]), row.result]).rstrip()
+
+    print(line(_HEADER))
+    print("  ".join("-" * w for w in [*widths.values(), len(_HEADER.result)]))
     for row in rows:
         print(line(row))
+        for detail in row.details:
+            print(f"    {detail}")
 
 
 def run_samples(
     root: Path, *, events_dir: Path | None = None, local_aws_server: bool = True
 ) -> int:
+    """Every ``*.json`` of ``events_dir`` through the function wired for its trigger; a table of
+    what happened (handler, outcome, changes to the response); 1 if any invocation failed."""
     events_dir = events_dir or root / "events"
     files = sorted(events_dir.glob("*.json"))
     if not files:
         raise ToolError(f"no sample events (*.json) in {events_dir}")
-    template = load_source_template(root)
-    _, wires = check_template(template)
+    _, wires = check_template(load_source_template(root))
     function_of = {w.family: w.function for w in wires}
-    rows: list[tuple[str, str, str, str]] = []
-    failures = 0
+    rows: list[_Row] = []
+    failures = skipped = 0
     with ExitStack() as stack:
-        environment: dict[str, str] = {}
-        overrides: dict[str, Any] = {}
-        if local_aws_server:
-            url = stack.enter_context(local_aws(root))
-            environment = {
-                "AWS_ENDPOINT_URL": url,
-                "AWS_ACCESS_KEY_ID": "local",
-                "AWS_SECRET_ACCESS_KEY": "local",
-            }
-            saved = {k: os.environ.get(k) for k in environment}
-            os.environ.update(environment)
-            try:
-                overrides = _seed(root, url, events_dir)
-            finally:
-                for k, v in saved.items():
-                    if v is None:
-                        os.environ.pop(k, None)
-                    else:
-                        os.environ[k] = v
+        aws = stack.enter_context(seeded_local_aws(root)) if local_aws_server else LocalAws({}, {})
         running: dict[str, EmulatedFunction] = {}
         for path in files:
             try:
                 event = read_event_file(path)
             except EventFileError as error:
-                rows.append(("-", path.name, f"error: {error}", "-"))
+                rows.append(_Row(path.name, "-", "-", "-", f"error: {error}"))
                 failures += 1
                 continue
             source = str(event.get("triggerSource", ""))
             family = TriggerFamily.of(source)
             fn = function_of.get(family) if family else None
             if fn is None:
-                key = family.lambda_config_key if family else "?"
-                rows.append(("-", source, f"skipped: {key} is not wired in template.yaml", "-"))
+                why = (
+                    f"{family.lambda_config_key} is not wired in template.yaml"
+                    if family
+                    else f"{source!r} is no trigger's source"
+                )
+                rows.append(_Row(path.name, "-", "-", "-", f"skipped: {why}"))
+                skipped += 1
                 continue
             if fn not in running:
                 built = find_built_function(root, fn)
                 running[fn] = stack.enter_context(
-                    EmulatedFunction(root, built, extra_environment=environment)
+                    EmulatedFunction(root, built, extra_environment=aws.environment)
                 )
-            result = running[fn].invoke({**event, **overrides})
-            outcome = _outcome(result.error)
-            if outcome.startswith("error"):
+            sent = {**event, **aws.overrides}
+            invocation = running[fn].invoke(sent)
+            row = _row(path, fn, sent, invocation)
+            if row.result.startswith("error"):
                 failures += 1
-                for line in result.log:
+                for line in invocation.log:
                     print(f"  {fn} | {line}", file=sys.stderr)
-            rows.append((fn, source, outcome, f"{result.duration * 1000:.0f} ms"))
+            rows.append(row)
     _print_table(rows)
-    ran = sum(1 for r in rows if r[3] != "-")
-    skipped = sum(1 for r in rows if r[2].startswith("skipped"))
+    ran = sum(1 for row in rows if row.function != "-")
     print(f"\n{ran} invoked, {skipped} skipped (trigger not wired), {failures} failed")
     return 1 if failures else 0
