@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -185,16 +186,26 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from .emulator import EventFileError
-
     args = _parser().parse_args(argv)
     try:
         code: int = args.run(args)
-    except (ToolError, EventFileError) as error:
+    except ToolError as error:
         print(f"cognito-triggers: error: {error}", file=sys.stderr)
+        return 2
+    except ModuleNotFoundError as error:
+        if (error.name or "").partition(".")[0] == "cognito_triggers":
+            raise
+        print(
+            f"cognito-triggers: error: {error.name} is not installed: the local tools need the "
+            "dev extra (pip install 'cognito-triggers[dev]')",
+            file=sys.stderr,
+        )
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # output piped into `head` and the like: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     return code
 
 

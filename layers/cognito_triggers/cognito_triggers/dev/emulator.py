@@ -42,7 +42,7 @@ _BOOTSTRAP = (
 _PY_TAG = re.compile(r"\.cpython-(\d)(\d+)-")
 
 
-class EventFileError(Exception):
+class EventFileError(ToolError):
     """The event file is not a strict JSON object; the message names the file and position."""
 
 
