@@ -49,7 +49,7 @@ def users(event: PreTokenGenerationV2Event) -> None:
     pass
 
 
-@app.on("TokenGeneration_ClientCredentials")
+@app.client_credentials
 def machines(event: ClientCredentialsEvent) -> None:
     pass
 
@@ -278,8 +278,9 @@ def test_a_handler_for_a_source_cognito_never_sends_is_reported(tmp_path: Path) 
     config = "PreTokenGenerationConfig:\n  LambdaArn: !GetAtt Fn.Arn\n  LambdaVersion: V3_0\n"
     problems, _ = check_project(_project(tmp_path, MISSPELT_HANDLER, lambda_config=config))
     assert problems == [
-        "Fn: machines never runs: 'TokenGeneration_ClientCredential' is not a triggerSource "
-        "Cognito sends (did you mean TokenGeneration_ClientCredentials?)"
+        "Fn: machines never runs: 'TokenGeneration_ClientCredential' is not a known Cognito "
+        "triggerSource; did you mean 'TokenGeneration_ClientCredentials' or "
+        "'TokenGeneration_Authentication' or 'TokenGeneration_HostedAuth'?"
     ]
 
 

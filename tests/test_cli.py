@@ -52,11 +52,10 @@ def test_events_new_prints_a_sample(capsys: pytest.CaptureFixture[str]) -> None:
 @pytest.mark.parametrize(
     ("source", "hint"),
     [
-        ("TokenGeneration_ClientCredential", "did you mean TokenGeneration_ClientCredentials?"),
-        ("PreSignUp_Signup", "did you mean PreSignUp_SignUp?"),
+        ("PreSignUp_Signup", "; did you mean 'PreSignUp_SignUp'"),
         # A future source of a known trigger routes at run time, but no sample can be made up.
-        ("PreSignUp_Something", "`cognito-triggers events list` lists them"),
-        ("NoSuch_Thing", "`cognito-triggers events list` lists them"),
+        ("PreSignUp_Something", "; did you mean 'PreSignUp_SignUp'"),
+        ("NoSuch_Thing", " (`cognito-triggers events list`)"),
     ],
 )
 def test_events_new_refuses_a_source_cognito_never_sends(
@@ -65,7 +64,7 @@ def test_events_new_refuses_a_source_cognito_never_sends(
     assert main(["events", "new", source]) == 2
     out, err = capsys.readouterr()
     assert out == ""
-    assert f"{source!r} is not a triggerSource Cognito sends ({hint})" in err
+    assert f"{source!r} is not a known Cognito triggerSource{hint}" in err
 
 
 def test_events_list_lists_every_source_by_trigger(capsys: pytest.CaptureFixture[str]) -> None:

@@ -15,7 +15,6 @@
 
 from __future__ import annotations
 
-import difflib
 import importlib.util
 import inspect
 import os
@@ -28,26 +27,17 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from ..router import TriggerRouter
+from ..families import FAMILIES
+from ..router import Route, TriggerRouter, _unknown
 from ..sources import TriggerFamily, TriggerSource
 from .cfn import Template, TemplateError, load_template, logical_id_of_arn
 
 __all__ = ["OBJECT_KEYS", "check_project", "check_template", "unknown_source", "wiring"]
 
-# LambdaConfig keys whose value is an object {LambdaArn, LambdaVersion} in CloudFormation.
-OBJECT_KEYS = {
-    "PreTokenGenerationConfig": TriggerFamily.PreTokenGeneration,
-    "CustomEmailSender": TriggerFamily.CustomEmailSender,
-    "CustomSMSSender": TriggerFamily.CustomSMSSender,
-    "InboundFederation": TriggerFamily.InboundFederation,
-}
-NOT_TRIGGERS = {"KMSKeyID"}
-V1_ONLY = {"CustomEmailSender", "CustomSMSSender", "InboundFederation"}
-
-
-LEGACY_PRE_TOKEN = "PreTokenGeneration"
-"""The flat key for pre token generation V1; if ``PreTokenGenerationConfig`` is also set, its
-``LambdaArn`` must be the same function (``AWS::Cognito::UserPool`` ``LambdaConfig`` docs)."""
+# How LambdaConfig wires each trigger is part of its family record (families.py); these are views.
+OBJECT_KEYS = {r.config_key: r.family for r in FAMILIES.values() if r.config_key}
+"""Keys whose value is an object ``{LambdaArn, LambdaVersion}``, and the family each wires."""
+NOT_TRIGGERS = {"KMSKeyID"}  # the custom senders' key, beside them in LambdaConfig
 
 
 @dataclass
@@ -63,11 +53,20 @@ class Wire:
 
 
 def _string_key_family(key: str) -> TriggerFamily | None:
-    """The family a string-valued ``LambdaConfig`` key wires, ``None`` if it is no such key."""
+    """The family a string-valued ``LambdaConfig`` key (a plain ARN) wires, ``None`` if it is no
+    such key."""
     family = TriggerFamily.named(key)
-    if family is None or key != family.lambda_config_key or key in OBJECT_KEYS:
+    if family is None or key != family.lambda_config_key or not FAMILIES[family].arn_key:
         return None
     return family
+
+
+def _has_both_keys(family: TriggerFamily) -> bool:
+    """A family wired by a plain ARN (its legacy key) or by an object key that adds a version:
+    pre token generation. If both are set, the two must name one function (AWS::Cognito::UserPool
+    LambdaConfig)."""
+    record = FAMILIES[family]
+    return record.arn_key and record.config_key is not None
 
 
 def _sam_event_wires(template: Template, problems: list[str]) -> list[Wire]:
@@ -94,13 +93,14 @@ def _sam_event_wires(template: Template, problems: list[str]) -> list[Wire]:
                 where = f"{fn}: event {name}: Trigger {trigger}"
                 family = _string_key_family(str(trigger))
                 if str(trigger) in OBJECT_KEYS:
+                    keyed = OBJECT_KEYS[str(trigger)]
                     problems.append(
                         f"{where}: SAM writes it as an ARN string, but CloudFormation needs an "
                         f"object {{LambdaArn, LambdaVersion}}: set {pool}.LambdaConfig.{trigger} "
                         "by hand"
                         + (
-                            f" (and keep Trigger: {LEGACY_PRE_TOKEN} for the permission)"
-                            if trigger == "PreTokenGenerationConfig"
+                            f" (and keep Trigger: {keyed.lambda_config_key} for the permission)"
+                            if _has_both_keys(keyed)
                             else ""
                         )
                     )
@@ -136,12 +136,14 @@ def _config_wires(template: Template, problems: list[str]) -> list[Wire]:
                     )
                     continue
                 arn, version = value.get("LambdaArn"), value.get("LambdaVersion")
+                versions = FAMILIES[family].config_versions
                 if version is None:
                     problems.append(f"{pool}.LambdaConfig.{key} has no LambdaVersion")
-                elif key in V1_ONLY and version != "V1_0":
-                    problems.append(f"{pool}.LambdaConfig.{key}.LambdaVersion must be V1_0")
-                elif version not in ("V1_0", "V2_0", "V3_0"):
-                    problems.append(f"{pool}.LambdaConfig.{key}.LambdaVersion {version!r} unknown")
+                elif version not in versions:
+                    problems.append(
+                        f"{pool}.LambdaConfig.{key}.LambdaVersion is {version!r}; it takes "
+                        + " or ".join(versions)
+                    )
             else:
                 valid = _string_key_family(key)
                 if valid is None:
@@ -163,13 +165,19 @@ def _config_wires(template: Template, problems: list[str]) -> list[Wire]:
                 problems.append(f"{pool}.LambdaConfig.{key} points at {target}, not a function")
                 continue
             wires.append(Wire(pool, key, family, target, version))
-        legacy, modern = config.get(LEGACY_PRE_TOKEN), config.get("PreTokenGenerationConfig")
-        if legacy is not None and isinstance(modern, dict):
-            arns = (legacy, modern.get("LambdaArn"))
-            if len({str(logical_id_of_arn(a) or a) for a in arns}) > 1:
-                problems.append(
-                    f"{pool}: {LEGACY_PRE_TOKEN} and PreTokenGenerationConfig.LambdaArn differ"
-                )
+        for family in filter(_has_both_keys, TriggerFamily):
+            legacy, modern = (
+                config.get(family.lambda_config_key),
+                config.get(FAMILIES[family].config_key),
+            )
+            if legacy is not None and isinstance(modern, dict):
+                arns = (legacy, modern.get("LambdaArn"))
+                if len({str(logical_id_of_arn(a) or a) for a in arns}) > 1:
+                    problems.append(
+                        f"{pool}: {family.lambda_config_key} and "
+                        f"{FAMILIES[family].config_key}.LambdaArn differ"
+                    )
+        modern = config.get("PreTokenGenerationConfig")
         tier = (resource.get("Properties") or {}).get("UserPoolTier")
         v2_or_v3 = isinstance(modern, dict) and modern.get("LambdaVersion") in ("V2_0", "V3_0")
         if v2_or_v3 and tier == "LITE":
@@ -177,30 +185,32 @@ def _config_wires(template: Template, problems: list[str]) -> list[Wire]:
     return wires
 
 
-def _one_pre_token_wire(template: Template, wires: list[Wire], problems: list[str]) -> list[Wire]:
-    """The legacy ``PreTokenGeneration`` key (by hand or from a SAM event) beside
-    ``PreTokenGenerationConfig`` names the same function once: the config's version counts."""
+def _one_wire_per_function(
+    template: Template, wires: list[Wire], problems: list[str]
+) -> list[Wire]:
+    """A family's legacy plain key (by hand or from a SAM event) beside its object key names one
+    function once: the object's version counts."""
     kept = []
     for wire in wires:
-        if wire.key != LEGACY_PRE_TOKEN:
+        config_key = FAMILIES[wire.family].config_key
+        if wire.key != wire.family.lambda_config_key or not _has_both_keys(wire.family):
             kept.append(wire)
             continue
-        config = (
-            (template.resources[wire.pool].get("Properties") or {}).get("LambdaConfig") or {}
-        ).get("PreTokenGenerationConfig")
+        pool = template.resources[wire.pool].get("Properties") or {}
+        config = (pool.get("LambdaConfig") or {}).get(config_key)
         if not isinstance(config, dict):
-            kept.append(wire)  # the legacy key alone: V1
+            kept.append(wire)  # the plain key alone: V1
             continue
         target = logical_id_of_arn(config.get("LambdaArn"))
         if target != wire.function:
             if wire.by_sam:  # by hand, the two keys were compared with the pool
                 problems.append(
-                    f"{wire.pool}: {wire.function}'s SAM event wires {LEGACY_PRE_TOKEN}, but "
-                    f"PreTokenGenerationConfig.LambdaArn is {target or config.get('LambdaArn')}"
+                    f"{wire.pool}: {wire.function}'s SAM event wires {wire.key}, but "
+                    f"{config_key}.LambdaArn is {target or config.get('LambdaArn')}"
                 )
             continue
         for other in wires:
-            if other.pool == wire.pool and other.key == "PreTokenGenerationConfig":
+            if other.pool == wire.pool and other.key == config_key:
                 other.by_sam = other.by_sam or wire.by_sam
     return kept
 
@@ -208,7 +218,7 @@ def _one_pre_token_wire(template: Template, wires: list[Wire], problems: list[st
 def wiring(template: Template, problems: list[str]) -> list[Wire]:
     """Every (pool, LambdaConfig key, function) of the template, with shape problems noted."""
     wires = _config_wires(template, problems) + _sam_event_wires(template, problems)
-    return _one_pre_token_wire(template, wires, problems)
+    return _one_wire_per_function(template, wires, problems)
 
 
 def _permissions(template: Template, wires: list[Wire], problems: list[str]) -> None:
@@ -325,11 +335,10 @@ def _event_type_names(handler: Any) -> set[str]:
 
 
 def unknown_source(name: str) -> str:
-    """Why ``name`` is no ``triggerSource``, naming the closest ones that are."""
-    close = difflib.get_close_matches(name, [s.value for s in TriggerSource], n=3, cutoff=0.8)
-    listed = "`cognito-triggers events list` lists them"
-    hint = f"did you mean {' or '.join(close)}?" if close else listed
-    return f"{name!r} is not a triggerSource Cognito sends ({hint})"
+    """Why ``name`` is no ``triggerSource``, in the words registration uses (naming the closest
+    ones), or pointing at the list."""
+    message = str(_unknown(name, TriggerSource.__members__, "a known Cognito triggerSource"))
+    return message if "did you mean" in message else f"{message} (`cognito-triggers events list`)"
 
 
 def _check_function(fn: str, router: TriggerRouter, wires: list[Wire], problems: list[str]) -> None:
@@ -340,39 +349,53 @@ def _check_function(fn: str, router: TriggerRouter, wires: list[Wire], problems:
     wired = {w.family: w for w in wires if w.function == fn}
     catch_all = any(r.family is None for r in router.routes)
     handled = {r.family for r in router.routes if r.family is not None}
-    for family, wire in wired.items():
+    for family, entry in wired.items():
         if family not in handled and not catch_all:
             problems.append(
-                f"{fn}: {wire.pool}.LambdaConfig.{wire.key} sends {family.value} events, but its "
-                f"router has no handler for them"
+                f"{fn}: {entry.pool}.LambdaConfig.{entry.key} sends {family.value} events, "
+                "but its router has no handler for them"
             )
     for family in sorted(handled - set(wired)):
         problems.append(
             f"{fn}: its router handles {family.value}, but the template does not wire "
             f"{family.lambda_config_key} to {fn}"
         )
-    pre_token = wired.get(TriggerFamily.PreTokenGeneration)
-    if pre_token is None:
-        return
-    version = pre_token.version or "V1_0"
     for route in router.routes:
-        if route.family is not TriggerFamily.PreTokenGeneration:
-            continue
-        types = _event_type_names(route.handler)
+        wire = wired.get(route.family) if route.family else None
+        if wire is None:
+            continue  # a catch-all, or a family not wired (reported above)
+        record = FAMILIES[wire.family]
+        # A plain ARN is the first version (V1_0); an object key says its own.
+        version = wire.version or (record.config_versions or ("V1_0",))[0]
+        needed = next((v for s, v in record.needs_version.items() if s == route.source), None)
         name = getattr(route.handler, "__qualname__", "handler")
-        if route.source == "TokenGeneration_ClientCredentials" and version != "V3_0":
+        if needed and _older(version, needed, record.config_versions):
             problems.append(
-                f"{fn}: {name} handles TokenGeneration_ClientCredentials, which Cognito sends only "
-                f"with PreTokenGenerationConfig LambdaVersion V3_0 (wired: {version})"
+                f"{fn}: {name} handles {route.source}, which Cognito sends only with "
+                f"{record.config_key} LambdaVersion {needed} (wired: {version})"
             )
-        elif types and types <= {"PreTokenGenerationV2Event", "ClientCredentialsEvent"}:
-            if version == "V1_0":
-                problems.append(
-                    f"{fn}: {name} takes V2/V3 events but pre token generation is wired as V1 "
-                    "(use PreTokenGenerationConfig with LambdaVersion V2_0 or V3_0)"
-                )
-        elif types == {"PreTokenGenerationV1Event"} and version != "V1_0":
-            problems.append(f"{fn}: {name} takes V1 events but the pool sends {version} events")
+        elif wire.family is TriggerFamily.PreTokenGeneration:
+            _check_pre_token_types(fn, name, route, version, problems)
+
+
+def _older(version: str, needed: str, versions: tuple[str, ...]) -> bool:
+    known = list(versions)
+    return version not in known or needed not in known or known.index(version) < known.index(needed)
+
+
+def _check_pre_token_types(
+    fn: str, name: str, route: Route, version: str, problems: list[str]
+) -> None:
+    """A handler annotated for V2/V3 events is not fed V1 ones, nor a V1 one V2/V3 events."""
+    types = _event_type_names(route.handler)
+    if types and types <= {"PreTokenGenerationV2Event", "ClientCredentialsEvent"}:
+        if version == "V1_0":
+            problems.append(
+                f"{fn}: {name} takes V2/V3 events but pre token generation is wired as V1 "
+                "(use PreTokenGenerationConfig with LambdaVersion V2_0 or V3_0)"
+            )
+    elif types == {"PreTokenGenerationV1Event"} and version != "V1_0":
+        problems.append(f"{fn}: {name} takes V1 events but the pool sends {version} events")
 
 
 def check_project(template_path: Path) -> tuple[list[str], str]:
