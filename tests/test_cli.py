@@ -164,12 +164,6 @@ def test_invoke_says_when_no_handler_ran(build: Path, capfd: pytest.CaptureFixtu
     assert "cognito-triggers: PreSignUpFunction: response unchanged" in err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the router does not log the handler it calls yet: asked of router.py, a DEBUG record "
-    "'cognito-triggers: <triggerSource> handled by <module>.<qualname>' on the cognito_triggers "
-    "logger (the emulator turns that logger up to DEBUG)",
-)
 def test_invoke_names_the_handler_that_ran(build: Path, capfd: pytest.CaptureFixture[str]) -> None:
     event = ROOT / "events" / "PreSignUp_SignUp.json"
     assert main(["--project", str(ROOT), "invoke", "PreSignUpFunction", "--event", str(event)]) == 0

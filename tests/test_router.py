@@ -639,3 +639,19 @@ def test_the_default_path_imports_nothing_from_powertools() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_the_handler_taking_an_event_is_logged_at_debug(caplog: pytest.LogCaptureFixture) -> None:
+    # What `cognito-triggers run` / `invoke` read to say which handler ran.
+    app = TriggerRouter()
+
+    @app.pre_sign_up
+    def confirm(event: PreSignUpEvent) -> None:
+        event.response.auto_confirm_user = True
+
+    app.resolve(make_event("PreSignUp_SignUp"))
+    assert "handled by" not in caplog.text  # INFO and above: nothing per event
+    caplog.set_level(logging.DEBUG, "cognito_triggers")
+    app.resolve(make_event("PreSignUp_SignUp"))
+    name = f"{__name__}.test_the_handler_taking_an_event_is_logged_at_debug.<locals>.confirm"
+    assert f"cognito-triggers: PreSignUp_SignUp handled by {name}" in caplog.text

@@ -18,6 +18,7 @@ response rules -> the received event with only what the handler changed in ``res
 from __future__ import annotations
 
 import inspect
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from typing import (
     TYPE_CHECKING,
@@ -487,6 +488,7 @@ class TriggerRouter(Router):
         self.metrics = metrics
         self.error_message = error_message.rstrip(".")
         self._logger = logger
+        self._route_logger: Any = None
 
     # -- the entry points ------------------------------------------------------------------
 
@@ -548,6 +550,7 @@ class TriggerRouter(Router):
             self._unhandled(record, event)
             outcome: Outcome = "unhandled"
         else:
+            self._debug_route(event, route)
             returned = (
                 route.handler(event, context) if route.takes_context else route.handler(event)
             )
@@ -572,6 +575,21 @@ class TriggerRouter(Router):
         if not isinstance(unhandled, str):
             for name, value in unhandled.items():
                 setattr(event.response, name, value)
+
+    def _debug_route(self, event: TriggerEvent, route: Route) -> None:
+        """At DEBUG on the ``cognito_triggers`` logger: which handler takes the event (what
+        ``cognito-triggers run`` and ``invoke`` show). Only where :mod:`logging` is already
+        loaded, as Lambda's runtime loads it: never imported for this, off the cold start."""
+        logger = self._route_logger
+        if logger is None:
+            logging = sys.modules.get("logging")
+            if logging is None:
+                return
+            logger = self._route_logger = logging.getLogger("cognito_triggers")
+        if logger.isEnabledFor(10):  # logging.DEBUG
+            logger.debug(
+                "cognito-triggers: %s handled by %s", event.trigger_source, _name(route.handler)
+            )
 
     def _unhandled_note(self, event: Any) -> str:
         return f"cognito-triggers: no handler for {event.trigger_source}"
