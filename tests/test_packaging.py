@@ -52,14 +52,6 @@ def _run(command: list[str], cwd: Path) -> str:
     return result.stdout
 
 
-@pytest.fixture(scope="module")
-def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """`uv build` of this project (the sdist first, then the wheel built from that sdist)."""
-    out = tmp_path_factory.mktemp("dist")
-    _run([uv(ROOT), "build", "--quiet", "--out-dir", str(out), str(ROOT)], cwd=out)
-    return out
-
-
 def _artifact(dist: Path, pattern: str) -> Path:
     (found,) = dist.glob(pattern)
     return found

@@ -9,7 +9,6 @@ its built wheel into a fresh virtual environment, as a user's project would see 
 from __future__ import annotations
 
 import importlib.metadata
-import os
 import re
 import shutil
 import subprocess
@@ -18,16 +17,10 @@ from pathlib import Path
 
 import pytest
 
+from cognito_triggers.dev.toolchain import uv
+
 ROOT = Path(__file__).resolve().parent.parent
 APP = Path(__file__).resolve().parent / "user_app"
-
-
-def _uv() -> str:
-    # `uv run` names itself in $UV; a machine without uv on PATH has the Makefile's copy.
-    for candidate in (os.environ.get("UV"), shutil.which("uv"), str(ROOT / ".tools/bin/uv")):
-        if candidate and Path(candidate).is_file():
-            return candidate
-    pytest.skip("uv is not installed: run `make test`, which installs it into .tools/")
 
 
 def _run(*command: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -37,17 +30,17 @@ def _run(*command: str | Path, cwd: Path | None = None) -> subprocess.CompletedP
 
 
 @pytest.fixture(scope="module")
-def user_mypy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def user_mypy(dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """``mypy`` of a fresh venv holding only the built wheel (and what it depends on)."""
-    uv, tmp = _uv(), tmp_path_factory.mktemp("user")
-    built = _run(uv, "build", "--quiet", "--wheel", "--out-dir", tmp / "dist", ROOT)
-    assert built.returncode == 0, built.stderr
-    (wheel,) = (tmp / "dist").glob("cognito_triggers-*.whl")
-    venv = tmp / "venv"
-    made = _run(uv, "venv", "--quiet", "--python", sys.executable, venv)
+    tool = uv(ROOT)
+    (wheel,) = dist.glob("cognito_triggers-*.whl")
+    venv = tmp_path_factory.mktemp("user") / "venv"
+    made = _run(tool, "venv", "--quiet", "--python", sys.executable, venv)
     assert made.returncode == 0, made.stderr
     mypy = f"mypy=={importlib.metadata.version('mypy')}"  # the project's own, for stable output
-    installed = _run(uv, "pip", "install", "--quiet", "--python", venv / "bin/python", wheel, mypy)
+    installed = _run(
+        tool, "pip", "install", "--quiet", "--python", venv / "bin/python", wheel, mypy
+    )
     assert installed.returncode == 0, installed.stderr
     return venv / "bin" / "mypy"
 

@@ -1,0 +1,24 @@
+"""Fixtures shared by test modules."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from cognito_triggers.dev.toolchain import uv
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`uv build` of this project, once per run: the sdist, then the wheel built from it."""
+    out = tmp_path_factory.mktemp("dist")
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    command = [uv(ROOT), "build", "--quiet", "--out-dir", str(out), str(ROOT)]
+    result = subprocess.run(command, cwd=out, env=env, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    return out
