@@ -209,6 +209,16 @@ def test_clients(source: dict[str, Any]) -> None:
     assert set(machine["AllowedOAuthScopes"]) <= scopes
 
 
+def test_users_cannot_write_the_attributes_the_triggers_trust(source: dict[str, Any]) -> None:
+    # Without WriteAttributes a client may write every mutable attribute: a user could move
+    # themselves to another tenant (custom:tenant becomes the tenant claim) or unblock themselves.
+    web = source["Resources"]["WebClient"]["Properties"]
+    writable = set(web.get("WriteAttributes", ["(every mutable attribute)"]))
+    assert "email" in writable
+    assert not writable & {"custom:tenant", "custom:blocked", "email_verified"}
+    assert not any(a.startswith("(") for a in writable)
+
+
 def test_default_group_exists(source: dict[str, Any]) -> None:
     groups = {
         r["Properties"]["GroupName"]

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
+import argon2
 import boto3
 import pytest
 from argon2 import PasswordHasher
 from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
 
+from cognito_triggers import TriggerFamily
 from cognito_triggers.testing import AGENT_CLIENT_ID, make_event
 from triggers import (
     create_auth_challenge,
@@ -75,7 +78,7 @@ def test_sign_up_from_the_trusted_domain_is_confirmed(monkeypatch: pytest.Monkey
     monkeypatch.setenv("TRUSTED_EMAIL_DOMAIN", "example.com")
     result = pre_sign_up.lambda_handler(make_event("PreSignUp_SignUp"), CONTEXT)
     assert result["response"]["autoConfirmUser"] is True
-    assert result["response"]["autoVerifyEmail"] is True
+    assert result["response"]["autoVerifyEmail"] is False  # no one has shown they own the mailbox
     other = make_event("PreSignUp_SignUp", request={"userAttributes": {"email": "a@example.org"}})
     assert pre_sign_up.lambda_handler(other, CONTEXT)["response"]["autoConfirmUser"] is False
 
@@ -273,3 +276,254 @@ def test_custom_messages_carry_the_placeholders(
         custom_message.lambda_handler(make_event(source), CONTEXT)["response"]["emailMessage"]
         is None
     )
+
+
+# -- security: what an attacker or a log reader must not learn ---------------------------------
+
+GHOST = "ghost@example.com"  # no such user
+
+
+@pytest.fixture
+def traces(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[], str]]:
+    """X-Ray switched on as in Lambda. Calling the fixture's value ends the trace and returns
+    every entity the SDK sent, as the JSON it sends."""
+    from aws_xray_sdk import global_sdk_config  # type: ignore[import-untyped]
+    from aws_xray_sdk.core import xray_recorder  # type: ignore[import-untyped]
+
+    sent: list[str] = []
+
+    class Capture:
+        def send_entity(self, entity: Any) -> None:
+            sent.append(entity.serialize())
+
+        def set_daemon_address(self, address: str) -> None:
+            pass
+
+    def finish() -> str:
+        while opened:
+            opened.pop()
+            xray_recorder.end_segment()
+        return "\n".join(sent)
+
+    monkeypatch.delenv("AWS_XRAY_SDK_ENABLED", raising=False)
+    saved = (xray_recorder.emitter, global_sdk_config.sdk_enabled())
+    xray_recorder.emitter = Capture()
+    global_sdk_config.set_sdk_enabled(True)
+    opened = [xray_recorder.begin_segment("test", sampling=1)]  # sampled, no daemon asked
+    try:
+        yield finish
+    finally:
+        finish()
+        xray_recorder.emitter = saved[0]
+        global_sdk_config.set_sdk_enabled(saved[1])
+
+
+def test_no_trace_records_a_password_or_its_hash(
+    aws: None, monkeypatch: pytest.MonkeyPatch, traces: Callable[[], str]
+) -> None:
+    monkeypatch.setenv("LEGACY_USERS_TABLE", _legacy_table())
+    stored = boto3.client("dynamodb").get_item(TableName="legacy", Key={"username": {"S": "jane"}})[
+        "Item"
+    ]["password_hash"]["S"]
+    for source, password in (
+        ("UserMigration_Authentication", "old secret"),
+        ("UserMigration_Authentication", "wrong"),
+        ("UserMigration_ForgotPassword", None),
+    ):
+        event = make_event(source, userName="jane")
+        if password is not None:
+            event["request"]["password"] = password
+        with contextlib.suppress(Exception):
+            user_migration.lambda_handler(event, CONTEXT)
+    text = traces()
+    assert "## lambda_handler" in text  # traced, really
+    for secret in (stored, "old secret", stored.split("$")[-1]):
+        assert secret not in text
+
+
+def test_an_unknown_user_costs_one_password_verification_like_a_known_one(
+    aws: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LEGACY_USERS_TABLE", _legacy_table())
+    verified: list[str] = []
+
+    class Recording(PasswordHasher):
+        def verify(self, hash: str | bytes, password: str | bytes) -> Literal[True]:
+            verified.append(hash if isinstance(hash, str) else hash.decode())
+            return super().verify(hash, password)
+
+    hasher = Recording()
+    monkeypatch.setattr(user_migration, "hasher", hasher)
+    for user in ("jane", "nobody"):
+        event = make_event("UserMigration_Authentication", userName=user)
+        event["request"]["password"] = "wrong"
+        with pytest.raises(Exception, match="Incorrect username or password"):
+            user_migration.lambda_handler(event, CONTEXT)
+    assert len(verified) == 2  # one argon2 verification each: the same time for both
+    dummy = argon2.extract_parameters(verified[1])
+    assert (dummy.time_cost, dummy.memory_cost, dummy.parallelism) == (
+        hasher.time_cost,
+        hasher.memory_cost,
+        hasher.parallelism,
+    )
+
+
+def _ghost(source: str, **overrides: Any) -> dict[str, Any]:
+    """What Cognito sends for a user that does not exist when the client hides user existence."""
+    event = make_event(source, userName=GHOST, **overrides)
+    event["request"].update(userNotFound=True, userAttributes={})
+    return event
+
+
+def test_custom_auth_treats_unknown_users_like_real_ones(
+    aws: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ses = boto3.client("ses")
+    ses.verify_email_identity(EmailAddress="no-reply@example.com")
+    monkeypatch.setenv("SENDER_EMAIL", "no-reply@example.com")
+    session: list[dict[str, Any]] = []
+    for attempt in range(define_auth_challenge.MAX_ATTEMPTS + 1):
+        overrides = {"request": {"session": session}}
+        real = define_auth_challenge.lambda_handler(
+            make_event("DefineAuthChallenge_Authentication", **overrides), CONTEXT
+        )["response"]
+        ghost = define_auth_challenge.lambda_handler(
+            _ghost("DefineAuthChallenge_Authentication", **overrides), CONTEXT
+        )["response"]
+        assert ghost == real
+        if attempt == define_auth_challenge.MAX_ATTEMPTS:
+            assert ghost["failAuthentication"] is True
+            break
+        sent = ses.get_send_quota()["SentLast24Hours"]
+        created = create_auth_challenge.lambda_handler(
+            _ghost("CreateAuthChallenge_Authentication", **overrides), CONTEXT
+        )["response"]
+        assert ses.get_send_quota()["SentLast24Hours"] == sent  # nothing e-mailed
+        public = created["publicChallengeParameters"]
+        assert public == {"delivery": "EMAIL", "destination": "g***@example.com"}
+        private = created["privateChallengeParameters"] or {}
+        for answer in ("", "000000", *private.values()):
+            verified = verify_auth_challenge.lambda_handler(
+                _ghost(
+                    "VerifyAuthChallengeResponse_Authentication",
+                    request={"privateChallengeParameters": private, "challengeAnswer": answer},
+                ),
+                CONTEXT,
+            )["response"]
+            assert verified["answerCorrect"] is False
+        session = [
+            *session,
+            {
+                "challengeName": "CUSTOM_CHALLENGE",
+                "challengeResult": False,
+                "challengeMetadata": created["challengeMetadata"],
+            },
+        ]
+
+
+USER_TOKEN_SOURCES = [
+    s for s in TriggerFamily.PreTokenGeneration.sources if s != "TokenGeneration_ClientCredentials"
+]
+
+
+@pytest.mark.parametrize("source", USER_TOKEN_SOURCES)
+def test_blocked_users_get_no_tokens_on_refresh_or_otherwise(source: str) -> None:
+    event = make_event(source, request={"userAttributes": {"custom:blocked": "true"}})
+    with pytest.raises(Exception, match="suspended") as raised:
+        pre_token_generation.lambda_handler(event, CONTEXT)
+    assert type(raised.value).__name__ == "Deny"
+
+
+def test_both_functions_block_the_same_users() -> None:
+    assert pre_authentication.NOT_BLOCKED == pre_token_generation.NOT_BLOCKED
+    assert pre_authentication.SUSPENDED == pre_token_generation.SUSPENDED
+
+
+@pytest.mark.parametrize(
+    ("flag", "blocked"),
+    [
+        ("true", True),
+        ("TRUE", True),
+        (" true", True),
+        ("True ", True),
+        ("1", True),
+        ("yes", True),
+        ("false", False),
+        (" False", False),
+        ("0", False),
+        ("", False),
+        (None, False),
+    ],
+)
+@pytest.mark.parametrize(
+    ("module", "source"),
+    [
+        (pre_authentication, "PreAuthentication_Authentication"),
+        (pre_token_generation, "TokenGeneration_RefreshTokens"),
+    ],
+)
+def test_the_blocked_flag_is_read_robustly(
+    module: Any, source: str, flag: str | None, blocked: bool
+) -> None:
+    event = make_event(source)
+    if flag is not None:
+        event["request"]["userAttributes"]["custom:blocked"] = flag
+    if blocked:
+        with pytest.raises(Exception, match="suspended"):
+            module.lambda_handler(event, CONTEXT)
+    else:
+        module.lambda_handler(event, CONTEXT)
+
+
+def test_an_unverified_email_gets_no_role_from_groups() -> None:
+    event = make_event(
+        "TokenGeneration_Authentication", request={"userAttributes": {"email_verified": "false"}}
+    )
+    details = pre_token_generation.lambda_handler(event, CONTEXT)["response"][
+        "claimsAndScopeOverrideDetails"
+    ]
+    assert details["idTokenGeneration"]["claimsToAddOrOverride"]["role"] == "guest"
+
+
+@pytest.mark.parametrize(
+    "email",
+    [
+        "a@b.com@example.com",
+        "a@evil.org, b@example.com",
+        "a@evil.org,b@example.com",
+        "a@evil.org;b@example.com",
+        "a@evil.org b@example.com",
+        "Eve <a@evil.org>, b@example.com",
+        " a@example.com",
+        "a@example.com ",
+        "a@example.com\n",
+        "a @example.com",
+        "a@ example.com",
+        "@example.com",
+        "a@",
+        "a@@example.com",
+        "a@example.com.",
+        "a@.example.com",
+        "",
+    ],
+)
+def test_only_one_plain_address_may_sign_up(monkeypatch: pytest.MonkeyPatch, email: str) -> None:
+    monkeypatch.setenv("ALLOWED_EMAIL_DOMAINS", "example.com")
+    monkeypatch.setenv("TRUSTED_EMAIL_DOMAIN", "example.com")
+    for source in ("PreSignUp_SignUp", "PreSignUp_AdminCreateUser", "PreSignUp_ExternalProvider"):
+        event = make_event(source, request={"userAttributes": {"email": email}})
+        with pytest.raises(Exception) as raised:  # noqa: PT011 - the type is checked below
+            pre_sign_up.lambda_handler(event, CONTEXT)
+        assert type(raised.value).__name__ == "Deny"
+
+
+@pytest.mark.parametrize(
+    "email", ["jane.doe@example.com", "J.Doe+news@Example.COM", "o'neil@example.com"]
+)
+def test_plain_addresses_of_an_allowed_domain_may_sign_up(
+    monkeypatch: pytest.MonkeyPatch, email: str
+) -> None:
+    monkeypatch.setenv("ALLOWED_EMAIL_DOMAINS", "example.com")
+    monkeypatch.setenv("TRUSTED_EMAIL_DOMAIN", "example.com")
+    event = make_event("PreSignUp_SignUp", request={"userAttributes": {"email": email}})
+    assert pre_sign_up.lambda_handler(event, CONTEXT)["response"]["autoConfirmUser"] is True

@@ -3,6 +3,10 @@
 The code is drawn with :mod:`secrets`, kept in ``privateChallengeParameters`` (only
 VerifyAuthChallengeResponse sees it) and in ``challengeMetadata``, so a retry after a wrong answer
 reuses the code already e-mailed instead of sending another one. Environment: ``SENDER_EMAIL``.
+
+An account that cannot get a code (a user who does not exist, when the app client hides user
+existence, or one without an e-mail address) gets a challenge that looks the same to the client
+but has no answer: nothing is sent and VerifyAuthChallengeResponse refuses every answer.
 """
 
 from __future__ import annotations
@@ -17,13 +21,14 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from cognito_triggers import CreateAuthChallengeEvent, Deny, TriggerRouter
+from cognito_triggers import CreateAuthChallengeEvent, TriggerRouter
 
 if TYPE_CHECKING:
     from mypy_boto3_ses import SESClient
 
 CODE_DIGITS = 6
 METADATA_PREFIX = "CODE-"
+NO_CODE = "NONE"  # the metadata of a challenge that has no answer
 
 logger = Logger()
 metrics = Metrics()
@@ -71,6 +76,19 @@ def email_one_time_code(event: CreateAuthChallengeEvent) -> None:
     if request.challenge_name != "CUSTOM_CHALLENGE":
         return
     email = request.user_attributes.get("email", "")
+    response = event.response
+    if request.user_not_found or not email:
+        # What the client sees is what a real user's challenge shows: the address typed (the
+        # username, in this pool) masked the same way. Nothing is e-mailed; there is no answer.
+        if not request.user_not_found:
+            logger.warning("no e-mail address for a one-time code; the sign-in cannot succeed")
+        response.public_challenge_parameters = {
+            "delivery": "EMAIL",
+            "destination": mask(event.user_name),
+        }
+        response.private_challenge_parameters = {}
+        response.challenge_metadata = NO_CODE
+        return
     previous = [
         c.challenge_metadata
         for c in request.session
@@ -80,16 +98,11 @@ def email_one_time_code(event: CreateAuthChallengeEvent) -> None:
         code = previous[-1].removeprefix(METADATA_PREFIX)  # the code already sent
     else:
         code = new_code()
-        if request.user_not_found:
-            pass  # nothing to send; the flow fails in DefineAuthChallenge without saying why
-        elif not email:
-            raise Deny("This account has no e-mail address for sign-in codes")
-        else:
-            send_code(email, code)
-            metrics.add_metric(name="OneTimeCodeSent", unit=MetricUnit.Count, value=1)
-    event.response.public_challenge_parameters = {"delivery": "EMAIL", "destination": mask(email)}
-    event.response.private_challenge_parameters = {"answer": code}
-    event.response.challenge_metadata = METADATA_PREFIX + code
+        send_code(email, code)
+        metrics.add_metric(name="OneTimeCodeSent", unit=MetricUnit.Count, value=1)
+    response.public_challenge_parameters = {"delivery": "EMAIL", "destination": mask(email)}
+    response.private_challenge_parameters = {"answer": code}
+    response.challenge_metadata = METADATA_PREFIX + code
 
 
 @logger.inject_lambda_context(clear_state=True)

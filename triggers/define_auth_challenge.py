@@ -3,6 +3,11 @@
 Works passwordless (``CUSTOM_AUTH`` straight to the code) and after SRP (``SRP_A`` ->
 ``PASSWORD_VERIFIER`` -> the code). Tokens are issued only after a correct ``CUSTOM_CHALLENGE``;
 three wrong codes end the sign-in.
+
+A user who does not exist (``userNotFound``, sent when the app client sets
+``PreventUserExistenceErrors``) goes through the same steps as a real one, so the answers tell
+nobody whether the account exists; CreateAuthChallenge gives them a challenge nobody can answer,
+and they are never issued tokens.
 """
 
 from __future__ import annotations
@@ -32,9 +37,12 @@ def next_step(event: DefineAuthChallengeEvent) -> None:
     codes = [c for c in session if c.challenge_name == "CUSTOM_CHALLENGE"]
     last = session[-1] if session else None
 
-    if event.request.user_not_found:
-        response.fail_authentication = True
-    elif last is not None and last.challenge_name == "CUSTOM_CHALLENGE" and last.challenge_result:
+    if (
+        last is not None
+        and last.challenge_name == "CUSTOM_CHALLENGE"
+        and last.challenge_result
+        and not event.request.user_not_found
+    ):
         response.issue_tokens = True
         metrics.add_metric(name="OneTimeCodeSignIn", unit=MetricUnit.Count, value=1)
     elif len(codes) >= MAX_ATTEMPTS:

@@ -1,7 +1,13 @@
-"""PreAuthentication: users whose ``custom:blocked`` attribute is ``"true"`` cannot sign in."""
+"""PreAuthentication: users marked ``custom:blocked`` cannot sign in.
+
+Any value but an explicit no (``"false"``, ``"no"``, ``"0"`` or empty, in any case and spacing)
+blocks: a flag someone set by hand fails closed. Pre token generation refuses the same users, so
+their refresh tokens stop working too (PreAuthentication does not run on a refresh).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -15,12 +21,21 @@ metrics = Metrics()
 tracer = Tracer()
 app = TriggerRouter(logger=logger, metrics=metrics)
 
+SUSPENDED = "This account is suspended; please contact support"
+NOT_BLOCKED = frozenset({"", "false", "no", "0"})
+
+
+def is_blocked(attributes: Mapping[str, str]) -> bool:
+    # pre_token_generation.is_blocked is the same (a test holds them equal): each function ships
+    # as its own module.
+    return attributes.get("custom:blocked", "").strip().lower() not in NOT_BLOCKED
+
 
 @app.pre_authentication
 def refuse_blocked_users(event: PreAuthenticationEvent) -> None:
-    if event.request.user_attributes.get("custom:blocked", "").lower() == "true":
+    if is_blocked(event.request.user_attributes):
         metrics.add_metric(name="BlockedSignIn", unit=MetricUnit.Count, value=1)
-        raise Deny("This account is suspended; please contact support")
+        raise Deny(SUSPENDED)
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -1,11 +1,17 @@
 """PreSignUp: sign-up is open to a few e-mail domains; one trusted domain is confirmed on the spot.
 
+The address must be exactly one plain address (one ``@``, no white space, no list or display
+name) of an allowed domain. The trusted domain skips the confirmation code, but its address is not
+marked verified: no one has shown they own the mailbox. It stays unverified until the user
+verifies it after signing in, and until then pre token generation gives them no role.
+
 Environment: ``ALLOWED_EMAIL_DOMAINS`` (comma-separated) and ``TRUSTED_EMAIL_DOMAIN``.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -29,10 +35,18 @@ def trusted_domain() -> str:
     return os.environ.get("TRUSTED_EMAIL_DOMAIN", "").strip().lower()
 
 
+# One address and nothing around it: RFC 5322's dot-atom local part, then a host name. No
+# white space, comma, semicolon, quotes or angle brackets can appear, so no list either.
+ADDRESS = re.compile(
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@((?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63})"
+)
+
+
 def email_domain(event: PreSignUpEvent) -> str:
-    email = event.request.user_attributes.get("email", "")
-    _, at, domain = email.strip().rpartition("@")
-    return domain.lower() if at else ""
+    """The domain of the user's address, lower case; ``""`` unless it is one plain address."""
+    match = ADDRESS.fullmatch(event.request.user_attributes.get("email", ""))
+    return match.group(1).lower() if match else ""
 
 
 def require_allowed_domain(event: PreSignUpEvent) -> str:
@@ -51,8 +65,7 @@ def restrict_sign_up(event: PreSignUpEvent) -> None:
     domain = require_allowed_domain(event)
     # Cognito ignores the flags for PreSignUp_AdminCreateUser: set them for self sign-up only.
     if event.trigger_source == "PreSignUp_SignUp" and domain == trusted_domain():
-        event.response.auto_confirm_user = True
-        event.response.auto_verify_email = True
+        event.response.auto_confirm_user = True  # but the e-mail is not taken as verified
         metrics.add_metric(name="SignUpAutoConfirmed", unit=MetricUnit.Count, value=1)
 
 

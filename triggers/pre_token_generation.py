@@ -1,15 +1,17 @@
 """Pre token generation (V3): tenant and role claims for users, per-client claims for machines.
 
-Users get ``tenant`` (from ``custom:tenant``) and ``role`` (from their highest group) in both
-tokens (the ID token only, for a V1 event). Machine-to-machine tokens
-(``TokenGeneration_ClientCredentials``) get the claims configured for their app client in the SSM
-parameter named by ``CLIENT_CLAIMS_PARAMETER``, a JSON object
+Users get ``tenant`` (from ``custom:tenant``) and ``role`` (from their highest group, and only once
+their e-mail address is verified: until then ``guest``) in both tokens (the ID token only, for a
+V1 event). Users marked ``custom:blocked`` get no tokens at all, on a refresh too.
+Machine-to-machine tokens (``TokenGeneration_ClientCredentials``) get the claims configured for
+their app client in the SSM parameter named by ``CLIENT_CLAIMS_PARAMETER``, a JSON object
 ``{"<client id>": {"department": ..., "groups": [...]}}``.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -19,6 +21,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from cognito_triggers import (
     ClientCredentialsEvent,
+    Deny,
     PreTokenGenerationEvent,
     PreTokenGenerationV1Event,
     TriggerRouter,
@@ -36,7 +39,21 @@ tracer = Tracer()
 app = TriggerRouter(logger=logger, metrics=metrics)
 
 
-def role_of(groups: list[str]) -> str:
+SUSPENDED = "This account is suspended; please contact support"
+NOT_BLOCKED = frozenset({"", "false", "no", "0"})
+
+
+def is_blocked(attributes: Mapping[str, str]) -> bool:
+    # pre_authentication.is_blocked is the same (a test holds them equal): each function ships
+    # as its own module.
+    return attributes.get("custom:blocked", "").strip().lower() not in NOT_BLOCKED
+
+
+def role_of(groups: list[str], attributes: Mapping[str, str]) -> str:
+    # An address confirmed without a code (the trusted domain) is not proven until the user
+    # verifies it: no role from groups before that.
+    if attributes.get("email_verified", "").strip().lower() != "true":
+        return "guest"
     for group, role in ROLES:
         if group in groups:
             return role
@@ -46,13 +63,17 @@ def role_of(groups: list[str]) -> str:
 @app.pre_token_generation
 def user_claims(event: PreTokenGenerationEvent) -> None:
     # Users only: machine tokens never reach a pre_token_generation handler (client_claims below).
+    attributes = event.request.user_attributes
+    if is_blocked(attributes):  # PreAuthentication does not run on a refresh; this does
+        metrics.add_metric(name="BlockedTokens", unit=MetricUnit.Count, value=1)
+        raise Deny(SUSPENDED)
     groups = event.request.group_configuration
-    role = role_of(groups.groups_to_override if groups else [])
+    role = role_of(groups.groups_to_override if groups else [], attributes)
     # V1 events can only change the ID token; V2/V3 change both.
     tokens: TokenUse | Literal["both"] = "both"
     if isinstance(event, PreTokenGenerationV1Event):
         tokens = "id"
-    tenant = event.request.user_attributes.get("custom:tenant")
+    tenant = attributes.get("custom:tenant")
     if tenant:
         event.add_claim("tenant", tenant, token=tokens)
     event.add_claim("role", role, token=tokens)

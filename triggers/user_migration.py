@@ -4,6 +4,10 @@ The legacy store is a DynamoDB table (``LEGACY_USERS_TABLE``) keyed by ``usernam
 user's ``email``, ``password_hash`` (argon2) and optional ``given_name``, ``family_name``,
 ``tenant``. A correct password migrates the user as ``CONFIRMED``; a forgotten password migrates
 them so that Cognito can e-mail the reset code.
+
+Nothing tells an unknown user from a wrong password: the same refusal, and the same argon2
+verification (against a dummy hash) so both take the same time. The legacy record, password hash
+included, never reaches a trace or a log.
 """
 
 from __future__ import annotations
@@ -26,6 +30,13 @@ if TYPE_CHECKING:
 
 # The same words for an unknown user and a wrong password: nothing to enumerate.
 REFUSAL = "Incorrect username or password"
+# Verified in place of a missing user's hash, so that an unknown user costs a full verification
+# too. Made by ``PasswordHasher()`` (the ``hasher`` below) from a random password nobody kept:
+# its cost parameters are the hasher's (a test checks), which must be those of the legacy hashes.
+DUMMY_HASH = (
+    "$argon2id$v=19$m=65536,t=3,p=4$kQc2KffbzCIDeyWxVZc5RQ"
+    "$HrdqAhPwWsav3zogaS8HnqF9EoSe7pQ73Bfa1RE46z0"
+)
 
 logger = Logger()
 metrics = Metrics()
@@ -40,7 +51,7 @@ def dynamodb() -> DynamoDBClient:
     return boto3.client("dynamodb")
 
 
-@tracer.capture_method
+@tracer.capture_method(capture_response=False)  # the record holds the password hash
 def legacy_user(username: str) -> dict[str, str] | None:
     """The legacy record as plain strings, or ``None``."""
     item = (
@@ -57,9 +68,11 @@ def legacy_user(username: str) -> dict[str, str] | None:
     return {k: v["S"] for k, v in item.items() if "S" in v}
 
 
-def password_matches(stored_hash: str, password: str) -> bool:
+def password_matches(user: dict[str, str] | None, password: str) -> bool:
+    """One full argon2 verification whether or not the user exists: the same time for both."""
+    stored = user.get("password_hash") if user is not None else None
     try:
-        return hasher.verify(stored_hash, password)
+        return hasher.verify(stored or DUMMY_HASH, password) and stored is not None
     except (VerificationError, InvalidHashError):
         return False
 
@@ -78,20 +91,23 @@ def cognito_attributes(user: dict[str, str]) -> dict[str, str]:
 
 @app.user_migration
 def migrate(event: UserMigrationEvent) -> None:
-    user = legacy_user(event.user_name)
-    if user is None or "email" not in user:
-        metrics.add_metric(name="MigrationUserNotFound", unit=MetricUnit.Count, value=1)
-        raise Deny(REFUSAL)
+    found = legacy_user(event.user_name)
+    user = found if found is not None and "email" in found else None
     response = event.response
     if event.trigger_source == "UserMigration_ForgotPassword":
+        if user is None:
+            metrics.add_metric(name="MigrationUserNotFound", unit=MetricUnit.Count, value=1)
+            raise Deny(REFUSAL)
         # No password to check: Cognito sends the reset code to the (verified) e-mail address.
         response.user_attributes = cognito_attributes(user)
         response.message_action = "SUPPRESS"
     else:
         password = event.request.password
         secret = password.get_secret_value() if password is not None else ""
-        if not password_matches(user.get("password_hash", ""), secret):
-            metrics.add_metric(name="MigrationWrongPassword", unit=MetricUnit.Count, value=1)
+        matches = password_matches(user, secret)  # verified even for an unknown user
+        if user is None or not matches:
+            outcome = "MigrationUserNotFound" if user is None else "MigrationWrongPassword"
+            metrics.add_metric(name=outcome, unit=MetricUnit.Count, value=1)
             raise Deny(REFUSAL)
         response.user_attributes = cognito_attributes(user)
         response.final_user_status = "CONFIRMED"

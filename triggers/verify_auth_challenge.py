@@ -1,4 +1,8 @@
-"""VerifyAuthChallengeResponse: compares the typed code with the one sent, in constant time."""
+"""VerifyAuthChallengeResponse: compares the typed code with the one sent, in constant time.
+
+A challenge without an expected answer, or for a user who does not exist, is never answered
+correctly.
+"""
 
 from __future__ import annotations
 
@@ -21,7 +25,8 @@ app = TriggerRouter(logger=logger, metrics=metrics)
 def check_code(event: VerifyAuthChallengeResponseEvent) -> None:
     expected = event.request.private_challenge_parameters.get("answer", "")
     given = event.request.challenge_answer.get_secret_value().strip()
-    correct = bool(expected) and hmac.compare_digest(expected.encode(), given.encode())
+    matches = hmac.compare_digest(expected.encode(), given.encode())
+    correct = matches and bool(expected) and not event.request.user_not_found
     event.response.answer_correct = correct
     if not correct:
         metrics.add_metric(name="WrongOneTimeCode", unit=MetricUnit.Count, value=1)
