@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterator
-from typing import Any, get_args
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 
 import pytest
 from hypothesis import event as label
@@ -372,3 +373,77 @@ def test_unknown_keys_at_every_level_never_change_what_parses(
     assert type(after) is type(before)
     assert declared(after) == declared(before)
     assert after.to_dict() == snapshot
+
+
+# -- (e) pre-filled responses of every family: untouched, they come back as they came ------------
+
+# Every form pydantic reads as a boolean: Cognito, its emulators and other tools pre-fill some.
+BOOLEAN_FORMS = [True, False, 0, 1, "true", "false", "True", "FALSE", "0", "1", "yes", "no", "on", "off"]  # fmt: skip
+attribute_maps_values = st.dictionaries(
+    st.text(max_size=8), st.text(max_size=8) | attribute_scalars, max_size=3
+)
+
+
+def values_for(annotation: Any) -> st.SearchStrategy[Any]:
+    """JSON values that a response field of this type accepts, in every form it accepts."""
+    origin, args = get_origin(annotation), get_args(annotation)
+    if annotation is type(None):
+        return st.none()
+    if annotation is bool:
+        return st.sampled_from(BOOLEAN_FORMS)
+    if annotation is str:
+        return st.text(max_size=12)
+    if annotation is Any:
+        return json_values
+    if origin is Annotated:  # AttributeMap: strings, and JSON scalars read as strings
+        return attribute_maps_values
+    if origin is Union or origin is UnionType:
+        return st.one_of([values_for(arg) for arg in args])
+    if origin is list:
+        return st.lists(values_for(args[0]), max_size=3)
+    if origin is dict:
+        return st.dictionaries(st.text(max_size=8), values_for(args[1]), max_size=3)
+    if isinstance(annotation, type) and issubclass(annotation, CognitoModel):
+        return responses_of(annotation)
+    raise TypeError(f"no strategy for {annotation!r}")
+
+
+def responses_of(model: type[CognitoModel]) -> st.SearchStrategy[dict[str, Any]]:
+    optional = {info.alias: values_for(info.annotation) for info in model.model_fields.values()}
+    return st.fixed_dictionaries({}, optional=optional).flatmap(
+        lambda known: st.dictionaries(unknown_keys, json_values, max_size=1).map(
+            lambda extra: {**extra, **known}
+        )
+    )
+
+
+def response_model(source: TriggerSource) -> type[CognitoModel]:
+    model: type[CognitoModel] = (
+        type(parse_event(make_event(source))).model_fields["response"].annotation
+    )
+    return model
+
+
+@st.composite
+def prefilled_events(draw: st.DrawFn) -> dict[str, Any]:
+    """A sample event of any source whose response is pre-filled with any value its fields
+    accept, in any form (``"false"`` for false), and maybe a key no model knows."""
+    family = draw(st.sampled_from(list(TriggerFamily)))  # families alike, however many sources
+    source = draw(st.sampled_from(sorted(family.sources)))
+    event = make_event(source)
+    event["response"] = draw(responses_of(response_model(TriggerSource(source))))
+    return event
+
+
+@SETTINGS
+@given(prefilled_events())
+def test_an_untouched_prefilled_response_comes_back_as_it_came(event: dict[str, Any]) -> None:
+    snapshot = copy.deepcopy(event)
+    parsed = parse_event(copy.deepcopy(event))  # every value drawn is one the model accepts
+    label(parsed.trigger_source.split("_")[0])
+    assert parsed.response_changes() == {}
+    assert parsed.to_dict() == snapshot
+    app = TriggerRouter()
+    app.catch_all(lambda event: None)  # handled, and nothing touched
+    assert app.resolve(event) == snapshot
+    assert event == snapshot

@@ -12,6 +12,7 @@ import pytest
 
 from cognito_triggers import (
     ClientCredentialsEvent,
+    CreateAuthChallengeEvent,
     CustomEmailSenderEvent,
     InvalidEventError,
     PreSignUpEvent,
@@ -180,6 +181,54 @@ def test_secrets_are_masked_in_repr_and_str(source: str, secret: str, reader: st
     for text in (repr(event), str(event), repr(event.request), f"{event.request}"):
         assert secret not in text
     assert secret in json.dumps(event.to_dict())  # what goes back to Cognito is untouched
+
+
+@pytest.mark.parametrize(
+    ("source", "overrides", "secret"),
+    [
+        pytest.param(
+            "DefineAuthChallenge_Authentication",
+            {"request": {"session": [{"challengeName": "CUSTOM_CHALLENGE", "challengeResult": False, "challengeMetadata": "CODE-482913"}]}},
+            "482913",
+            id="session-metadata",
+        ),
+        pytest.param(
+            "CreateAuthChallenge_Authentication",
+            {"response": {"challengeMetadata": "CODE-482913"}},
+            "482913",
+            id="response-metadata",
+        ),
+        pytest.param(
+            "UserMigration_Authentication",
+            {"userName": "jane.doe@example.com"},
+            "jane.doe@example.com",
+            id="user-name",
+        ),
+        pytest.param(
+            "CustomMessage_SignUp",
+            {"response": {"smsMessage": "Hi Jane, {####}", "emailMessage": "Hi Jane", "emailSubject": "Jane"}},
+            "Jane",
+            id="messages",
+        ),
+    ],
+)  # fmt: skip
+def test_fields_that_may_hold_secrets_or_personal_data_are_masked_in_repr(
+    source: str, overrides: dict[str, Any], secret: str
+) -> None:
+    event = parse_event(make_event(source, **overrides))
+    for text in (repr(event), str(event), repr(event.request), repr(event.response)):  # type: ignore[attr-defined]
+        assert secret not in text
+    assert "<hidden>" in repr(event)
+    assert secret in json.dumps(event.to_dict())
+
+
+def test_challenge_metadata_a_handler_sets_is_masked_too() -> None:
+    event = parse_event(make_event("CreateAuthChallenge_Authentication"))
+    assert isinstance(event, CreateAuthChallengeEvent)
+    event.response.challenge_metadata = "CODE-482913"
+    event.response.private_challenge_parameters = {"answer": "482913"}
+    assert "482913" not in repr(event)
+    assert "challenge_name='CUSTOM_CHALLENGE'" in repr(event)  # structure stays readable
 
 
 def test_forgot_password_migration_has_no_password() -> None:

@@ -12,6 +12,7 @@ import copy
 import logging
 import warnings
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 import pytest
@@ -20,6 +21,7 @@ from cognito_triggers import (
     ClientCredentialsEvent,
     CustomMessageEvent,
     DefineAuthChallengeEvent,
+    InboundFederationEvent,
     PreTokenGenerationV1Event,
     PreTokenGenerationV2Event,
     ResponseError,
@@ -38,6 +40,7 @@ from cognito_triggers.events.token_generation import (
 )
 from cognito_triggers.router import DEFAULT_ERROR_MESSAGE
 from cognito_triggers.rules import (
+    ATTRIBUTE_VALUE_MAX,
     EMAIL_MESSAGE_MAX,
     EMAIL_SUBJECT_MAX,
     MESSAGE_MIN,
@@ -45,7 +48,7 @@ from cognito_triggers.rules import (
     SIMPLE_ID_CLAIMS,
     SMS_MESSAGE_MAX,
 )
-from cognito_triggers.testing import AGENT_CLIENT_ID, WEB_CLIENT_ID, invoke, make_event
+from cognito_triggers.testing import AGENT_CLIENT_ID, EMAIL, WEB_CLIENT_ID, invoke, make_event
 
 from .corpus import DECORATOR
 
@@ -1043,3 +1046,150 @@ def test_aud_without_a_client_id_is_refused() -> None:
         event.add_claim("aud", None, token=ACCESS)
 
     refused(V2, handler, callerContext={"clientId": None})
+
+
+# -- claim values must be JSON ------------------------------------------------------------------
+
+NOT_JSON = [
+    pytest.param(float("nan"), id="nan"),
+    pytest.param(float("inf"), id="inf"),
+    pytest.param(-float("inf"), id="-inf"),
+    pytest.param({"a", "b"}, id="set"),
+    pytest.param(b"bytes", id="bytes"),
+    pytest.param(datetime(2026, 1, 1, tzinfo=UTC), id="datetime"),
+    pytest.param(object(), id="object"),
+    pytest.param({"nested": [1, {"deep": float("nan")}]}, id="nested-nan"),
+    pytest.param([1, {"x"}], id="set-in-list"),
+    pytest.param({1: "int key"}, id="int-key"),
+]
+
+
+@pytest.mark.parametrize("token", [ID, ACCESS])
+@pytest.mark.parametrize("value", NOT_JSON)
+def test_a_claim_value_that_is_not_json_is_refused_at_the_call(value: Any, token: str) -> None:
+    error = refused(V3, claim_change("helper", "add", token, "custom:profile", value))
+    assert "JSON" in str(error) and "'custom:profile'" in str(error)
+
+
+@pytest.mark.parametrize("token", [ID, ACCESS])
+@pytest.mark.parametrize("value", NOT_JSON)
+def test_a_claim_value_that_is_not_json_is_refused_in_the_response(value: Any, token: str) -> None:
+    refused(V2, claim_change("response", "add", token, "custom:profile", value))
+
+
+def test_a_machine_claim_that_is_not_json_is_refused() -> None:
+    def handler(event: ClientCredentialsEvent) -> None:
+        event.add_claim("groups", {"agents"}, token=ACCESS)
+
+    refused(M2M, handler)
+
+
+@pytest.mark.parametrize(
+    "value", [10**30, -0.0, "ünïcode", ("a", 1), {"k": [None, True, 1.5, {"x": []}]}]
+)
+def test_every_json_value_is_a_claim_value(value: Any) -> None:
+    accepted(V3, claim_change("helper", "add", "access", "custom:profile", value))
+
+
+# -- attribute values: 2,048 characters at most -------------------------------------------------
+
+
+@pytest.mark.parametrize("source", MIGRATION_SOURCES)
+def test_a_migrated_attribute_value_over_2048_characters_is_refused(source: str) -> None:
+    long = {**MIGRATED, "custom:bio": "x" * (ATTRIBUTE_VALUE_MAX + 1)}
+    assert "custom:bio" in str(refused(source, migration_handler(user_attributes=long)))
+    fits = {**MIGRATED, "custom:bio": "é" * ATTRIBUTE_VALUE_MAX}
+    accepted(source, migration_handler(user_attributes=fits))
+
+
+def test_a_federated_attribute_value_over_2048_characters_is_refused() -> None:
+    source = TriggerSource.InboundFederation_ExternalProvider
+
+    def mapping(value: str) -> Handler:
+        def handler(event: InboundFederationEvent) -> None:
+            event.response.user_attributes_to_map = {"email": EMAIL, "custom:groups": value}
+
+        return handler
+
+    assert ATTRIBUTE_VALUE_MAX == 2048
+    assert "custom:groups" in str(refused(source, mapping("g" * 2049)))
+    accepted(source, mapping("g" * 2048))
+
+
+# -- keys Cognito does not know, inside the response ---------------------------------------------
+
+
+def test_an_unknown_key_nested_in_the_response_is_refused() -> None:
+    def misspelt(event: Any) -> None:
+        # Cognito would ignore the claims: the key is ClaimsToAddOrOverride's camelCase twin.
+        event.response.claims_and_scope_override_details = {
+            "idTokenGeneration": {"ClaimsToAddOrOverride": {"tenant": "acme"}}
+        }
+
+    assert "ClaimsToAddOrOverride" in str(refused(V2, misspelt))
+
+    def built(event: Any) -> None:
+        details = v2_details(event)
+        details.access_token_generation = AccessTokenGeneration.model_validate(
+            {"scopesToAddd": ["a/b"]}
+        )
+
+    assert "scopesToAddd" in str(refused(V3, built))
+
+    def listed(event: Any) -> None:
+        event.response.claims_override_details = ClaimsOverrideDetails(
+            group_override_details=GroupOverrideDetails.model_validate({"groups": ["admins"]})
+        )
+
+    refused(V1, listed)
+
+
+def test_an_unknown_key_at_the_top_of_a_new_response_is_refused() -> None:
+    def replaced(event: Any) -> None:
+        event.response = type(event.response).model_validate(
+            {"autoConfirmUser": True, "autoConfirmUsers": True}
+        )
+
+    assert "autoConfirmUsers" in str(refused(TriggerSource.PreSignUp_SignUp, replaced))
+
+
+def test_unknown_keys_cognito_sent_in_the_response_stay_and_pass() -> None:
+    received = {
+        "claimsAndScopeOverrideDetails": {
+            "idTokenGeneration": {"claimsToAddOrOverride": {}, "futureField": 1},
+            "futureToo": {"x": 1},
+        },
+        "futureTop": True,
+    }
+
+    def handler(event: PreTokenGenerationV2Event) -> None:
+        event.add_claim("tenant", "acme")
+
+    result = accepted(V3, handler, response=received)
+    details = response_of(result)["claimsAndScopeOverrideDetails"]
+    assert details["idTokenGeneration"] == {
+        "claimsToAddOrOverride": {"tenant": "acme"},
+        "futureField": 1,
+    }
+    assert details["futureToo"] == {"x": 1}
+    assert response_of(result)["futureTop"] is True
+
+
+# -- pre-filled values pydantic coerces are not changes ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("source", "response"),
+    [
+        (TriggerSource.UserMigration_Authentication, {"forceAliasCreation": "false"}),
+        (TriggerSource.UserMigration_ForgotPassword, {"enableSMSMFA": 0, "forceAliasCreation": "true"}),
+        (TriggerSource.PreSignUp_SignUp, {"autoVerifyEmail": "false", "autoConfirmUser": 0}),
+        (DEFINE, {"issueTokens": "false", "failAuthentication": "0"}),
+        (TriggerSource.VerifyAuthChallengeResponse_Authentication, {"answerCorrect": "false"}),
+    ],
+)  # fmt: skip
+def test_a_coerced_prefilled_value_the_handler_did_not_touch_is_not_a_change(
+    source: str, response: dict[str, Any]
+) -> None:
+    received = make_event(source, response=response)
+    assert accepted(source, lambda event: None, response=response) == received

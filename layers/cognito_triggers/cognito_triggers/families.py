@@ -305,6 +305,7 @@ FAMILIES: Mapping[TriggerFamily, FamilyRecord] = MappingProxyType(
                 config_versions=("V1_0",),
                 model="federation:InboundFederationEvent",
                 what="shape a federated user's attributes",
+                check=rules.check_inbound_federation,
                 sample_request={
                     "providerName": "CorporateIdP",
                     "providerType": "OIDC",

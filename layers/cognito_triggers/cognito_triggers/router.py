@@ -36,6 +36,7 @@ from typing import (
 from .errors import Deny, InternalError, ResponseError, UnhandledSourceError
 from .events import parse_with_family
 from .families import FAMILIES, FamilyRecord
+from .rules import check_known_keys
 from .sources import TriggerFamily, TriggerSource
 
 if TYPE_CHECKING:
@@ -563,8 +564,10 @@ class TriggerRouter(Router):
                 event = returned
             outcome = "handled"
         changed = event.response_changes()
-        if record.check is not None and changed:
-            record.check(event, changed)
+        if changed:
+            check_known_keys(event, changed)
+            if record.check is not None:
+                record.check(event, changed)
         return event, event.to_dict(changed), outcome
 
     def _unhandled(self, record: FamilyRecord, event: Any) -> None:

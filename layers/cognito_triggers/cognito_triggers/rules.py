@@ -8,10 +8,14 @@ user's sign-in.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from .errors import ResponseError
+
+if TYPE_CHECKING:
+    from .events.envelope import TriggerEvent
 
 TokenUse = Literal["id", "access"]
 
@@ -29,6 +33,12 @@ PROTECTED_ACCESS_CLAIMS = frozenset({"username"})
 GROUP_CLAIMS = frozenset({"cognito:groups", "cognito:roles", "cognito:preferred_role"})
 # ID-token claims whose value must stay a plain value, never an object or array (§4.4).
 SIMPLE_ID_CLAIMS = frozenset({"email_verified", "phone_number_verified", "updated_at", "address"})
+
+# Any attribute value, in any response that sets attributes (API reference, AttributeType.Value:
+# "Maximum length of 2048").
+ATTRIBUTE_VALUE_MAX = 2048
+# Deeper than this a claim value is taken for a cycle: no token needs it.
+CLAIM_DEPTH_MAX = 64
 
 SMS_MESSAGE_MAX = 140
 EMAIL_MESSAGE_MAX = 20_000
@@ -70,6 +80,8 @@ def check_claim_change(
         raise ResponseError(f"'dev:' attributes can be suppressed but not added: {name!r}")
     if not name:
         raise ResponseError("a claim name cannot be empty")
+    if not suppress:
+        check_json_value(name, value)
     if (
         not suppress
         and token == "id"
@@ -77,6 +89,41 @@ def check_claim_change(
         and isinstance(value, dict | list | tuple)
     ):
         raise ResponseError(f"the ID token claim {name!r} cannot take an object or array value")
+
+
+def check_json_value(name: str, value: Any) -> None:
+    """Refuse a claim value that is not JSON: a string, a finite number, a boolean, ``None``, or
+    lists and objects (string keys) of those. Anything else (NaN, a set, bytes, a datetime) would
+    break the response after the rules had passed it."""
+    problem = _not_json(value, 0)
+    if problem:
+        raise ResponseError(
+            f"the claim {name!r} must be a JSON value (a string, a finite number, a boolean, "
+            f"None, or lists and objects of them), not {problem}"
+        )
+
+
+def _not_json(value: Any, depth: int) -> str | None:
+    # What is wrong, named by type (never by value: it may be a secret); None when all is JSON.
+    if value is None or isinstance(value, str | bool | int):
+        return None
+    if isinstance(value, float):
+        return None if math.isfinite(value) else "a number that is not finite"
+    if depth >= CLAIM_DEPTH_MAX:
+        return f"a value nested more than {CLAIM_DEPTH_MAX} deep (or a cycle)"
+    if isinstance(value, list | tuple):
+        return next(filter(None, (_not_json(item, depth + 1) for item in value)), None)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            problem = (
+                f"an object with a {type(key).__name__} key"
+                if not isinstance(key, str)
+                else _not_json(item, depth + 1)
+            )
+            if problem:
+                return problem
+        return None
+    return f"a {type(value).__name__}"
 
 
 def _refused(claim: str, token: TokenUse, suppress: bool, hint: str = "") -> ResponseError:
@@ -168,10 +215,20 @@ def check_custom_message(event: Any, changed: dict[str, Any]) -> None:
                 )
 
 
+def _check_attributes(field: str, attributes: dict[str, str] | None) -> None:
+    for name, value in (attributes or {}).items():
+        if len(value) > ATTRIBUTE_VALUE_MAX:
+            raise ResponseError(
+                f"{field}[{name!r}] is {len(value)} characters long; Cognito takes at most "
+                f"{ATTRIBUTE_VALUE_MAX} in an attribute value"
+            )
+
+
 def check_user_migration(event: Any, changed: dict[str, Any]) -> None:
     response = event.response
     if not response.user_attributes:
         raise ResponseError("a migrated user needs response.userAttributes")
+    _check_attributes("userAttributes", response.user_attributes)
     if response.final_user_status is not None and (
         response.final_user_status not in FINAL_USER_STATUSES
     ):
@@ -183,6 +240,22 @@ def check_user_migration(event: Any, changed: dict[str, Any]) -> None:
             raise ResponseError(f"desiredDeliveryMediums takes only {sorted(DELIVERY_MEDIUMS)}")
 
 
+def check_inbound_federation(event: Any, changed: dict[str, Any]) -> None:
+    _check_attributes("userAttributesToMap", event.response.user_attributes_to_map)
+
+
 def check_define_auth_challenge(event: Any, changed: dict[str, Any]) -> None:
     if event.response.issue_tokens and event.response.fail_authentication:
         raise ResponseError("DefineAuthChallenge cannot both issue tokens and fail authentication")
+
+
+def check_known_keys(event: TriggerEvent, changed: dict[str, Any]) -> None:
+    """Refuse a key no model declares that a handler added at any depth of the response
+    (``changed``, from :meth:`TriggerEvent.response_changes`): Cognito would ignore it, as it
+    would a misspelt field at the top, which assignment already refuses. Every family's."""
+    unknown = event.response_unknown_keys(changed)
+    if unknown:
+        raise ResponseError(
+            f"the response has keys Cognito does not know: {', '.join(unknown)} (check the "
+            "spelling; the typed fields take snake_case or Cognito's camelCase names)"
+        )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from .envelope import AttributeMap, CognitoModel, UserTriggerEvent
 from .model import SecretStr, field
 
@@ -22,11 +24,14 @@ __all__ = [
 class ChallengeResult(CognitoModel):
     """One earlier step of the sign-in, oldest first in ``session``."""
 
+    _hidden_fields: ClassVar[frozenset[str]] = frozenset({"challenge_metadata"})
+
     challenge_name: str
     """``CUSTOM_CHALLENGE``, ``SRP_A``, ``PASSWORD_VERIFIER``, an MFA challenge, ..."""
     challenge_result: bool
     challenge_metadata: str | None = None
-    """Only for ``CUSTOM_CHALLENGE``: what CreateAuthChallenge put in ``challengeMetadata``."""
+    """Only for ``CUSTOM_CHALLENGE``: what CreateAuthChallenge put in ``challengeMetadata``.
+    Never shown by ``repr`` or ``redact_event``."""
 
 
 class DefineAuthChallengeRequest(CognitoModel):
@@ -58,6 +63,9 @@ class CreateAuthChallengeRequest(CognitoModel):
 
 
 class CreateAuthChallengeResponse(CognitoModel):
+    # Metadata is where applications keep state between challenges, often the code itself.
+    _hidden_fields: ClassVar[frozenset[str]] = frozenset({"challenge_metadata"})
+
     public_challenge_parameters: AttributeMap | None = None
     """Sent to the client as ``ChallengeParameters``."""
     private_challenge_parameters: AttributeMap | None = None

@@ -7,7 +7,7 @@ received event, byte for byte once serialised, with only what the handler change
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, ClassVar, Self
 
 from pydantic_core import core_schema as cs
 
@@ -77,6 +77,10 @@ class TriggerEvent(CognitoModel):
     for pre token generation V2/V3, ``"0"`` from cognito-local and placeholders in AWS samples.
     """
 
+    # ``userName`` is what the user typed at times (migration, unknown users): an e-mail
+    # address, a phone number, or a password typed into the wrong box.
+    _hidden_fields: ClassVar[frozenset[str]] = frozenset({"user_name"})
+
     version: str
     trigger_source: str
     region: str
@@ -105,6 +109,13 @@ class TriggerEvent(CognitoModel):
         """The top-level ``response`` keys whose value now differs from what was received."""
         response: CognitoModel = getattr(self, "response")  # noqa: B009 - declared by subclasses
         return response.model_changes(getattr(self, "_received_response", {}))
+
+    def response_unknown_keys(self, changes: dict[str, Any]) -> list[str]:
+        """Paths of keys in ``response``, at any depth, that no model declares and Cognito did
+        not send (Cognito would ignore them: the response rules refuse them). Only the
+        ``changes`` (from :meth:`response_changes`) are looked into."""
+        response: CognitoModel = getattr(self, "response")  # noqa: B009 - declared by subclasses
+        return response.model_unknown_keys(changes, getattr(self, "_received_response", {}))
 
     def to_dict(self, changes: dict[str, Any] | None = None) -> dict[str, Any]:
         """The event to hand back to Cognito: as received, with only ``response`` changes applied.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from .envelope import AttributeMap, CognitoModel, UserTriggerEvent
 from .model import field
 
@@ -21,6 +23,11 @@ class CustomMessageRequest(CognitoModel):
 class CustomMessageResponse(CognitoModel):
     """Limits: SMS 140 characters, email body 20,000, subject 140. Email fields need the pool to
     send through SES (``EmailSendingAccount: DEVELOPER``)."""
+
+    # Messages greet users by name and may carry links with tokens: never shown in repr.
+    _hidden_fields: ClassVar[frozenset[str]] = frozenset(
+        {"sms_message", "email_message", "email_subject"}
+    )
 
     sms_message: str | None = None
     email_message: str | None = None

@@ -44,6 +44,7 @@ __all__ = ["CognitoModel", "FieldInfo", "SecretStr", "WithSchema", "field", "to_
 
 _T = TypeVar("_T")
 _NO_DEFAULT: Any = object()
+_EMPTY: dict[str, Any] = {}
 # Schemas are made with pydantic-core's typed builders, so a key the engine renames or drops is a
 # type error here rather than an option silently ignored (pydantic_core imports them anyway).
 CoreSchema = cs.CoreSchema
@@ -206,14 +207,70 @@ def _default_factories(fields: dict[str, FieldInfo]) -> Iterator[tuple[str, Call
             yield name, partial(deepcopy, info.default)
 
 
+def _is_model(annotation: Any) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, CognitoModel)
+
+
 def _holds_models(annotation: Any) -> bool:
     origin = get_origin(annotation)
     if origin is list or origin is dict:
-        return any(
-            (isinstance(arg, type) and issubclass(arg, CognitoModel)) or _holds_models(arg)
-            for arg in get_args(annotation)
-        )
+        return any(_is_model(arg) or _holds_models(arg) for arg in get_args(annotation))
     return origin is not None and any(_holds_models(arg) for arg in get_args(annotation))
+
+
+def _model_in(annotation: Any) -> type[CognitoModel] | None:
+    # The model a field holds: ``Part``, ``Part | None``, ``list[Part]``; None for anything else
+    # (scalars and maps, whose keys are data).
+    if _is_model(annotation):
+        model: type[CognitoModel] = annotation
+        return model
+    origin = get_origin(annotation)
+    if origin is list or origin is Union or origin is types.UnionType:
+        return next(filter(None, map(_model_in, get_args(annotation))), None)
+    return None
+
+
+KeyTree = dict[str, "KeyTree | None"]
+"""Wire name -> the keys of the model it holds, or None where the keys are data (maps)."""
+
+
+def _key_tree(fields: dict[str, FieldInfo]) -> KeyTree:
+    tree: KeyTree = {}
+    for info in fields.values():
+        model = _model_in(info.annotation)
+        tree[info.alias] = model._core().known if model is not None else None
+    return tree
+
+
+def _unknown_keys(
+    dumped: dict[str, Any], received: Any, known: KeyTree, path: str, found: list[str]
+) -> None:
+    # Walks a dump (plain dicts, cheaper than the models) beside what was received.
+    before = received if type(received) is dict else _EMPTY
+    for key, value in dumped.items():
+        inner = known.get(key, _NO_DEFAULT)
+        if inner is _NO_DEFAULT:
+            if key not in before:
+                found.append(path + key)
+        elif inner is not None and type(value) is dict:
+            _unknown_keys(value, before.get(key), inner, f"{path}{key}.", found)
+        elif inner is not None and type(value) is list:
+            items = before.get(key)
+            items = items if type(items) is list else []
+            for index, item in enumerate(value):
+                if type(item) is dict:
+                    earlier = items[index] if index < len(items) else None
+                    _unknown_keys(item, earlier, inner, f"{path}{key}[{index}].", found)
+
+
+def _may_be_coerced(received: Any, value: Any) -> bool:
+    """Whether a received value that differs from the field's may still be the same once
+    validated: validation keeps ``None`` and keeps a scalar's type unless it coerced it (``"false"``
+    to ``False``); containers may hold coerced values anywhere. Spares the common case, a field
+    the handler really changed, a second validation."""
+    if received is None or received is _NO_DEFAULT:
+        return False
+    return type(received) is not type(value) or type(received) in (dict, list)
 
 
 class _Core(NamedTuple):
@@ -223,6 +280,8 @@ class _Core(NamedTuple):
     by_alias: dict[str, str]
     holding_models: frozenset[str]
     """Fields whose containers may hold models (``list[ChallengeResult]``)."""
+    known: KeyTree
+    """Every key this model and the models inside it declare, by wire name."""
     defaults: dict[str, Any]
     factories: tuple[tuple[str, Callable[[], Any]], ...]
     schema: CoreSchema
@@ -263,6 +322,10 @@ class CognitoModel:
     model_fields: ClassVar[dict[str, FieldInfo]] = _ModelFields()  # type: ignore[assignment]
     model_config: ClassVar[dict[str, Any]] = {}
     """Read by pydantic's JSON Schema generator when a model is used through pydantic."""
+    _hidden_fields: ClassVar[frozenset[str]] = frozenset()
+    """Fields whose values ``repr`` and :func:`~cognito_triggers.redact_event` never show: plain
+    strings that may hold a secret or personal data (maps and ``SecretStr`` are hidden by type).
+    Inherited: a subclass that declares such a field again keeps it hidden."""
     _cognito_core: ClassVar[_Core | None] = None
 
     def __init_subclass__(cls, **keywords: Any) -> None:
@@ -323,6 +386,7 @@ class CognitoModel:
             fields,
             {info.alias: name for name, info in fields.items()},
             frozenset(n for n, info in fields.items() if _holds_models(info.annotation)),
+            _key_tree(fields),
             {n: i.default for n, i in fields.items() if _is_shared_default(i.default)},
             tuple(_default_factories(fields)),
             schema,
@@ -396,8 +460,8 @@ class CognitoModel:
     def model_changes(self, received: dict[str, Any]) -> dict[str, Any]:
         """What differs from ``received`` (the dict this model was validated from), key by key
         on the wire, with the values :meth:`model_dump` gives: fields set since, values changed in
-        place. A value equal once validated (a JSON ``true`` in a string map, now ``"true"``) is
-        not a change."""
+        place. A value equal once validated is not a change: a JSON ``true`` in a string map, now
+        ``"true"``, or a pre-filled ``"false"`` read as ``False``."""
         core = type(self)._core()
         fields_set = self.__pydantic_fields_set__
         changed: dict[str, Any] = {}
@@ -406,8 +470,9 @@ class CognitoModel:
                 continue
             before = received.get(info.alias, _NO_DEFAULT)
             value = self._dumped(core, name)
-            if value != before and isinstance(before, dict):
-                again = type(self).model_construct()  # the received value, validated alone
+            if value != before and _may_be_coerced(before, value):
+                # Validated alone, the received value may be this one: pydantic coerced it.
+                again = type(self).model_construct()
                 core.validator.validate_assignment(again, name, before)
                 if again._dumped(core, name) == value:
                     continue
@@ -428,6 +493,15 @@ class CognitoModel:
             dumped = core.serializer.to_python(self, include={name}, exclude_unset=True)
             return dumped[core.fields[name].alias]
         return value
+
+    @classmethod
+    def model_unknown_keys(cls, changes: dict[str, Any], received: Any) -> list[str]:
+        """The paths of keys in ``changes`` (from :meth:`model_changes`) that no model declares,
+        here or inside, and that ``received`` did not hold: keys added since, which Cognito
+        would ignore. Unknown keys it sent are kept, and pass."""
+        found: list[str] = []
+        _unknown_keys(changes, received, cls._core().known, "", found)
+        return found
 
     @property
     def model_fields_set(self) -> set[str]:
@@ -528,10 +602,17 @@ class CognitoModel:
     def _repr_parts(self) -> Iterator[str]:
         # Maps hold personal attributes, challenge answers, tokens and claims: an event that
         # reaches a log through repr() or str() shows how many entries they have, not what.
+        # Hidden fields (challenge metadata, user names, message text) show that they are set.
         # Unknown keys may hold anything, so none of their values is shown.
+        hidden = type(self)._hidden_fields
         for name in type(self)._core().fields:
             value = self.__dict__.get(name)
-            shown = f"{{<{len(value)} hidden>}}" if isinstance(value, dict) else repr(value)
+            if isinstance(value, dict):
+                shown = f"{{<{len(value)} hidden>}}"
+            elif name in hidden and value is not None:
+                shown = "<hidden>"
+            else:
+                shown = repr(value)
             yield f"{name}={shown}"
         for key in self.__pydantic_extra__ or {}:
             yield f"{key}=<hidden>"
