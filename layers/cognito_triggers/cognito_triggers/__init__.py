@@ -21,6 +21,7 @@ _EXPORTS: dict[str, str] = {
     "InvalidEventError": "errors",
     "ResponseError": "errors",
     "parse_event": "events",
+    "redact_event": "redact",
     "TriggerEvent": "events.envelope",
     "CallerContext": "events.envelope",
     "AttributeMap": "events.envelope",
@@ -93,6 +94,7 @@ if TYPE_CHECKING:  # what editors and mypy see; at run time __getattr__ loads on
     from .events.token_generation import PreTokenGenerationEvent as PreTokenGenerationEvent
     from .events.token_generation import PreTokenGenerationV1Event as PreTokenGenerationV1Event
     from .events.token_generation import PreTokenGenerationV2Event as PreTokenGenerationV2Event
+    from .redact import redact_event as redact_event
     from .router import Router as Router
     from .router import TriggerRouter as TriggerRouter
     from .sources import TriggerFamily as TriggerFamily

@@ -18,6 +18,7 @@ response rules -> the received event with only what the handler changed in ``res
 from __future__ import annotations
 
 import inspect
+import os
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from typing import (
@@ -490,6 +491,11 @@ class TriggerRouter(Router):
         self.error_message = error_message.rstrip(".")
         self._logger = logger
         self._route_logger: Any = None
+        log_event = os.environ.get("POWERTOOLS_LOGGER_LOG_EVENT")  # raw events, secrets and all
+        if log_event:  # only then is the warning's module imported
+            from .redact import warn_raw_event_logging
+
+            warn_raw_event_logging(log_event, logger)
 
     # -- the entry points ------------------------------------------------------------------
 
