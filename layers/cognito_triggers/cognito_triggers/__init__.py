@@ -20,6 +20,7 @@ _EXPORTS: dict[str, str] = {
     "Deny": "errors",
     "InvalidEventError": "errors",
     "ResponseError": "errors",
+    "CodeDecryptionError": "sender_code",
     "parse_event": "events",
     "redact_event": "redact",
     "TriggerEvent": "events.envelope",
@@ -97,5 +98,6 @@ if TYPE_CHECKING:  # what editors and mypy see; at run time __getattr__ loads on
     from .redact import redact_event as redact_event
     from .router import Router as Router
     from .router import TriggerRouter as TriggerRouter
+    from .sender_code import CodeDecryptionError as CodeDecryptionError
     from .sources import TriggerFamily as TriggerFamily
     from .sources import TriggerSource as TriggerSource

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from copy import copy
+from typing import TYPE_CHECKING, Annotated, Any
+
 from .envelope import AttributeMap, CognitoModel, EmptyResponse, UserTriggerEvent
-from .model import SecretStr, field
+from .model import SecretStr, WithSchema, field
+
+if TYPE_CHECKING:
+    from pydantic_core.core_schema import ValidationInfo
 
 __all__ = ["CustomEmailSenderEvent", "CustomSMSSenderEvent", "CustomSenderRequest"]
+
+_POOL = "_user_pool_id"
 
 
 class CustomSenderRequest(CognitoModel):
@@ -13,20 +21,69 @@ class CustomSenderRequest(CognitoModel):
     """``customEmailSenderRequestV1`` or ``customSMSSenderRequestV1``."""
     code: SecretStr | None = None
     """The code or temporary password, encrypted with the pool's KMS key (base64); null when the
-    message has none. Masked in reprs and logs."""
+    message has none. Masked in reprs and logs: :meth:`decrypt_code` gives the plaintext."""
     user_attributes: AttributeMap
     client_metadata: AttributeMap | None = None
+
+    def decrypt_code(self, key_arn: str | None = None) -> SecretStr:
+        """The code to send, decrypted: the AWS Encryption SDK with the pool's KMS key
+        (``key_arn``, else the environment variable ``KEY_ARN``), the encryption context checked
+        against the event's ``userPoolId``. Imports the SDK on first use (the ``senders`` extra).
+
+        Raises :class:`~cognito_triggers.CodeDecryptionError` when there is no code (account
+        takeover notices) or it cannot be decrypted; the error never holds the code or ciphertext.
+
+        Example::
+
+            @app.custom_email_sender
+            def send(event: CustomEmailSenderEvent) -> None:
+                code = event.request.decrypt_code()
+                deliver(event.request.user_attributes["email"], code.get_secret_value())
+        """
+        from ..sender_code import CodeDecryptionError, decrypt_code
+
+        pool: str | None = getattr(self, _POOL, None)
+        if pool is None:
+            raise CodeDecryptionError(
+                "this request was not received in an event, so its user pool is unknown: call "
+                "cognito_triggers.sender_code.decrypt_code(code, user_pool_id=..., key_arn=...)"
+            )
+        return decrypt_code(self.code, user_pool_id=pool, key_arn=key_arn)
+
+
+def _in_pool(request: CustomSenderRequest, info: ValidationInfo) -> CustomSenderRequest:
+    # The event's userPoolId (validated before ``request``) goes with its request: the code's
+    # encryption context must name that pool. Kept private: out of fields, dumps and equality.
+    pool = info.data.get("user_pool_id")
+    if getattr(request, _POOL, pool) != pool:
+        # Another event's request, assigned here: that event keeps its own pool.
+        request = copy(request)
+        object.__setattr__(request, "__pydantic_private__", None)  # the copy's own, not shared
+    request._set_private_name(_POOL, pool)
+    return request
+
+
+def _request_in_pool() -> WithSchema:
+    schema: dict[str, Any] = {
+        "type": "function-after",
+        "function": {"type": "with-info", "function": _in_pool},
+        "schema": CustomSenderRequest._core().schema,
+    }
+    return WithSchema(schema)
+
+
+_SenderRequest = Annotated[CustomSenderRequest, _request_in_pool()]
 
 
 class CustomEmailSenderEvent(UserTriggerEvent):
     """Deliver an email Cognito would have sent. Nothing is read back."""
 
-    request: CustomSenderRequest
+    request: _SenderRequest
     response: EmptyResponse = field(default_factory=EmptyResponse)
 
 
 class CustomSMSSenderEvent(UserTriggerEvent):
     """Deliver an SMS Cognito would have sent. Nothing is read back."""
 
-    request: CustomSenderRequest
+    request: _SenderRequest
     response: EmptyResponse = field(default_factory=EmptyResponse)
