@@ -17,8 +17,8 @@ from samtranslator.translator.arn_generator import ArnGenerator  # type: ignore[
 from samtranslator.translator.translator import Translator  # type: ignore[import-untyped]
 
 from cognito_triggers import TriggerFamily
-from cognito_triggers.dev.cfn import load_template, logical_id_of_arn
-from cognito_triggers.dev.check import OBJECT_KEYS, check_template
+from cognito_triggers.dev.cfn import Template, load_template, logical_id_of_arn
+from cognito_triggers.dev.check import NOT_TRIGGERS, OBJECT_KEYS, check_template
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "template.yaml"
@@ -51,6 +51,8 @@ def cfn(source: dict[str, Any]) -> dict[str, Any]:
         for resource in packaged["Resources"].values():
             if resource["Type"] == "AWS::Serverless::LayerVersion":
                 resource["Properties"]["ContentUri"] = "s3://bucket/layer.zip"
+            elif "CodeUri" in resource.get("Properties", {}):
+                resource["Properties"]["CodeUri"] = "s3://bucket/own-folder.zip"
         output: dict[str, Any] = translator.translate(
             packaged,
             {"Architecture": "arm64"},
@@ -77,6 +79,8 @@ def test_every_lambda_config_key_is_a_trigger_pointing_at_a_function(cfn: dict[s
     config = _pool(cfn)["LambdaConfig"]
     string_keys = {f.lambda_config_key for f in TriggerFamily} - set(OBJECT_KEYS)
     for key, value in config.items():
+        if key in NOT_TRIGGERS:
+            continue
         assert key in string_keys | set(OBJECT_KEYS), f"{key} is not a LambdaConfig trigger key"
         arn = value["LambdaArn"] if key in OBJECT_KEYS else value
         assert logical_id_of_arn(arn) in functions, f"{key} -> {arn}"
@@ -91,6 +95,10 @@ def test_every_lambda_config_key_is_a_trigger_pointing_at_a_function(cfn: dict[s
         "CustomMessage",
         "UserMigration",
         "PreTokenGenerationConfig",
+        "CustomEmailSender",
+        "CustomSMSSender",
+        "InboundFederation",
+        "KMSKeyID",
     }
     assert set(config) == expected
 
@@ -173,10 +181,14 @@ def test_least_privilege(cfn: dict[str, Any]) -> None:
         "PreTokenGenerationFunction": ["ssm:GetParameter"],
         "CustomMessageFunction": [],
         "UserMigrationFunction": ["dynamodb:GetItem"],
+        "CustomEmailSenderFunction": ["cognito-idp:AdminGetUser", "kms:Decrypt", "ses:SendEmail"],
+        "CustomSMSSenderFunction": ["kms:Decrypt", "sns:Publish"],
+        "InboundFederationFunction": [],
     }
     for fn in granted:
         for statement in _statements(cfn, fn):
-            assert statement["Resource"] != "*", fn
+            # Resources named (or, with NotResource, every resource but those named).
+            assert statement.get("Resource", statement.get("NotResource")) not in (None, "*"), fn
 
 
 def test_no_dependency_cycle_through_the_pool(cfn: dict[str, Any]) -> None:
@@ -238,7 +250,7 @@ def test_layer_is_built_by_sam_from_layers(source: dict[str, Any]) -> None:
 def test_the_template_agrees_with_itself() -> None:
     problems, wires = check_template(load_template(TEMPLATE))
     assert problems == []
-    assert len(wires) == 10
+    assert len(wires) == 13
 
 
 def _lock() -> dict[str, str]:
@@ -258,7 +270,12 @@ def _pins(path: Path) -> dict[str, str]:
 
 
 @pytest.mark.parametrize(
-    "requirements", ["layers/cognito_triggers/requirements.txt", "triggers/requirements.txt"]
+    "requirements",
+    [
+        "layers/cognito_triggers/requirements.txt",
+        "triggers/requirements.txt",
+        "triggers/senders/requirements.txt",
+    ],
 )
 def test_requirements_equal_the_lock(requirements: str) -> None:
     lock = _lock()
@@ -278,3 +295,92 @@ def test_layer_requirements_cover_the_runtime_dependencies() -> None:
             needed.add(name)
             todo += [d["name"] for d in packages[name].get("dependencies", [])]
     assert set(_pins(ROOT / "layers/cognito_triggers/requirements.txt")) == needed
+
+
+# -- the custom senders and inbound federation -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "function"),
+    [
+        ("CustomEmailSender", "CustomEmailSenderFunction"),
+        ("CustomSMSSender", "CustomSMSSenderFunction"),
+        ("InboundFederation", "InboundFederationFunction"),
+    ],
+)
+def test_senders_and_federation_are_wired_as_v1_objects(
+    cfn: dict[str, Any], key: str, function: str
+) -> None:
+    config = _pool(cfn)["LambdaConfig"][key]
+    assert config["LambdaVersion"] == "V1_0"  # the only version Cognito accepts for these
+    assert logical_id_of_arn(config["LambdaArn"]) == function
+
+
+def test_the_senders_decrypt_with_the_pools_key_and_no_other(cfn: dict[str, Any]) -> None:
+    key = _pool(cfn)["LambdaConfig"]["KMSKeyID"]
+    assert logical_id_of_arn(key) == "SenderCodesKey"
+    assert cfn["Resources"]["SenderCodesKey"]["Type"] == "AWS::KMS::Key"
+    for fn in ("CustomEmailSenderFunction", "CustomSMSSenderFunction"):
+        props = cfn["Resources"][fn]["Properties"]
+        assert props["Environment"]["Variables"]["KEY_ARN"] == key  # what decrypt_code reads
+        (decrypt,) = [s for s in _statements(cfn, fn) if "kms:Decrypt" in s["Action"]]
+        assert decrypt["Action"] == "kms:Decrypt"
+        assert decrypt["Resource"] == key
+        # Only messages encrypted for a user pool of this region.
+        condition = decrypt["Condition"]["StringLike"]["kms:EncryptionContext:userpool-id"]
+        assert condition == {"Fn::Sub": "${AWS::Region}_*"}
+    for fn, resource in _of_type(cfn, "AWS::Lambda::Function").items():
+        if fn not in ("CustomEmailSenderFunction", "CustomSMSSenderFunction"):
+            assert "KEY_ARN" not in resource["Properties"]["Environment"]["Variables"], fn
+            assert not [s for s in _statements(cfn, fn) if "kms:" in str(s["Action"])], fn
+
+
+def test_the_key_lets_cognito_encrypt_for_this_accounts_pools(cfn: dict[str, Any]) -> None:
+    policy = cfn["Resources"]["SenderCodesKey"]["Properties"]["KeyPolicy"]
+    by_sid = {s["Sid"]: s for s in policy["Statement"]}
+    cognito = by_sid["CognitoEncryptsCodesForPoolsOfThisAccount"]
+    assert cognito["Principal"] == {"Service": "cognito-idp.amazonaws.com"}
+    assert set(cognito["Action"]) == {"kms:Encrypt", "kms:GenerateDataKey"}  # no Decrypt
+    assert cognito["Condition"]["StringEquals"]["aws:SourceAccount"] == {"Ref": "AWS::AccountId"}
+    assert "userpool/*" in cognito["Condition"]["ArnLike"]["aws:SourceArn"]["Fn::Sub"]
+    admin = by_sid["AccountAdministersThroughIam"]  # or the key could never be managed again
+    assert admin["Principal"]["AWS"]["Fn::Sub"].endswith(":root")
+    assert len(by_sid) == 2
+
+
+def test_sms_goes_to_phone_numbers_only(cfn: dict[str, Any]) -> None:
+    (publish,) = [s for s in _statements(cfn, "CustomSMSSenderFunction") if "sns:" in s["Action"]]
+    assert "Resource" not in publish
+    assert publish["NotResource"] == {"Fn::Sub": "arn:${AWS::Partition}:sns:*:*:*"}  # no topics
+
+
+def test_only_the_senders_ship_the_encryption_sdk(source: dict[str, Any]) -> None:
+    senders = _pins(ROOT / "triggers/senders/requirements.txt")
+    assert "aws-encryption-sdk" in senders
+    assert "aws-encryption-sdk" not in _pins(ROOT / "triggers/requirements.txt")
+    resources = source["Resources"]
+    for fn in ("CustomEmailSenderFunction", "CustomSMSSenderFunction"):
+        assert resources[fn]["Properties"]["CodeUri"] == "triggers/senders/"
+    lock = tomllib.loads((ROOT / "uv.lock").read_text(encoding="utf-8"))
+    packages = {p["name"]: p for p in lock["package"]}
+    # Every runtime dependency of the SDK is pinned there, but boto3: the runtime provides it.
+    needed: set[str] = set()
+    todo = ["aws-encryption-sdk"]
+    while todo:
+        name = todo.pop()
+        if name not in needed and name not in ("boto3", "botocore"):
+            needed.add(name)
+            todo += [d["name"] for d in packages[name].get("dependencies", [])]
+    assert needed <= set(senders)
+    extras = packages["cognito-triggers"]["optional-dependencies"]["senders"]
+    assert [d["name"] for d in extras] == ["aws-encryption-sdk"]
+
+
+def test_check_wants_the_key_of_the_senders(source: dict[str, Any]) -> None:
+    data = copy.deepcopy(source)
+    del data["Resources"]["UserPool"]["Properties"]["LambdaConfig"]["KMSKeyID"]
+    problems, _ = check_template(Template(path=TEMPLATE, data=data))
+    assert problems == [
+        "UserPool.LambdaConfig.CustomEmailSender needs KMSKeyID: Cognito encrypts the codes it "
+        "hands the custom senders under that KMS key"
+    ]

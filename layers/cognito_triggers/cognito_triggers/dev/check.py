@@ -4,6 +4,7 @@
   written by hand or by SAM's ``Events: Type: Cognito`` (which writes strings only);
 - the legacy ``PreTokenGeneration`` key and ``PreTokenGenerationConfig`` name the same function;
 - every handler is registered for a ``triggerSource`` Cognito sends (a misspelt one never runs);
+- the custom senders come with the ``KMSKeyID`` that encrypts their codes;
 - every trigger wired to a function has a handler in that function's router, and every family a
   router handles is wired to its function;
 - a client-credentials handler needs ``PreTokenGenerationConfig`` with ``V3_0``, a V2/V3-typed
@@ -165,6 +166,12 @@ def _config_wires(template: Template, problems: list[str]) -> list[Wire]:
                 problems.append(f"{pool}.LambdaConfig.{key} points at {target}, not a function")
                 continue
             wires.append(Wire(pool, key, family, target, version))
+        senders = [key for key in ("CustomEmailSender", "CustomSMSSender") if key in config]
+        if senders and "KMSKeyID" not in config:
+            problems.append(
+                f"{pool}.LambdaConfig.{senders[0]} needs KMSKeyID: Cognito encrypts the codes it "
+                "hands the custom senders under that KMS key"
+            )
         for family in filter(_has_both_keys, TriggerFamily):
             legacy, modern = (
                 config.get(family.lambda_config_key),
