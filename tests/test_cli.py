@@ -8,6 +8,7 @@ import json
 import shutil
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -250,3 +251,34 @@ def test_invoke_without_a_build_says_so(tmp_path: Path, capsys: pytest.CaptureFi
     event = str(ROOT / "events" / "PreSignUp_SignUp.json")
     assert main(["--project", str(tmp_path), "invoke", "PreSignUpFunction", "--event", event]) == 2
     assert "no build found" in capsys.readouterr().err
+
+
+def test_the_local_run_really_decrypts_the_sender_codes(build: Path) -> None:
+    # What `run` and `invoke --local-aws` do for the senders, looked at from the local AWS: the
+    # seed encrypts a code as Cognito does, under a key of the local KMS; the built functions
+    # decrypt it and deliver the plaintext through the local SES and SNS.
+    from cognito_triggers.dev.emulator import EmulatedFunction, find_built_function
+    from cognito_triggers.dev.run import seeded_local_aws
+
+    with seeded_local_aws(ROOT) as aws:
+        for fn, source in (
+            ("CustomEmailSenderFunction", "CustomEmailSender_SignUp"),
+            ("CustomSMSSenderFunction", "CustomSMSSender_AdminCreateUser"),
+        ):
+            event = read_event_file(ROOT / "events" / f"{source}.json")
+            sent = aws.event(event)
+            assert sent["request"]["code"] != event["request"]["code"]
+            assert sent["request"]["userAttributes"] == event["request"]["userAttributes"]
+            built = find_built_function(ROOT, fn)
+            environment = aws.environment_of(fn)
+            with EmulatedFunction(ROOT, built, extra_environment=environment) as function:
+                result = function.invoke(sent)
+            assert result.error is None, "\n".join(result.log)
+        url = aws.environment["AWS_ENDPOINT_URL"]
+        with urllib.request.urlopen(f"{url}/moto-api/data.json") as reply:  # noqa: S310
+            delivered = json.load(reply)
+    (email,) = delivered["ses"]["Message"]
+    assert "Your confirmation code is 482913." in email["body"]
+    (sms,) = delivered["sns"]["SMS"]
+    assert sms["phone_number"] == "+14255550123"
+    assert "with temporary password Tmp<Pa55word&" in sms["message"]

@@ -66,11 +66,11 @@ def cmd_invoke(args: argparse.Namespace) -> int:
     function = find_built_function(root, args.function, parameter_overrides=overrides)
     with ExitStack() as stack:
         aws = stack.enter_context(seeded_local_aws(root)) if args.local_aws else LocalAws({}, {})
-        environment = {**aws.environment, **_parameters(args.env)}
+        environment = {**aws.environment_of(args.function), **_parameters(args.env)}
         emulated = stack.enter_context(
             EmulatedFunction(root, function, extra_environment=environment)
         )
-        sent = {**event, **aws.overrides}
+        sent = aws.event(event)
         result = emulated.invoke(sent)
     for line in result.log:
         print(line, file=sys.stderr)

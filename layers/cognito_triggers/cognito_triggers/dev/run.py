@@ -4,7 +4,9 @@ file, the function, the handler that ran, the outcome and what changed in the re
 
 Functions that call AWS get a local AWS: a moto server on 127.0.0.1, seeded by the project's
 ``scripts/seed_local_aws.py`` (``seed(endpoint_url, template, events_dir) -> event overrides``),
-its address handed to the functions as ``AWS_ENDPOINT_URL``.
+its address handed to the functions as ``AWS_ENDPOINT_URL``. Two keys of the overrides are not
+event fields: ``bySource`` (fields for one ``triggerSource``'s events, merged one level deep) and
+``functionEnvironment`` (variables for one function, by logical id).
 """
 
 from __future__ import annotations
@@ -115,6 +117,21 @@ class LocalAws:
     """For the functions: the endpoint and dummy credentials."""
     overrides: dict[str, Any]
     """Event fields the seed decided (moto picks its own user pool id)."""
+    by_source: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Per ``triggerSource``, fields merged one level deep (a sender's encrypted ``code``)."""
+    function_environment: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Per function, variables the template sets from resources (``!GetAtt Key.Arn``)."""
+
+    def environment_of(self, function: str) -> dict[str, str]:
+        return {**self.environment, **self.function_environment.get(function, {})}
+
+    def event(self, event: dict[str, Any]) -> dict[str, Any]:
+        """``event`` as it would arrive from the seeded stack."""
+        sent = {**event, **self.overrides}
+        for key, value in self.by_source.get(str(event.get("triggerSource")), {}).items():
+            inner = sent.get(key)
+            sent[key] = {**inner, **value} if isinstance(inner, dict) else value
+        return sent
 
 
 @contextmanager
@@ -137,7 +154,12 @@ def seeded_local_aws(root: Path) -> Iterator[LocalAws]:
                     os.environ.pop(k, None)
                 else:
                     os.environ[k] = v
-        yield LocalAws(environment, overrides)
+        yield LocalAws(
+            environment,
+            overrides,
+            by_source=overrides.pop("bySource", {}),
+            function_environment=overrides.pop("functionEnvironment", {}),
+        )
 
 
 @dataclass
@@ -227,9 +249,9 @@ def run_samples(
             if fn not in running:
                 built = find_built_function(root, fn)
                 running[fn] = stack.enter_context(
-                    EmulatedFunction(root, built, extra_environment=aws.environment)
+                    EmulatedFunction(root, built, extra_environment=aws.environment_of(fn))
                 )
-            sent = {**event, **aws.overrides}
+            sent = aws.event(event)
             invocation = running[fn].invoke(sent)
             row = _row(path, fn, sent, invocation)
             if row.result.startswith("error"):
