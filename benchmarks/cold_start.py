@@ -54,6 +54,8 @@ SCENARIOS: dict[str, str] = {
         "PreSignUpTriggerEvent\n"
         f"PreSignUpTriggerEvent({EVENT!r}).request.user_attributes"
     ),
+    # What a custom sender's first decrypt_code() adds (imported then, never at cold start).
+    "Encryption SDK import": "import aws_encryption_sdk",
 }
 # What must not be imported on our path: the check rides along in the same processes.
 NOT_ON_OUR_PATH = (

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any, Literal
 
 import argon2
@@ -29,6 +28,8 @@ from triggers import (
     verify_auth_challenge,
 )
 
+from .lambda_context import CONTEXT
+
 MODULES = (
     create_auth_challenge,
     custom_message,
@@ -40,17 +41,6 @@ MODULES = (
     user_migration,
     verify_auth_challenge,
 )
-
-
-@dataclass
-class Context:
-    function_name: str = "test"
-    memory_limit_in_mb: int = 256
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:test"
-    aws_request_id: str = "00000000-0000-0000-0000-000000000000"
-
-
-CONTEXT: Any = Context()
 
 
 @pytest.fixture(autouse=True)

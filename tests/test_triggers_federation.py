@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -10,16 +9,8 @@ import pytest
 from cognito_triggers.testing import make_event
 from triggers import inbound_federation
 
+from .lambda_context import CONTEXT
 
-@dataclass
-class Context:
-    function_name: str = "test"
-    memory_limit_in_mb: int = 256
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:test"
-    aws_request_id: str = "00000000-0000-0000-0000-000000000000"
-
-
-CONTEXT: Any = Context()
 CLAIMS = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/"
 
 

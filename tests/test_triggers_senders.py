@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import boto3
@@ -19,19 +18,10 @@ from cognito_triggers.sender_code import encrypt_code
 from cognito_triggers.testing import make_event
 from triggers.senders import custom_email_sender, custom_sms_sender
 
+from .lambda_context import CONTEXT
+
 SENDER = "no-reply@example.com"
 CODE = "482913"
-
-
-@dataclass
-class Context:
-    function_name: str = "test"
-    memory_limit_in_mb: int = 256
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:test"
-    aws_request_id: str = "00000000-0000-0000-0000-000000000000"
-
-
-CONTEXT: Any = Context()
 
 
 @pytest.fixture(autouse=True)
