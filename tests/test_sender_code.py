@@ -98,11 +98,11 @@ def test_a_handler_gets_the_plaintext_in_one_call(key_arn: str, source: str) -> 
     app = TriggerRouter()
     seen: list[SecretStr] = []
 
-    @app.custom_email_sender
-    @app.custom_sms_sender
     def deliver(event: CustomEmailSenderEvent | CustomSMSSenderEvent) -> None:
         seen.append(event.request.decrypt_code(key_arn))
 
+    app.custom_email_sender(deliver)
+    app.custom_sms_sender(deliver)
     invoke(app, _sender_event(source, ciphertext))
     assert seen == [SecretStr(CODE)]
     assert seen[0].get_secret_value() == CODE

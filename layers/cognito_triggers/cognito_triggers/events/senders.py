@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from copy import copy
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated
+
+from pydantic_core import core_schema as cs
 
 from .envelope import AttributeMap, CognitoModel, EmptyResponse, UserTriggerEvent
 from .model import SecretStr, WithSchema, field
-
-if TYPE_CHECKING:
-    from pydantic_core.core_schema import ValidationInfo
 
 __all__ = ["CustomEmailSenderEvent", "CustomSMSSenderEvent", "CustomSenderRequest"]
 
@@ -51,7 +50,7 @@ class CustomSenderRequest(CognitoModel):
         return decrypt_code(self.code, user_pool_id=pool, key_arn=key_arn)
 
 
-def _in_pool(request: CustomSenderRequest, info: ValidationInfo) -> CustomSenderRequest:
+def _in_pool(request: CustomSenderRequest, info: cs.ValidationInfo) -> CustomSenderRequest:
     # The event's userPoolId (validated before ``request``) goes with its request: the code's
     # encryption context must name that pool. Kept private: out of fields, dumps and equality.
     pool = info.data.get("user_pool_id")
@@ -63,16 +62,10 @@ def _in_pool(request: CustomSenderRequest, info: ValidationInfo) -> CustomSender
     return request
 
 
-def _request_in_pool() -> WithSchema:
-    schema: dict[str, Any] = {
-        "type": "function-after",
-        "function": {"type": "with-info", "function": _in_pool},
-        "schema": CustomSenderRequest._core().schema,
-    }
-    return WithSchema(schema)
-
-
-_SenderRequest = Annotated[CustomSenderRequest, _request_in_pool()]
+_SenderRequest = Annotated[
+    CustomSenderRequest,
+    WithSchema(cs.with_info_after_validator_function(_in_pool, CustomSenderRequest._core().schema)),
+]
 
 
 class CustomEmailSenderEvent(UserTriggerEvent):
