@@ -206,12 +206,19 @@ def test_run_tells_what_happened_per_event_file(
     build: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
     samples = ROOT / "events"
-    for name in ("PreSignUp_SignUp", "UserMigration_Authentication", "CustomSMSSender_SignUp"):
+    for name in (
+        "PreSignUp_SignUp",
+        "UserMigration_Authentication",
+        "CustomSMSSender_SignUp",
+        "InboundFederation_ExternalProvider",
+    ):
         shutil.copy(samples / f"{name}.json", tmp_path / f"{name}.json")
     denied = json.loads((samples / "PreSignUp_SignUp.json").read_text())
     denied["request"]["userAttributes"]["email"] = "mallory@elsewhere.test"
     (tmp_path / "mallory.json").write_text(json.dumps(denied))
     (tmp_path / "broken.json").write_text("{")
+    # Every trigger is wired: a source of no trigger is what gets skipped.
+    (tmp_path / "unknown.json").write_text(json.dumps({**denied, "triggerSource": "NoSuch_Thing"}))
     assert main(["--project", str(ROOT), "run", "--events", str(tmp_path)]) == 1
     out = capfd.readouterr().out
     rows = {
@@ -222,15 +229,17 @@ def test_run_tells_what_happened_per_event_file(
     assert rows["PreSignUp_SignUp.json"].split()[1] == "PreSignUpFunction"
     assert rows["PreSignUp_SignUp.json"].endswith(" ok")
     assert "  denied: Sign-up is open to example.com, " in rows["mallory.json"]
-    assert "skipped: CustomSMSSender is not wired" in rows["CustomSMSSender_SignUp.json"]
+    assert rows["CustomSMSSender_SignUp.json"].endswith(" ok")  # its code really decrypted
+    assert "skipped: 'NoSuch_Thing' is no trigger's source" in rows["unknown.json"]
     assert rows["broken.json"].split()[1] == "-"
     assert f"error: {tmp_path / 'broken.json'}:1:2: not valid JSON" in rows["broken.json"]
     assert "    autoConfirmUser: false -> true\n" in out
     assert "autoVerifyEmail" not in out  # confirmed, but nobody proved they own the mailbox
     assert '    finalUserStatus: null -> "CONFIRMED"\n' in out
     assert "    userAttributes.email: (absent) -> ***\n" in out
+    assert "    userAttributesToMap.email: (absent) -> ***\n" in out
     assert "jane.doe@example.com" not in out
-    assert out.rstrip().endswith("3 invoked, 1 skipped (trigger not wired), 1 failed")
+    assert out.rstrip().endswith("5 invoked, 1 skipped (trigger not wired), 1 failed")
 
 
 def test_invoke_reports_a_function_error(

@@ -33,6 +33,7 @@ _EXCEPTION_LINE = re.compile(r"(?P<type>[A-Za-z_][\w.]*)(?:: (?P<message>.*))?")
 _MASKED_KEYS = frozenset(
     {
         "userAttributes",
+        "userAttributesToMap",  # inbound federation's answer: the user's attributes too
         "privateChallengeParameters",
         "challengeMetadata",
         "clientMetadata",
