@@ -4,7 +4,7 @@ UV ?= $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 PY := .venv/bin/python
 export UV_LINK_MODE := copy
 
-.PHONY: test lint typecheck pytest sync bench run events
+.PHONY: test lint typecheck pytest e2e sync bench run samples events
 
 # The CLI installs its tools the same way, through this one file (standard library only).
 TOOLCHAIN := python3 layers/cognito_triggers/cognito_triggers/dev/toolchain.py
@@ -26,7 +26,7 @@ typecheck: sync
 pytest: sync
 	$(UV) run --no-sync pytest
 
-test: lint typecheck pytest
+test: lint typecheck pytest e2e
 
 bench: sync
 	$(UV) run --no-sync python benchmarks/cold_start.py
@@ -58,8 +58,18 @@ sam-validate: $(SAM)
 build: sync $(SAM)
 	$(UV) run --no-sync cognito-triggers build
 
+# sam deploy to a local AWS (ministack, installed under .tools/) and every Cognito flow played
+# against it, then through cognito-local: a report of what fired (cognito-triggers flows).
 run: build
+	$(UV) run --no-sync cognito-triggers flows
+
+# Every sample event of events/ through its function, in isolation (cognito-triggers run).
+samples: build
 	$(UV) run --no-sync cognito-triggers run
+
+# The same deploy and flows as `make run`, as tests (tests/test_local_flows.py).
+e2e: sync build
+	$(UV) run --no-sync pytest -m e2e tests/test_local_flows.py
 
 # `make test` also validates and builds the SAM application; the CLI tests invoke that build.
 pytest: sam-validate build

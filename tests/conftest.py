@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -22,3 +23,13 @@ def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = subprocess.run(command, cwd=out, env=env, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
     return out
+
+
+@pytest.fixture(scope="session")
+def build() -> Path:
+    """The SAM build for this machine (`make test` builds first; building here otherwise)."""
+    built = ROOT / ".aws-sam" / "build" / "template.yaml"
+    if not built.is_file():
+        command = [sys.executable, "-m", "cognito_triggers.dev.cli", "--project", str(ROOT)]
+        subprocess.run([*command, "build"], check=True, cwd=ROOT)
+    return built

@@ -6,8 +6,6 @@ from __future__ import annotations
 import copy
 import json
 import shutil
-import subprocess
-import sys
 import urllib.request
 from pathlib import Path
 
@@ -135,16 +133,6 @@ def test_check_lists_disagreements(tmp_path: Path, capsys: pytest.CaptureFixture
     assert "V3_0" in out
     assert "does not wire UserMigration to UserMigrationFunction" in out
     assert "PostConfirmationPermission: no SourceAccount" in out
-
-
-@pytest.fixture(scope="module")
-def build() -> Path:
-    """The SAM build for this machine (`make test` builds first; building here otherwise)."""
-    built = ROOT / ".aws-sam" / "build" / "template.yaml"
-    if not built.is_file():
-        command = [sys.executable, "-m", "cognito_triggers.dev.cli", "--project", str(ROOT)]
-        subprocess.run([*command, "build"], check=True, cwd=ROOT)
-    return built
 
 
 def test_invoke_runs_the_built_function_under_the_emulator(

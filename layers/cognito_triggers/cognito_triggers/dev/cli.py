@@ -3,6 +3,8 @@
 cognito-triggers build                      sam build for this machine's architecture
 cognito-triggers invoke FUNCTION --event F  run a built function under the Lambda emulator
 cognito-triggers run                        every sample event through its wired function
+cognito-triggers flows                      deploy to a local AWS and play the Cognito flows
+cognito-triggers start-lambda               the Lambda Invoke API for every built function
 cognito-triggers check                      template.yaml and the handlers' routers agree
 cognito-triggers events list                the triggerSources Cognito sends
 cognito-triggers events new SOURCE          a sample event for one of them
@@ -100,6 +102,26 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
 
 
+def cmd_flows(args: argparse.Namespace) -> int:
+    from .flows import play_flows
+
+    return play_flows(_root(args), cognito_local=not args.no_cognito_local)
+
+
+def cmd_start_lambda(args: argparse.Namespace) -> int:
+    from .start_lambda import serve
+
+    return serve(
+        _root(args),
+        host=args.host,
+        port=args.port,
+        local_aws=args.local_aws,
+        endpoints=_parameters(args.endpoint),
+        environment=_parameters(args.env),
+        parameter_overrides=_parameters(args.parameter),
+    )
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from .check import check_project
 
@@ -170,6 +192,39 @@ def _parser() -> argparse.ArgumentParser:
         "--no-local-aws", action="store_true", help="do not start a local AWS (moto) server"
     )
     run.set_defaults(run=cmd_run)
+
+    flows = commands.add_parser(
+        "flows", help="sam deploy to a local AWS (ministack) and play the Cognito flows"
+    )
+    flows.add_argument(
+        "--no-cognito-local",
+        action="store_true",
+        help="skip the flows played through cognito-local",
+    )
+    flows.set_defaults(run=cmd_flows)
+
+    start = commands.add_parser(
+        "start-lambda", help="serve the Lambda Invoke API for the built functions (no Docker)"
+    )
+    start.add_argument("--host", default="127.0.0.1")
+    start.add_argument("--port", type=int, default=3001, help="default 3001, as SAM's")
+    start.add_argument(
+        "--local-aws", action="store_true", help="start and seed a local AWS for the functions"
+    )
+    start.add_argument(
+        "--endpoint",
+        action="append",
+        default=[],
+        metavar="SERVICE=URL",
+        help="a service's endpoint for the functions, e.g. cognito-idp=http://127.0.0.1:9229",
+    )
+    start.add_argument(
+        "--env", action="append", default=[], metavar="NAME=VALUE", help="extra environment"
+    )
+    start.add_argument(
+        "--parameter", action="append", default=[], metavar="NAME=VALUE", help="template parameter"
+    )
+    start.set_defaults(run=cmd_start_lambda)
 
     check = commands.add_parser("check", help="check template.yaml against the handlers")
     check.add_argument("--template", help="default: template.yaml of the project")

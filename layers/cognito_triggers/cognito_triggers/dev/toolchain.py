@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import glob
 import importlib.metadata
+import json
 import os
 import platform
 import shutil
@@ -18,11 +19,15 @@ import sys
 from pathlib import Path
 
 __all__ = [
+    "COGNITO_LOCAL_VERSION",
+    "MINISTACK_VERSION",
     "SAM_CLI_VERSION",
     "ToolError",
+    "cognito_local_command",
     "find_project_root",
     "find_rie",
     "host_architecture",
+    "ministack_python",
     "python313",
     "runtime_python",
     "sam_command",
@@ -31,6 +36,11 @@ __all__ = [
 ]
 
 SAM_CLI_VERSION = "1.170.0"
+# The local AWS `sam deploy` targets and the Cognito emulator the local flows use: both move fast,
+# so pinned. ministack applies SAM's transform with aws-sam-translator, pinned to SAM CLI's own.
+MINISTACK_VERSION = "1.5.33"
+SAM_TRANSLATOR_VERSION = "1.115.0"
+COGNITO_LOCAL_VERSION = "5.3.0"
 RUNTIME = "python3.13"
 
 
@@ -301,6 +311,63 @@ def runtime_python(root: Path, *, quiet: bool = False) -> str:
     _run_tool([tool, "pip", "install", "--quiet", "--python", str(python), *packages])
     marker.write_text(wanted)
     return str(python)
+
+
+def ministack_python(root: Path) -> str:
+    """The Python of ``.tools/ministack``: a 3.13 (ministack runs Python functions with its own
+    interpreter, so it must be the runtime's) holding ministack, aws-sam-translator and boto3 at
+    ministack's botocore version (the Lambda runtime provides boto3). Made with uv on first use."""
+    venv = _tools(root) / "ministack"
+    python = venv / "bin" / "python"
+    marker = venv / ".ready"
+    wanted = f"ministack=={MINISTACK_VERSION} aws-sam-translator=={SAM_TRANSLATOR_VERSION}"
+    if python.exists() and marker.is_file() and marker.read_text() == wanted:
+        return str(python)
+    _say(f"installing {wanted} (and boto3) into {venv}")
+    tool, base = uv(root), python313(root)
+    _run_tool([tool, "venv", "--quiet", "--allow-existing", "--python", base, str(venv)])
+    install = [tool, "pip", "install", "--quiet", "--python", str(python)]
+    _run_tool([*install, *wanted.split()])
+    botocore = _run_tool(
+        [str(python), "-c", "import importlib.metadata as m; print(m.version('botocore'))"]
+    )
+    _run_tool([*install, f"boto3=={botocore}"])  # boto3 and botocore release in lockstep
+    marker.write_text(wanted)
+    return str(python)
+
+
+def cognito_local_command(root: Path) -> list[str]:
+    """``node <cognito-local>``: the pinned cognito-local from npm, installed into
+    ``.tools/cognito-local`` on first use. Needs Node.js (``node`` and ``npm`` on PATH)."""
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if node is None or npm is None:
+        raise ToolError(
+            "cognito-local needs Node.js (node and npm on PATH): install it, e.g. "
+            "`apt-get install nodejs npm`"
+        )
+    prefix = _tools(root) / "cognito-local"
+    package = prefix / "node_modules" / "cognito-local"
+    start = package / "lib" / "bin" / "start.js"
+    manifest = package / "package.json"
+    installed = ""
+    if start.is_file() and manifest.is_file():
+        installed = json.loads(manifest.read_text(encoding="utf-8")).get("version", "")
+    if installed != COGNITO_LOCAL_VERSION:
+        _say(f"installing cognito-local@{COGNITO_LOCAL_VERSION} into {prefix} (npm)")
+        prefix.mkdir(parents=True, exist_ok=True)
+        _run_tool(
+            [
+                npm,
+                "install",
+                "--prefix",
+                str(prefix),
+                "--no-audit",
+                "--no-fund",
+                "--loglevel=error",
+                f"cognito-local@{COGNITO_LOCAL_VERSION}",
+            ]
+        )
+    return [node, str(start)]
 
 
 if __name__ == "__main__":
