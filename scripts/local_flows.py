@@ -18,7 +18,7 @@ from argon2 import PasswordHasher
 from botocore.exceptions import ClientError
 
 from cognito_triggers.dev.flows import CognitoLocalPlay, DeployedPlay, Step
-from cognito_triggers.dev.local_aws import LocalAws
+from cognito_triggers.dev.local_deploy import Ministack
 from cognito_triggers.testing import make_event
 
 # The pool sends through SES from the template's SenderEmail (no-reply@example.com): the domain
@@ -36,7 +36,7 @@ DENY_TEXT = "Sign-up is open to example.com, example.org addresses only"
 SIX_DIGITS = re.compile(r"\b(\d{6})\b")
 
 
-def prepare(aws: LocalAws) -> None:
+def prepare(aws: Ministack) -> None:
     """The account as the stack expects it: the SES identity the pool and functions send from."""
     aws.client("ses").verify_domain_identity(Domain=SES_DOMAIN)
 
@@ -55,18 +55,28 @@ def _error(call: Any) -> ClientError:
     raise AssertionError("the call succeeded; expected Cognito to refuse it")
 
 
+def _sign_in(idp: Any, client_id: str, username: str, password: str) -> dict[str, Any]:
+    """InitiateAuth with USER_PASSWORD_AUTH: tokens, or the next challenge."""
+    reply: dict[str, Any] = idp.initiate_auth(
+        ClientId=client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": username, "PASSWORD": password},
+    )
+    return reply
+
+
 def _said(error: ClientError) -> str:
     return f"{error.response['Error']['Code']}: {error.response['Error'].get('Message', '')}"
 
 
-def _last_email(aws: LocalAws, to: str, subject: str) -> dict[str, Any]:
+def _last_email(aws: Ministack, to: str, subject: str) -> dict[str, Any]:
     sent = [m for m in aws.sent_emails() if to in m.get("To", []) and subject in m["Subject"]]
     if not sent:
         raise AssertionError(f"no e-mail to {to} with {subject!r} in the local SES")
     return sent[-1]
 
 
-def _emails_to(aws: LocalAws, to: str, subject: str) -> int:
+def _emails_to(aws: Ministack, to: str, subject: str) -> int:
     return sum(1 for m in aws.sent_emails() if to in m.get("To", []) and subject in m["Subject"])
 
 
@@ -143,11 +153,7 @@ def deployed(play: DeployedPlay) -> None:
 
     tokens: dict[str, Any] = {}
     with play.step("Sign-in with a password: the pre token generation claims") as s:
-        result = idp.initiate_auth(
-            ClientId=web,
-            AuthFlow="USER_PASSWORD_AUTH",
-            AuthParameters={"USERNAME": TRUSTED, "PASSWORD": PASSWORD},
-        )["AuthenticationResult"]
+        result = _sign_in(idp, web, TRUSTED, PASSWORD)["AuthenticationResult"]
         tokens.update(result)
         id_claims = s.claims("ID token", result["IdToken"])
         access_claims = s.claims("access token", result["AccessToken"])
@@ -273,11 +279,7 @@ def deployed(play: DeployedPlay) -> None:
         temporary = re.search(r"temporary password <b>(.+?)</b>", mail["BodyHtml"])
         s.check(temporary, "the temporary password in the e-mail")
         assert temporary is not None
-        challenge = idp.initiate_auth(
-            ClientId=web,
-            AuthFlow="USER_PASSWORD_AUTH",
-            AuthParameters={"USERNAME": INVITED, "PASSWORD": temporary.group(1)},
-        )
+        challenge = _sign_in(idp, web, INVITED, temporary.group(1))
         s.note(f"sign-in with the temporary password: {challenge.get('ChallengeName')}")
         result = idp.respond_to_auth_challenge(
             ClientId=web,
@@ -362,11 +364,7 @@ def cognito_local(play: CognitoLocalPlay) -> None:
         s.check(group in groups, f"the user in {group}")
 
     with play.step("Sign-in: PostAuthentication and the (V1) pre token generation") as s:
-        result = idp.initiate_auth(
-            ClientId=web,
-            AuthFlow="USER_PASSWORD_AUTH",
-            AuthParameters={"USERNAME": user, "PASSWORD": PASSWORD},
-        )["AuthenticationResult"]
+        result = _sign_in(idp, web, user, PASSWORD)["AuthenticationResult"]
         claims = s.claims("ID token", result["IdToken"])
         s.check(claims.get("tenant") == "acme", "tenant=acme in the ID token")
         s.note("(cognito-local sends V1 events with an empty groupConfiguration: role is guest)")
@@ -375,19 +373,9 @@ def cognito_local(play: CognitoLocalPlay) -> None:
         table = play.function_environment("UserMigrationFunction")["LEGACY_USERS_TABLE"]
         play.aws.client("dynamodb").put_item(TableName=table, Item=_legacy_user(PasswordHasher()))
         s.note(f"legacy record (argon2 hash) put in {table} of the local AWS")
-        wrong = _error(
-            lambda: idp.initiate_auth(
-                ClientId=web,
-                AuthFlow="USER_PASSWORD_AUTH",
-                AuthParameters={"USERNAME": LEGACY, "PASSWORD": "wrong-Password-1!"},
-            )
-        )
+        wrong = _error(lambda: _sign_in(idp, web, LEGACY, "wrong-Password-1!"))
         s.note(f"a wrong password: {_said(wrong)}")
-        result = idp.initiate_auth(
-            ClientId=web,
-            AuthFlow="USER_PASSWORD_AUTH",
-            AuthParameters={"USERNAME": LEGACY, "PASSWORD": PASSWORD},
-        )["AuthenticationResult"]
+        result = _sign_in(idp, web, LEGACY, PASSWORD)["AuthenticationResult"]
         claims = s.claims("ID token", result["IdToken"])
         s.check(claims.get("tenant") == "legacy-co", "the migrated tenant in the token")
         status = idp.admin_get_user(UserPoolId=pool, Username=LEGACY)["UserStatus"]

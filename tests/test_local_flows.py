@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from cognito_triggers.dev.flows import play_flows
-from cognito_triggers.dev.local_aws import FunctionRun, _parse_runs
+from cognito_triggers.dev.local_deploy import FunctionRun, _parse_runs
 from cognito_triggers.dev.toolchain import ToolError, ministack_python
 
 ROOT = Path(__file__).resolve().parents[1]

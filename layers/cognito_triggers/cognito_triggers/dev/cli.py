@@ -209,7 +209,9 @@ def _parser() -> argparse.ArgumentParser:
     start.add_argument("--host", default="127.0.0.1")
     start.add_argument("--port", type=int, default=3001, help="default 3001, as SAM's")
     start.add_argument(
-        "--local-aws", action="store_true", help="start and seed a local AWS for the functions"
+        "--local-aws",
+        action="store_true",
+        help="start the seeded local AWS (moto) that `run` and `invoke --local-aws` use",
     )
     start.add_argument(
         "--endpoint",

@@ -26,7 +26,7 @@ from typing import Any
 from .cfn import Template
 from .check import wiring
 from .emulator import _free_port
-from .local_aws import stop_process_group
+from .local_deploy import stop_process_group
 from .toolchain import COGNITO_LOCAL_VERSION, ToolError, cognito_local_command
 
 __all__ = ["FIRES", "CognitoLocal", "cognito_local", "cognito_local_config"]

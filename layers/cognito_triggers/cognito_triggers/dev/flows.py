@@ -31,7 +31,8 @@ from types import ModuleType
 from typing import Any, Protocol, TextIO
 
 from .emulator import _free_port, load_source_template
-from .local_aws import DeployedStack, FunctionRun, LocalAws, ministack, sam_deploy
+from .local_deploy import DeployedStack, FunctionRun, Ministack, ministack, sam_deploy
+from .outcome import changes, outcome_of
 from .start_lambda import InvocationRecord, LambdaInvokeServer
 from .toolchain import (
     COGNITO_LOCAL_VERSION,
@@ -48,7 +49,6 @@ __all__ = [
     "StepFailed",
     "decode_jwt",
     "play_flows",
-    "response_changes",
 ]
 
 SCENARIOS = Path("scripts") / "local_flows.py"
@@ -62,7 +62,6 @@ _STANDARD_CLAIMS = frozenset(
         "email_verified",
     }
 )
-_MASKED = frozenset({"userAttributes", "privateChallengeParameters", "challengeMetadata"})
 
 
 class StepFailed(Exception):
@@ -76,24 +75,6 @@ def decode_jwt(token: str) -> dict[str, Any]:
         base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
     )
     return claims
-
-
-def response_changes(sent: Mapping[str, Any], returned: Any) -> list[str]:
-    """``key: before -> after`` for each key of ``response`` the function changed (personal and
-    secret values masked)."""
-    if not isinstance(returned, Mapping):
-        return []
-    before = sent.get("response") or {}
-    after = returned.get("response") or {}
-    if not isinstance(before, Mapping) or not isinstance(after, Mapping):
-        return []
-    lines = []
-    for key in [*after, *(k for k in before if k not in after)]:
-        old, new = before.get(key), after.get(key)
-        if old != new:
-            shown = "***" if key in _MASKED and new else json.dumps(new)
-            lines.append(f"{key}: {json.dumps(old) if key not in _MASKED else '...'} -> {shown}")
-    return lines
 
 
 @dataclass
@@ -170,8 +151,10 @@ class Report:
     def _print(self, step: Step, fired: list[str], why: str) -> None:
         mark = "ok  " if step.status == "passed" else "FAIL"
         self.say(f"{mark} {step.number:2d}. {step.title}  ({step.seconds:.2f} s)")
-        for line in fired:
-            self.say(f"         trigger  {line}")
+        for line in fired:  # a trigger, then what it changed, indented
+            self.say(
+                f"         {'         ' if line.startswith(' ') else 'trigger  '}{line.strip()}"
+            )
         for line in step.lines:
             self.say(f"         {line}")
         if why:
@@ -221,17 +204,16 @@ class DeployedWatch:
 
 
 def _describe_record(record: InvocationRecord, cold: bool) -> list[str]:
-    invocation = record.invocation
-    kind, _, text = (invocation.error or "").partition(": ")
-    if kind == "Deny":
-        outcome = f"denied: {text}"
-    elif invocation.error:
-        outcome = f"error: {invocation.error}"
-    else:
-        changes = response_changes(record.event, invocation.payload)
-        outcome = "; ".join(changes) if changes else "response unchanged"
-    took = f"{invocation.duration * 1000:.0f} ms{' (cold)' if cold else ''}"
-    return [f"{record.source} -> {record.function}: {outcome}, {took}"]
+    """The invocation, then (indented) each change it made to the response."""
+    outcome = outcome_of(record.event, record.invocation)
+    said = outcome.result
+    if outcome.cause:
+        said += f" (logged: {outcome.cause})"
+    elif outcome.result == "ok" and not outcome.changes:
+        said = "response unchanged"
+    took = f"{record.invocation.duration * 1000:.0f} ms{' (cold)' if cold else ''}"
+    head = f"{record.source} -> {record.function}: {said}, {took}"
+    return [head, *(f"  {change}" for change in outcome.changes)]
 
 
 class InvokeWatch:
@@ -265,7 +247,7 @@ class DeployedPlay:
     watch: DeployedWatch
 
     @property
-    def aws(self) -> LocalAws:
+    def aws(self) -> Ministack:
         return self.stack.aws
 
     def output(self, key: str) -> str:
@@ -288,8 +270,9 @@ class DeployedPlay:
         if reply.get("FunctionError"):
             step.note(f"function error: {payload.get('errorMessage')}")
         else:
-            changes = response_changes(event, payload)
-            step.note("; ".join(changes) if changes else "response unchanged")
+            changed = changes(event, payload)
+            for change in changed or ["response unchanged"]:
+                step.note(f"  {change}")
         return payload
 
 
@@ -300,7 +283,7 @@ class CognitoLocalPlay:
     root: Path
     cognito: Any
     """The cognito-local service (:class:`~.cognito_local.CognitoLocal`)."""
-    aws: LocalAws
+    aws: Ministack
     server: LambdaInvokeServer
     report: Report
     watch: InvokeWatch
@@ -326,13 +309,13 @@ def _load_scenarios(root: Path) -> ModuleType:
 
 
 def _deployed_phase(
-    root: Path, scenarios: ModuleType, aws: LocalAws, report: Report
+    root: Path, scenarios: ModuleType, aws: Ministack, report: Report
 ) -> DeployedStack:
     parameters: dict[str, str] = {
         "Architecture": host_architecture(),
         **getattr(scenarios, "PARAMETERS", {}),
     }
-    prepare: Callable[[LocalAws], None] | None = getattr(scenarios, "prepare", None)
+    prepare: Callable[[Ministack], None] | None = getattr(scenarios, "prepare", None)
     if prepare is not None:
         prepare(aws)
     log = root / LOGS / "sam-deploy.log"

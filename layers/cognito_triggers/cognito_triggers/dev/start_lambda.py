@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import sys
 import threading
 import time
@@ -28,7 +27,6 @@ from typing import Any, Self
 from .cfn import TemplateError, load_template
 from .check import wiring
 from .emulator import EmulatedFunction, Invocation, find_built_function
-from .local_aws import LocalAws
 from .toolchain import ToolError
 
 __all__ = ["InvocationRecord", "LambdaInvokeServer", "function_names"]
@@ -271,23 +269,6 @@ def log_invocation(record: InvocationRecord) -> None:
     print(f"{stamp} {record.describe()}", file=sys.stderr, flush=True)
 
 
-def seed_local_aws(root: Path, aws: LocalAws) -> dict[str, Any]:
-    """What the built functions expect of their AWS when run outside a stack: the project's
-    ``scripts/seed_local_aws.py`` (the seed ``run`` uses), run against ``aws``."""
-    from .run import _seed
-
-    saved = {k: os.environ.get(k) for k in aws.environment()}
-    os.environ.update(aws.environment())  # the seed's boto3 clients find credentials here
-    try:
-        return _seed(root, aws.url, root / "events")
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
 def _endpoint_variable(service: str) -> str:
     """``AWS_ENDPOINT_URL_<SERVICE_ID>``, the SDKs' per-service endpoint setting, for a service
     named as boto3 names it (``cognito-idp``) or by its id (``COGNITO_IDENTITY_PROVIDER``)."""
@@ -323,12 +304,11 @@ def serve(
     env: dict[str, str] = {}
     with ExitStack() as stack:
         if local_aws:
-            from .local_aws import ministack
+            from .run import seeded_local_aws
 
-            aws = stack.enter_context(ministack(root))
-            seed_local_aws(root, aws)
-            env.update(aws.environment())
-            print(f"local AWS (ministack, seeded): {aws.url}", flush=True)
+            aws = stack.enter_context(seeded_local_aws(root))
+            env.update(aws.environment)
+            print(f"local AWS (seeded): {aws.environment['AWS_ENDPOINT_URL']}", flush=True)
         env.update({_endpoint_variable(k): v for k, v in endpoints.items()})
         env.update(environment)
         server = stack.enter_context(

@@ -39,7 +39,7 @@ __all__ = [
     "REGION",
     "DeployedStack",
     "FunctionRun",
-    "LocalAws",
+    "Ministack",
     "ministack",
     "sam_deploy",
     "stop_process_group",
@@ -53,8 +53,8 @@ _REPORT = re.compile(r"^REPORT RequestId: \S+\s+Duration: (?P<ms>[\d.]+) ms")
 
 
 @dataclass(frozen=True)
-class LocalAws:
-    """A running local AWS: its address, and clients and processes pointed at it."""
+class Ministack:
+    """ministack running: its address, and clients and processes pointed at it."""
 
     url: str
     region: str = REGION
@@ -106,7 +106,7 @@ def _scratch_parent() -> str | None:
 
 
 @contextmanager
-def ministack(root: Path, *, log: Path | None = None, timeout: float = 60.0) -> Iterator[LocalAws]:
+def ministack(root: Path, *, log: Path | None = None, timeout: float = 60.0) -> Iterator[Ministack]:
     """ministack on a free loopback port for as long as the ``with`` lasts; every process it
     started (its Lambda workers included) is stopped at the end, also on errors and Ctrl-C."""
     python = ministack_python(root)
@@ -155,7 +155,7 @@ def ministack(root: Path, *, log: Path | None = None, timeout: float = 60.0) -> 
             if time.monotonic() > deadline:
                 raise ToolError(f"the local AWS did not answer on {url} in {timeout:.0f} s")
             time.sleep(0.1)
-        yield LocalAws(url, log=log)
+        yield Ministack(url, log=log)
     finally:
         stop_process_group(process)
         shutil.rmtree(scratch, ignore_errors=True)
@@ -205,7 +205,7 @@ class FunctionRun:
 class DeployedStack:
     """What ``sam deploy`` made: the stack's outputs and its resources' physical ids."""
 
-    aws: LocalAws
+    aws: Ministack
     name: str
     outputs: dict[str, str]
     resources: dict[str, str]
@@ -277,7 +277,7 @@ def _parse_runs(logical_id: str, events: list[dict[str, Any]]) -> list[FunctionR
     return runs
 
 
-def _stack_events_failed(aws: LocalAws, stack_name: str) -> list[str]:
+def _stack_events_failed(aws: Ministack, stack_name: str) -> list[str]:
     try:
         events = aws.client("cloudformation").describe_stack_events(StackName=stack_name)
     except Exception:  # best effort, for the error message only
@@ -291,7 +291,7 @@ def _stack_events_failed(aws: LocalAws, stack_name: str) -> list[str]:
 
 def sam_deploy(
     root: Path,
-    aws: LocalAws,
+    aws: Ministack,
     *,
     stack_name: str,
     parameters: Mapping[str, str],
