@@ -329,6 +329,9 @@ def _deployed_phase(
     phase = time.perf_counter()
     scenarios.deployed(DeployedPlay(root, deployed, report, watch))
     durations = [(r.cold, r.duration_ms) for r in watch.runs if r.duration_ms is not None]
+    unseen = sorted(set(deployed.functions) - {run.logical_id for run in watch.runs})
+    if unseen:  # wired to triggers neither the local AWS nor these flows fire
+        report.say(f"\ndeployed but not run by these flows: {', '.join(unseen)}")
     report.say(f"\ndeployed flows: {time.perf_counter() - phase:.1f} s")
     report.say(_latencies("ministack invocations (their REPORT lines)", durations))
     return deployed
