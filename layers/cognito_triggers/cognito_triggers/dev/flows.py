@@ -31,7 +31,14 @@ from types import ModuleType
 from typing import Any, Protocol, TextIO
 
 from .emulator import _free_port, load_source_template
-from .local_deploy import DeployedStack, FunctionRun, Ministack, ministack, sam_deploy
+from .local_deploy import (
+    DeployedStack,
+    FunctionRun,
+    Ministack,
+    ministack,
+    sam_deploy,
+    sigterm_as_interrupt,
+)
 from .outcome import changes, outcome_of
 from .start_lambda import InvocationRecord, LambdaInvokeServer
 from .toolchain import (
@@ -410,7 +417,7 @@ def play_flows(root: Path, *, cognito_local: bool = True, out: TextIO | None = N
     report = Report(out)
     started = time.perf_counter()
     try:
-        with ExitStack() as stack:
+        with sigterm_as_interrupt(), ExitStack() as stack:
             aws = stack.enter_context(ministack(root, log=root / LOGS / "ministack.log"))
             report.say(f"local AWS: ministack {MINISTACK_VERSION} on {aws.url}")
             deployed = _deployed_phase(root, scenarios, aws, report)

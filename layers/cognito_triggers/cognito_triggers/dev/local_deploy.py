@@ -17,6 +17,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -42,6 +43,7 @@ __all__ = [
     "Ministack",
     "ministack",
     "sam_deploy",
+    "sigterm_as_interrupt",
     "stop_process_group",
 ]
 
@@ -176,6 +178,24 @@ def stop_process_group(process: subprocess.Popen[bytes], grace: float = 10.0) ->
         with contextlib.suppress(ProcessLookupError):  # the server is gone; its workers may not
             os.killpg(process.pid, signal.SIGKILL)
         break
+
+
+@contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM raises KeyboardInterrupt for the ``with``, as Ctrl-C does, so that the cleanup that
+    stops every process started runs either way (in the main thread; elsewhere it cannot)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 # -- sam deploy ------------------------------------------------------------------------------

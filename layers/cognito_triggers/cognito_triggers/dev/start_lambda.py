@@ -297,12 +297,10 @@ def serve(
     import signal
     from contextlib import ExitStack
 
-    def interrupted(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
+    from .local_deploy import sigterm_as_interrupt
 
-    signal.signal(signal.SIGTERM, interrupted)
     env: dict[str, str] = {}
-    with ExitStack() as stack:
+    with sigterm_as_interrupt(), ExitStack() as stack:
         if local_aws:
             from .run import seeded_local_aws
 
