@@ -58,9 +58,11 @@ sam-validate: $(SAM)
 build: sync $(SAM)
 	$(UV) run --no-sync cognito-triggers build
 
-# sam deploy to a local AWS (ministack, installed under .tools/) and every Cognito flow played
-# against it, then through cognito-local: a report of what fired (cognito-triggers flows).
+# The main job: every one of the 41 sample events through the function wired for it
+# (cognito-triggers run), then sam deploy to a local AWS (ministack, installed under .tools/) and
+# every Cognito flow played against it and through cognito-local (cognito-triggers flows).
 run: build
+	$(UV) run --no-sync cognito-triggers run
 	$(UV) run --no-sync cognito-triggers flows
 
 # Every sample event of events/ through its function, in isolation (cognito-triggers run).
