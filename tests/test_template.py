@@ -241,10 +241,17 @@ def test_default_group_exists(source: dict[str, Any]) -> None:
     assert set(allowed) <= groups
 
 
-def test_layer_is_built_by_sam_from_layers(source: dict[str, Any]) -> None:
+def test_layer_and_functions_are_built_by_their_makefiles(source: dict[str, Any]) -> None:
+    # lambda-build.mk: bytecode shipped, nothing bundled that the runtime provides (test_build.py).
     layer = source["Resources"]["CognitoTriggersLayer"]
     assert layer["Properties"]["ContentUri"] == "layers/cognito_triggers/"
-    assert layer["Metadata"]["BuildMethod"] == "python3.13"
+    assert layer["Metadata"]["BuildMethod"] == "makefile"
+    assert (ROOT / "layers/cognito_triggers/Makefile").is_file()
+    code_uri = source["Globals"]["Function"]["CodeUri"]
+    for name, resource in source["Resources"].items():
+        if resource["Type"] == "AWS::Serverless::Function":
+            assert resource.get("Metadata", {}).get("BuildMethod") == "makefile", name
+            assert (ROOT / resource["Properties"].get("CodeUri", code_uri) / "Makefile").is_file()
 
 
 def test_the_template_agrees_with_itself() -> None:
@@ -284,17 +291,37 @@ def test_requirements_equal_the_lock(requirements: str) -> None:
         assert lock[name] == version, f"{requirements}: {name}=={version}, uv.lock has {lock[name]}"
 
 
-def test_layer_requirements_cover_the_runtime_dependencies() -> None:
+def _closure(*names: str) -> set[str]:
+    """The packages ``names`` need, themselves included, as uv.lock resolves them."""
     lock = tomllib.loads((ROOT / "uv.lock").read_text(encoding="utf-8"))
     packages = {p["name"]: p for p in lock["package"]}
     needed: set[str] = set()
-    todo = [d["name"] for d in packages["cognito-triggers"]["dependencies"]]
+    todo = list(names)
     while todo:
         name = todo.pop()
         if name not in needed:
             needed.add(name)
             todo += [d["name"] for d in packages[name].get("dependencies", [])]
-    assert set(_pins(ROOT / "layers/cognito_triggers/requirements.txt")) == needed
+    return needed
+
+
+# The builds install each list as it stands (--no-deps), so each must be complete.
+def test_layer_requirements_cover_the_runtime_dependencies() -> None:
+    pins = set(_pins(ROOT / "layers/cognito_triggers/requirements.txt"))
+    assert pins == _closure("cognito-triggers") - {"cognito-triggers"}
+
+
+@pytest.mark.parametrize(
+    "requirements", ["triggers/requirements.txt", "triggers/senders/requirements.txt"]
+)
+def test_function_requirements_are_complete_but_for_what_the_runtime_provides(
+    requirements: str,
+) -> None:
+    pins = set(_pins(ROOT / requirements))
+    needed_by_others = set().union(*(_closure(pin) - {pin} for pin in pins))
+    roots = pins - needed_by_others
+    assert pins == _closure(*roots) - _closure("boto3")
+    assert "botocore" in _closure(*roots)  # aws-xray-sdk's, left to the runtime on purpose
 
 
 # -- the custom senders and inbound federation -----------------------------------------------------

@@ -46,11 +46,12 @@ def cmd_build(args: argparse.Namespace) -> int:
     root = _root(args)
     env = sam_environment(root)
     env["PATH"] = f"{python313_bin_dir(root)}:{env.get('PATH', '')}"
+    env["BUILD_ARCHITECTURE"] = host_architecture()  # for the Makefiles (lambda-build.mk)
     command = [
         *sam_command(root),
         "build",
         "--parameter-overrides",
-        f"Architecture={host_architecture()}",
+        f"Architecture={env['BUILD_ARCHITECTURE']}",
         *args.sam_args,
     ]
     print("cognito-triggers:", " ".join(command), file=sys.stderr)
