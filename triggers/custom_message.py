@@ -11,14 +11,13 @@ import html
 import os
 from typing import Any, NamedTuple
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from cognito_triggers import CustomMessageEvent, TriggerRouter
 
 logger = Logger()
 metrics = Metrics()
-tracer = Tracer()
 app = TriggerRouter(logger=logger, metrics=metrics)
 
 
@@ -91,7 +90,6 @@ def branded_message(event: CustomMessageEvent) -> None:
 
 
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.lambda_handler(event, context)

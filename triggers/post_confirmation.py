@@ -6,8 +6,7 @@ import os
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-import boto3
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -18,17 +17,20 @@ if TYPE_CHECKING:
 
 logger = Logger()
 metrics = Metrics()
-tracer = Tracer()
 app = TriggerRouter(logger=logger, metrics=metrics)
 
 
 @cache
 def cognito() -> CognitoIdentityProviderClient:
-    """Created on first use, then reused by warm invocations."""
+    """Created on first use, then reused by warm invocations: boto3 (the runtime's) and X-Ray's
+    botocore patch load then, not in every cold start."""
+    import boto3
+    from aws_lambda_powertools import Tracer
+
+    Tracer(patch_modules=["botocore"])  # an X-Ray subsegment per AWS call, when Lambda traces
     return boto3.client("cognito-idp")
 
 
-@tracer.capture_method
 def add_to_group(user_pool_id: str, user_name: str, group: str) -> None:
     # Idempotent: adding a member again succeeds, so a retried invocation is harmless.
     cognito().admin_add_user_to_group(UserPoolId=user_pool_id, Username=user_name, GroupName=group)
@@ -48,7 +50,6 @@ def password_reset(event: PostConfirmationEvent) -> None:
 
 
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.lambda_handler(event, context)

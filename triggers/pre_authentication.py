@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -18,7 +18,6 @@ from cognito_triggers import Deny, PreAuthenticationEvent, TriggerRouter
 
 logger = Logger()
 metrics = Metrics()
-tracer = Tracer()
 app = TriggerRouter(logger=logger, metrics=metrics)
 
 SUSPENDED = "This account is suspended; please contact support"
@@ -39,7 +38,6 @@ def refuse_blocked_users(event: PreAuthenticationEvent) -> None:
 
 
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.lambda_handler(event, context)

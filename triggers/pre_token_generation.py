@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from functools import cache
+from types import ModuleType
 from typing import Any, Literal
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities import parameters
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from cognito_triggers import (
@@ -35,7 +36,6 @@ CLIENT_CLAIMS_MAX_AGE = 300  # seconds a warm function keeps the client table
 
 logger = Logger()
 metrics = Metrics()
-tracer = Tracer()
 app = TriggerRouter(logger=logger, metrics=metrics)
 
 
@@ -79,12 +79,22 @@ def user_claims(event: PreTokenGenerationEvent) -> None:
     event.add_claim("role", role, token=tokens)
 
 
-@tracer.capture_method
+@cache
+def ssm_parameters() -> ModuleType:
+    """Powertools' parameters utility, loaded on first use: it imports boto3, which user tokens
+    never need. X-Ray's botocore patch comes with it."""
+    from aws_lambda_powertools import Tracer
+    from aws_lambda_powertools.utilities import parameters
+
+    Tracer(patch_modules=["botocore"])  # an X-Ray subsegment per AWS call, when Lambda traces
+    return parameters
+
+
 def client_table() -> dict[str, Any]:
     name = os.environ.get("CLIENT_CLAIMS_PARAMETER", "")
     if not name:
         return {}
-    table = parameters.get_parameter(name, transform="json", max_age=CLIENT_CLAIMS_MAX_AGE)
+    table = ssm_parameters().get_parameter(name, transform="json", max_age=CLIENT_CLAIMS_MAX_AGE)
     return table if isinstance(table, dict) else {}
 
 
@@ -104,7 +114,6 @@ def client_claims(event: ClientCredentialsEvent) -> None:
 
 
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.lambda_handler(event, context)

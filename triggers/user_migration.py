@@ -16,10 +16,9 @@ import os
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-import boto3
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -40,18 +39,21 @@ DUMMY_HASH = (
 
 logger = Logger()
 metrics = Metrics()
-tracer = Tracer()
 app = TriggerRouter(logger=logger, metrics=metrics)
 hasher = PasswordHasher()
 
 
 @cache
 def dynamodb() -> DynamoDBClient:
-    """Created on first use, then reused by warm invocations."""
+    """Created on first use, then reused by warm invocations: boto3 (the runtime's) and X-Ray's
+    botocore patch load then, not in every cold start."""
+    import boto3
+    from aws_lambda_powertools import Tracer
+
+    Tracer(patch_modules=["botocore"])  # an X-Ray subsegment per AWS call, when Lambda traces
     return boto3.client("dynamodb")
 
 
-@tracer.capture_method(capture_response=False)  # the record holds the password hash
 def legacy_user(username: str) -> dict[str, str] | None:
     """The legacy record as plain strings, or ``None``."""
     item = (
@@ -117,7 +119,6 @@ def migrate(event: UserMigrationEvent) -> None:
 
 
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.lambda_handler(event, context)
