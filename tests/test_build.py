@@ -189,9 +189,9 @@ for path in sys.argv[3:]:
 report["invoked"] = sdk()
 if sys.argv[2]:
     eval(sys.argv[2])
-    from aws_xray_sdk.core import patcher
     report["botocore"] = sys.modules["botocore"].__file__
-    report["patched"] = sorted(patcher._PATCHED_MODULES)
+    patcher = sys.modules.get("aws_xray_sdk.core.patcher")
+    report["patched"] = sorted(patcher._PATCHED_MODULES) if patcher else None
 print(json.dumps(report))
 """
 
@@ -213,25 +213,45 @@ def test_the_functions_calling_aws_are_those_granted_aws_actions() -> None:
     assert granted == set(FIRST_USE)
 
 
-def test_functions_load_the_aws_sdk_and_x_ray_only_to_call_aws(
+def _check(python: str, function: LambdaCopy, *, traced: bool = False) -> dict[str, Any]:
+    """Import ``function``, handle its sample events that make no AWS call, then make its first
+    AWS client (if it calls AWS): what was loaded at each step. ``traced``: AWS calls opted in to
+    X-Ray (template.yaml's POWERTOOLS_TRACE_DISABLED)."""
+    name = function.logical_id
+    env = lambda_environment(function)
+    if traced:
+        env["POWERTOOLS_TRACE_DISABLED"] = "false"
+    command = [python, "-c", CHECK, function.handler_module, FIRST_USE.get(name, "")]
+    done = subprocess.run(
+        [*command, *map(str, _sample_events(name))],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    report: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
+    assert report["errors"] == [], name
+    return report
+
+
+def test_functions_load_the_aws_sdk_only_to_call_aws(
     shipped: dict[str, LambdaCopy], python: str
 ) -> None:
     for name, function in shipped.items():
-        events = _sample_events(name)
-        done = subprocess.run(
-            [python, "-c", CHECK, function.handler_module, FIRST_USE.get(name, ""),
-             *map(str, events)],
-            env=lambda_environment(function),
-            capture_output=True,
-            text=True,
-            check=False,
-        )  # fmt: skip
-        assert done.returncode == 0, done.stderr
-        report: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
-        assert report["errors"] == [], name
+        report = _check(python, function)
         assert report["init"] == [], f"{name} loads the AWS SDK at init"
         assert report["invoked"] == [], f"{name} loads the AWS SDK on a path that makes no call"
         if name in FIRST_USE:
-            # The runtime's botocore, traced by X-Ray's patch once the first client is made.
+            # The runtime's botocore; X-Ray only when the template opts AWS calls in.
             assert not report["botocore"].startswith(str(function.task.parent)), name
-            assert report["patched"] == ["botocore"], name
+            assert report["patched"] is None, name
+
+
+def test_aws_calls_opted_in_to_tracing_are_patched_with_the_first_client(
+    shipped: dict[str, LambdaCopy], python: str
+) -> None:
+    for name in FIRST_USE:
+        report = _check(python, shipped[name], traced=True)
+        assert report["init"] == [], name
+        assert report["patched"] == ["botocore"], name

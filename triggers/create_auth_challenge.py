@@ -36,12 +36,14 @@ app = TriggerRouter(logger=logger, metrics=metrics)
 
 @cache
 def ses() -> SESClient:
-    """Created on first use, then reused by warm invocations: boto3 (the runtime's) and X-Ray's
-    botocore patch load then, not in every cold start."""
+    """Created on first use, then reused by warm invocations: boto3 (the runtime's) loads then,
+    not in every cold start."""
     import boto3
-    from aws_lambda_powertools import Tracer
 
-    Tracer(patch_modules=["botocore"])  # an X-Ray subsegment per AWS call, when Lambda traces
+    if os.environ.get("POWERTOOLS_TRACE_DISABLED") != "true":  # template.yaml: opt in
+        from aws_lambda_powertools import Tracer  # the X-Ray SDK
+
+        Tracer(patch_modules=["botocore"])  # each AWS call an X-Ray subsegment
     return boto3.client("ses")
 
 

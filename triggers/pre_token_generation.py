@@ -82,11 +82,13 @@ def user_claims(event: PreTokenGenerationEvent) -> None:
 @cache
 def ssm_parameters() -> ModuleType:
     """Powertools' parameters utility, loaded on first use: it imports boto3, which user tokens
-    never need. X-Ray's botocore patch comes with it."""
-    from aws_lambda_powertools import Tracer
+    never need."""
     from aws_lambda_powertools.utilities import parameters
 
-    Tracer(patch_modules=["botocore"])  # an X-Ray subsegment per AWS call, when Lambda traces
+    if os.environ.get("POWERTOOLS_TRACE_DISABLED") != "true":  # template.yaml: opt in
+        from aws_lambda_powertools import Tracer  # the X-Ray SDK
+
+        Tracer(patch_modules=["botocore"])  # each AWS call an X-Ray subsegment
     return parameters
 
 

@@ -1,0 +1,320 @@
+"""Cold start of every example function as Lambda pays it, as built and as shipped, beside the
+router alone and the same PreSignUp written three other ways, in one interleaved run.
+
+Prints figures and whether each target is met; asserts nothing. Run: ``make bench`` (it builds), or
+``python -m benchmarks.functions`` after ``make build``.
+
+Each scenario is a fresh Python 3.13 with the runtime's boto3, in the shape Lambda runs a built
+function (benchmarks/lambda_shape.py: its folder and layer first on the path, read-only, the
+template's environment, what `Tracing: Active` adds). It imports the handler module (Lambda's
+init) and handles the function's sample event: what a user waits for on a cold start. "as built"
+is the build without its bytecode, which is what SAM's own Python builder ships; "as shipped" is
+what `sam build` makes now. Figures are medians of round-robin rounds, above a bare interpreter
+started the same way. The runtime's own packages are compiled, as in Lambda's images.
+
+Functions that call AWS call a local one (a moto server, seeded as for ``make run``). Beside them,
+boto3 alone makes the same call: what calling AWS costs by itself, which they must not exceed by
+more than the budget of a function that makes no call.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from benchmarks.lambda_shape import LambdaCopy, copy_build, lambda_environment
+from cognito_triggers.dev.emulator import load_source_template
+from cognito_triggers.dev.run import local_aws
+from cognito_triggers.dev.toolchain import runtime_python
+
+ROOT = Path(__file__).resolve().parents[1]
+VARIANTS = Path(__file__).resolve().parent / "variants"
+
+# Each example function's sample events: the ones a user meets first. UserMigration's reset path
+# calls DynamoDB like its sign-in path but leaves out the argon2 verification, which is slow on
+# purpose and not a cold-start cost.
+SAMPLES = {
+    "PreSignUpFunction": ["PreSignUp_SignUp"],
+    "PostConfirmationFunction": ["PostConfirmation_ConfirmSignUp"],
+    "PreAuthenticationFunction": ["PreAuthentication_Authentication"],
+    "PostAuthenticationFunction": ["PostAuthentication_Authentication"],
+    "DefineAuthChallengeFunction": ["DefineAuthChallenge_Authentication"],
+    "CreateAuthChallengeFunction": ["CreateAuthChallenge_Authentication"],
+    "VerifyAuthChallengeFunction": ["VerifyAuthChallengeResponse_Authentication"],
+    "PreTokenGenerationFunction": ["TokenGeneration_Authentication"],
+    "CustomMessageFunction": ["CustomMessage_SignUp"],
+    "UserMigrationFunction": ["UserMigration_ForgotPassword"],
+}
+MACHINE_TOKEN = ("PreTokenGenerationFunction", "TokenGeneration_ClientCredentials")
+SIGN_IN = ["PreAuthentication_Authentication", "TokenGeneration_Authentication",
+           "PostAuthentication_Authentication"]  # fmt: skip
+# The call each function makes, by boto3 alone, in that function's environment.
+BOTO3_CALLS = {
+    "PostConfirmationFunction": (
+        "boto3.client('cognito-idp').admin_add_user_to_group(UserPoolId=EVENT['userPoolId'],"
+        " Username=EVENT['userName'], GroupName=os.environ['DEFAULT_GROUP'])"
+    ),
+    "CreateAuthChallengeFunction": (
+        "boto3.client('ses').send_email(Source=os.environ['SENDER_EMAIL'],"
+        " Destination={'ToAddresses': [EVENT['request']['userAttributes']['email']]},"
+        " Message={'Subject': {'Data': 'code'}, 'Body': {'Text': {'Data': '123456'}}})"
+    ),
+    "UserMigrationFunction": (
+        "boto3.client('dynamodb').get_item(TableName=os.environ['LEGACY_USERS_TABLE'],"
+        " Key={'username': {'S': EVENT['userName']}}, ConsistentRead=True)"
+    ),
+    "PreTokenGenerationFunction": (
+        "boto3.client('ssm').get_parameter(Name=os.environ['CLIENT_CLAIMS_PARAMETER'])"
+    ),
+}
+XRAY_PATCH = (
+    "from aws_xray_sdk.core import patch, xray_recorder\n"
+    "xray_recorder.configure(streaming_threshold=0)\n"
+    "patch(['botocore'])\n"
+)
+ROUTER_ALONE = (
+    "from cognito_triggers import TriggerRouter\n"
+    "app = TriggerRouter()\n"
+    "@app.pre_sign_up\n"
+    "def handle(event):\n"
+    "    event.response.auto_confirm_user = True\n"
+    "app.resolve(EVENTS[0])\n"
+)
+TARGETS = {"no AWS call, / router alone": 1.6, "PreSignUp / Powertools parser": 0.5}
+
+# What a scenario runs after EVENTS (the sample events, pasted in as Python literals).
+HANDLE = """
+class Context:
+    function_name = "function"
+    memory_limit_in_mb = 256
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:function"
+    aws_request_id = "00000000-0000-0000-0000-000000000000"
+import {module} as function
+for event in EVENTS:
+    function.lambda_handler(event, Context())
+"""
+# Appended in the first, unmeasured, round: what the scenario loaded.
+REPORT = """
+import sys, json
+botocore = sys.modules.get("botocore.client")
+print("REPORT " + json.dumps({
+    "aws": "boto3" in sys.modules,
+    "xray": "aws_xray_sdk" in sys.modules,
+    "botocore": botocore and botocore.__file__,
+}))
+"""
+
+
+@dataclass
+class Scenario:
+    name: str
+    env: dict[str, str]
+    code: str
+    function: str | None = None
+    shipped: bool = True
+
+
+def _events(names: list[str], overrides: Mapping[str, Any]) -> str:
+    events = [
+        {**json.loads((ROOT / "events" / f"{n}.json").read_text()), **overrides} for n in names
+    ]
+    return f"EVENTS = {events!r}\nEVENT = EVENTS[0]\n"
+
+
+def _scenarios(
+    built: dict[str, LambdaCopy],
+    shipped: dict[str, LambdaCopy],
+    variants: LambdaCopy,
+    aws: Mapping[str, str],
+    overrides: Mapping[str, Any],
+) -> list[Scenario]:
+    def env(function: LambdaCopy) -> dict[str, str]:
+        return {**lambda_environment(function), **aws}
+
+    presign = _events(["PreSignUp_SignUp"], overrides)
+    scenarios = [Scenario("bare interpreter", env(variants), "pass")]
+    scenarios.append(Scenario("router alone", env(variants), presign + ROUTER_ALONE))
+    for module, label in (
+        ("pre_sign_up_dict", "PreSignUp, plain-dict if-chain"),
+        ("pre_sign_up_data_class", "PreSignUp, Powertools data classes"),
+        ("pre_sign_up_parser", "PreSignUp, Powertools parser"),
+    ):
+        presign_env = {**env(variants), **shipped["PreSignUpFunction"].environment}
+        scenarios.append(Scenario(label, presign_env, presign + HANDLE.format(module=module)))
+    for name, samples in SAMPLES.items():
+        for folder, is_shipped in ((built, False), (shipped, True)):
+            function = folder[name]
+            code = _events(samples, overrides) + HANDLE.format(module=function.handler_module)
+            scenarios.append(Scenario(name, env(function), code, name, is_shipped))
+    name, sample = MACHINE_TOKEN
+    code = _events([sample], overrides) + HANDLE.format(module=shipped[name].handler_module)
+    scenarios.append(Scenario(f"{name}, machine token", env(shipped[name]), code, name))
+    sign_in_env = {**env(variants), **shipped["PreTokenGenerationFunction"].environment}
+    code = _events(SIGN_IN, overrides) + HANDLE.format(module="sign_in")
+    scenarios.append(Scenario("sign-in, one function", sign_in_env, code))
+    for name, call in BOTO3_CALLS.items():
+        samples = [MACHINE_TOKEN[1]] if name == MACHINE_TOKEN[0] else SAMPLES[name]
+        code = _events(samples, overrides) + "import os, boto3\n" + call
+        scenarios.append(Scenario(f"boto3 alone, for {name}", env(shipped[name]), code))
+    name = "CreateAuthChallengeFunction"
+    code = _events(SAMPLES[name], overrides) + "import os, boto3\n" + XRAY_PATCH + BOTO3_CALLS[name]
+    scenarios.append(Scenario(f"boto3 + X-Ray patch, for {name}", env(shipped[name]), code))
+    return scenarios
+
+
+def run_once(python: str, scenario: Scenario, extra: str = "") -> tuple[float, str]:
+    start = time.perf_counter()
+    done = subprocess.run(
+        [python, "-c", scenario.code + extra],
+        env=scenario.env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    elapsed = time.perf_counter() - start
+    if done.returncode:
+        raise SystemExit(f"{scenario.name} failed:\n{done.stderr[-3000:]}")
+    return elapsed, done.stdout
+
+
+def _variants(shipped: dict[str, LambdaCopy], python: str, destination: Path) -> LambdaCopy:
+    """The PreSignUp variants and the one-function sign-in, compiled, beside the trigger modules
+    and on the built layer."""
+    source = shipped["PreTokenGenerationFunction"]
+    task = destination / "variants"
+    shutil.copytree(source.task, task)
+    for module in VARIANTS.glob("*.py"):
+        shutil.copy(module, task)
+    subprocess.run(
+        [python, "-m", "compileall", "-q", "--invalidation-mode", "unchecked-hash", str(task)],
+        check=True,
+    )
+    return LambdaCopy("Variants", "", task, source.layers, {})
+
+
+@contextmanager
+def _local_aws() -> Iterator[tuple[dict[str, str], dict[str, Any]]]:
+    """A seeded moto server: the functions' environment for it, and the events' overrides."""
+    with local_aws() as url:
+        aws = {
+            "AWS_ENDPOINT_URL": url,
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+        }
+        spec = importlib.util.spec_from_file_location("seed", ROOT / "scripts/seed_local_aws.py")
+        assert spec is not None
+        assert spec.loader is not None
+        seed = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(seed)
+        saved = dict(os.environ)
+        os.environ.update(aws)
+        try:
+            overrides = seed.seed(url, load_source_template(ROOT), ROOT / "events")
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+        yield aws, overrides
+
+
+def measure(rounds: int) -> tuple[dict[tuple[str, bool], float], dict[str, dict[str, Any]]]:
+    python = runtime_python(ROOT)
+    # Lambda's images ship the runtime's packages compiled.
+    purelib = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    subprocess.run([python, "-m", "compileall", "-q", "-j", "0", purelib], check=True)
+    with tempfile.TemporaryDirectory() as tmp, _local_aws() as (aws, overrides):
+        built = copy_build(ROOT, Path(tmp) / "built", bytecode=False)
+        shipped = copy_build(ROOT, Path(tmp) / "shipped")
+        variants = _variants(shipped, python, Path(tmp))
+        scenarios = _scenarios(built, shipped, variants, aws, overrides)
+        reports = {}
+        for scenario in scenarios:  # warms the file cache and the local AWS; says what ran
+            _, out = run_once(python, scenario, REPORT)
+            line = next(x for x in out.splitlines() if x.startswith("REPORT "))
+            reports[scenario.name] = json.loads(line.removeprefix("REPORT "))
+        times: dict[tuple[str, bool], list[float]] = {}
+        for _ in range(rounds):  # round-robin, so drift hits every scenario alike
+            for scenario in scenarios:
+                elapsed, _ = run_once(python, scenario)
+                times.setdefault((scenario.name, scenario.shipped), []).append(elapsed)
+        return {key: statistics.median(values) for key, values in times.items()}, reports
+
+
+def main() -> None:
+    rounds = int(os.environ.get("BENCH_ROUNDS", "11"))
+    figures, reports = measure(rounds)
+    bare = figures[("bare interpreter", True)]
+
+    def above(name: str, shipped: bool = True) -> float:
+        return (figures[(name, shipped)] - bare) * 1e3
+
+    router = above("router alone")
+    print(f"Cold start as Lambda pays it: median of {rounds} rounds, ms above a bare interpreter")
+    print(f"({bare * 1e3:.0f} ms); import the handler and handle the sample event(s).\n")
+    print(f"{'function':<30}{'as built':>9}{'as shipped':>11}{'built/shipped':>14}"
+          f"{'/ router':>9}  calls AWS")  # fmt: skip
+    for name in SAMPLES:
+        as_built, as_shipped = above(name, False), above(name)
+        calls = "yes (boto3: the runtime's)" if reports[name]["aws"] else "no"
+        print(f"{name:<30}{as_built:>9.0f}{as_shipped:>11.0f}{as_built / as_shipped:>13.2f}x"
+              f"{as_shipped / router:>8.2f}x  {calls}")  # fmt: skip
+    print()
+    print(f"{'as shipped':<52}{'ms':>6}{'/ router':>10}")
+    for name, _ in figures:
+        if name != "bare interpreter" and name not in SAMPLES:
+            print(f"{name:<52}{above(name):>6.0f}{above(name) / router:>9.2f}x")
+
+    print("\nTargets")
+    met = []
+    for name in SAMPLES:
+        if reports[name]["aws"]:
+            continue
+        ratio = above(name) / router
+        met.append(ratio <= TARGETS["no AWS call, / router alone"])
+        print(f"- {name}, no AWS call, / router alone: {ratio:.2f}x (target <= 1.6x, "
+              f"{'meets' if met[-1] else 'MISSES'})")  # fmt: skip
+    ratio = above("PreSignUpFunction") / above("PreSignUp, Powertools parser")
+    met.append(ratio <= TARGETS["PreSignUp / Powertools parser"])
+    print(f"- PreSignUpFunction / the same on Powertools' parser: {ratio:.2f}x (target <= 0.5x, "
+          f"{'meets' if met[-1] else 'MISSES'})")  # fmt: skip
+    for name in BOTO3_CALLS:
+        label = f"{name}, machine token" if name == MACHINE_TOKEN[0] else name
+        report = reports[label]
+        beyond = above(label) - above(f"boto3 alone, for {name}")
+        own_botocore = report["aws"] and not report["botocore"].startswith(tempfile.gettempdir())
+        met.append(beyond / router <= TARGETS["no AWS call, / router alone"] and own_botocore)
+        print(f"- {label}, beyond boto3 making the same call alone: {beyond:.0f} ms = "
+              f"{beyond / router:.2f}x router alone (target <= 1.6x); botocore: "
+              f"{'the runtime' if own_botocore else 'BUNDLED'}'s; X-Ray patched: "
+              f"{report['xray']} ({'meets' if met[-1] else 'MISSES'})")  # fmt: skip
+    xray = above("boto3 + X-Ray patch, for CreateAuthChallengeFunction") - above(
+        "boto3 alone, for CreateAuthChallengeFunction"
+    )
+    print(f"  X-Ray's patch, on top of boto3 making the first call: {xray:+.0f} ms")
+    print(f"{sum(met)} of {len(met)} targets met.")
+
+    three = sum(above(n) for n in ("PreAuthenticationFunction", "PreTokenGenerationFunction",
+                                   "PostAuthenticationFunction"))  # fmt: skip
+    one = above("sign-in, one function")
+    print(f"\nA first sign-in after idle: PreAuthentication, pre token generation and "
+          f"PostAuthentication cold, {three:.0f} ms in three functions, {one:.0f} ms in one "
+          f"({one / three:.2f}x).")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
