@@ -28,8 +28,10 @@ pytest: sync
 
 test: lint typecheck pytest e2e
 
-bench: sync
+# The framework alone, then every example function as `sam build` ships it (benchmarks/).
+bench: sync build
 	$(UV) run --no-sync python benchmarks/cold_start.py
+	$(UV) run --no-sync python -m benchmarks.functions
 
 # events/ is make_event's output, one file per triggerSource (a test holds the two equal).
 events: sync
