@@ -19,14 +19,14 @@ share of a vCPU in proportion to its memory (one vCPU at 1,769 MB, a seventh of 
 the work done is what a user waits for; on this shared machine, wall time would mostly measure
 the neighbours.
 
-Functions that call AWS call a local one (a moto server, seeded as for ``make run``). Beside them,
-boto3 alone makes the same call: what calling AWS costs by itself, which they must not exceed by
-more than the budget of a function that makes no call.
+Functions that call AWS call a local one (a moto server, seeded as for ``make run``). Beside each,
+boto3 alone makes the same calls (the senders also decrypt their code with the Encryption SDK):
+what calling AWS costs by itself, which they must not exceed by more than the budget of a
+function that makes no call.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import resource
@@ -34,15 +34,12 @@ import shutil
 import statistics
 import subprocess
 import tempfile
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from benchmarks.lambda_shape import LambdaCopy, copy_build, lambda_environment
-from cognito_triggers.dev.emulator import load_source_template
-from cognito_triggers.dev.run import local_aws
+from cognito_triggers.dev.run import LocalAws, seeded_local_aws
 from cognito_triggers.dev.toolchain import runtime_python
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -62,11 +59,22 @@ SAMPLES = {
     "PreTokenGenerationFunction": ["TokenGeneration_Authentication"],
     "CustomMessageFunction": ["CustomMessage_SignUp"],
     "UserMigrationFunction": ["UserMigration_ForgotPassword"],
+    "CustomEmailSenderFunction": ["CustomEmailSender_SignUp"],
+    "CustomSMSSenderFunction": ["CustomSMSSender_SignUp"],
+    "InboundFederationFunction": ["InboundFederation_ExternalProvider"],
 }
 MACHINE_TOKEN = ("PreTokenGenerationFunction", "TokenGeneration_ClientCredentials")
 SIGN_IN = ["PreAuthentication_Authentication", "TokenGeneration_Authentication",
            "PostAuthentication_Authentication"]  # fmt: skip
-# The call each function makes, by boto3 alone, in that function's environment.
+# The senders' codes, decrypted as Cognito's encryption requires (cognito_triggers.sender_code).
+DECRYPT = (
+    "import base64, aws_encryption_sdk as sdk\n"
+    "sdk.EncryptionSDKClient(commitment_policy=sdk.CommitmentPolicy.FORBID_ENCRYPT_ALLOW_DECRYPT)"
+    ".decrypt(source=base64.b64decode(EVENT['request']['code']),"
+    " key_provider=sdk.StrictAwsKmsMasterKeyProvider(key_ids=[os.environ['KEY_ARN']]))\n"
+)
+# The calls each function makes, by boto3 (and the senders' Encryption SDK) alone, in that
+# function's environment.
 BOTO3_CALLS = {
     "PostConfirmationFunction": (
         "boto3.client('cognito-idp').admin_add_user_to_group(UserPoolId=EVENT['userPoolId'],"
@@ -83,6 +91,17 @@ BOTO3_CALLS = {
     ),
     "PreTokenGenerationFunction": (
         "boto3.client('ssm').get_parameter(Name=os.environ['CLIENT_CLAIMS_PARAMETER'])"
+    ),
+    "CustomEmailSenderFunction": DECRYPT
+    + (
+        "boto3.client('ses').send_email(Source=os.environ['SENDER_EMAIL'],"
+        " Destination={'ToAddresses': [EVENT['request']['userAttributes']['email']]},"
+        " Message={'Subject': {'Data': 'code'}, 'Body': {'Text': {'Data': 'code'}}})"
+    ),
+    "CustomSMSSenderFunction": DECRYPT
+    + (
+        "boto3.client('sns').publish(PhoneNumber=EVENT['request']['userAttributes']"
+        "['phone_number'], Message='code')"
     ),
 }
 # Every scenario starts where Lambda's runtime is when it imports the handler: its interface
@@ -130,10 +149,9 @@ class Scenario:
     shipped: bool = True
 
 
-def _events(names: list[str], overrides: Mapping[str, Any]) -> str:
-    events = [
-        {**json.loads((ROOT / "events" / f"{n}.json").read_text()), **overrides} for n in names
-    ]
+def _events(names: list[str], aws: LocalAws) -> str:
+    """The sample events as the seeded local AWS's stack would send them, as Python literals."""
+    events = [aws.event(json.loads((ROOT / "events" / f"{n}.json").read_text())) for n in names]
     return f"EVENTS = {events!r}\nEVENT = EVENTS[0]\n"
 
 
@@ -141,40 +159,46 @@ def _scenarios(
     built: dict[str, LambdaCopy],
     shipped: dict[str, LambdaCopy],
     variants: LambdaCopy,
-    aws: Mapping[str, str],
-    overrides: Mapping[str, Any],
+    aws: LocalAws,
 ) -> list[Scenario]:
-    def env(function: LambdaCopy) -> dict[str, str]:
-        return {**lambda_environment(function), **aws}
+    def env(function: LambdaCopy, like: str | None = None) -> dict[str, str]:
+        """``function``'s environment, with the local AWS and, for a variant, the template's
+        environment of the function ``like`` it."""
+        template = shipped[like].environment if like else {}
+        name = like or function.logical_id
+        return {**lambda_environment(function), **template, **aws.environment_of(name)}
 
-    presign = _events(["PreSignUp_SignUp"], overrides)
+    def handle(function: LambdaCopy | str, samples: list[str]) -> str:
+        module = function if isinstance(function, str) else function.handler_module
+        return _events(samples, aws) + HANDLE.format(module=module)
+
     scenarios = [Scenario("the runtime alone", env(variants), "")]
-    scenarios.append(Scenario("router alone", env(variants), presign + ROUTER_ALONE))
+    presign = ["PreSignUp_SignUp"]
+    router = _events(presign, aws) + ROUTER_ALONE
+    scenarios.append(Scenario("router alone", env(variants, "PreSignUpFunction"), router))
     for module, label in (
         ("pre_sign_up_dict", "PreSignUp, plain-dict if-chain"),
         ("pre_sign_up_data_class", "PreSignUp, Powertools data classes"),
         ("pre_sign_up_parser", "PreSignUp, Powertools parser"),
     ):
-        presign_env = {**env(variants), **shipped["PreSignUpFunction"].environment}
-        scenarios.append(Scenario(label, presign_env, presign + HANDLE.format(module=module)))
+        code = handle(module, presign)
+        scenarios.append(Scenario(label, env(variants, "PreSignUpFunction"), code))
     for name, samples in SAMPLES.items():
         for folder, is_shipped in ((built, False), (shipped, True)):
-            function = folder[name]
-            code = _events(samples, overrides) + HANDLE.format(module=function.handler_module)
-            scenarios.append(Scenario(name, env(function), code, name, is_shipped))
+            code = handle(folder[name], samples)
+            scenarios.append(Scenario(name, env(folder[name]), code, name, is_shipped))
     name, sample = MACHINE_TOKEN
-    code = _events([sample], overrides) + HANDLE.format(module=shipped[name].handler_module)
+    code = handle(shipped[name], [sample])
     scenarios.append(Scenario(f"{name}, machine token", env(shipped[name]), code, name))
-    sign_in_env = {**env(variants), **shipped["PreTokenGenerationFunction"].environment}
-    code = _events(SIGN_IN, overrides) + HANDLE.format(module="sign_in")
-    scenarios.append(Scenario("sign-in, one function", sign_in_env, code))
+    code = handle("sign_in", SIGN_IN)
+    scenarios.append(Scenario("sign-in, one function", env(variants, name), code))
     for name, call in BOTO3_CALLS.items():
         samples = [MACHINE_TOKEN[1]] if name == MACHINE_TOKEN[0] else SAMPLES[name]
-        code = _events(samples, overrides) + "import os, boto3\n" + call
+        code = _events(samples, aws) + "import os, boto3\n" + call
         scenarios.append(Scenario(f"boto3 alone, for {name}", env(shipped[name]), code))
     name = "CreateAuthChallengeFunction"
     traced = {**env(shipped[name]), "POWERTOOLS_TRACE_DISABLED": "false"}
-    code = _events(SAMPLES[name], overrides) + HANDLE.format(module=shipped[name].handler_module)
+    code = handle(shipped[name], SAMPLES[name])
     scenarios.append(Scenario(f"{name}, AWS calls traced (opt-in)", traced, code))
     return scenarios
 
@@ -211,30 +235,6 @@ def _variants(shipped: dict[str, LambdaCopy], python: str, destination: Path) ->
     return LambdaCopy("Variants", "", task, source.layers, {})
 
 
-@contextmanager
-def _local_aws() -> Iterator[tuple[dict[str, str], dict[str, Any]]]:
-    """A seeded moto server: the functions' environment for it, and the events' overrides."""
-    with local_aws() as url:
-        aws = {
-            "AWS_ENDPOINT_URL": url,
-            "AWS_ACCESS_KEY_ID": "local",
-            "AWS_SECRET_ACCESS_KEY": "local",
-        }
-        spec = importlib.util.spec_from_file_location("seed", ROOT / "scripts/seed_local_aws.py")
-        assert spec is not None
-        assert spec.loader is not None
-        seed = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(seed)
-        saved = dict(os.environ)
-        os.environ.update(aws)
-        try:
-            overrides = seed.seed(url, load_source_template(ROOT), ROOT / "events")
-        finally:
-            os.environ.clear()
-            os.environ.update(saved)
-        yield aws, overrides
-
-
 def measure(rounds: int) -> tuple[dict[tuple[str, bool], float], dict[str, dict[str, Any]]]:
     python = runtime_python(ROOT)
     # Lambda's images ship the runtime's packages compiled.
@@ -245,11 +245,11 @@ def measure(rounds: int) -> tuple[dict[tuple[str, bool], float], dict[str, dict[
         check=True,
     ).stdout.strip()
     subprocess.run([python, "-m", "compileall", "-q", "-j", "0", purelib], check=True)
-    with tempfile.TemporaryDirectory() as tmp, _local_aws() as (aws, overrides):
+    with tempfile.TemporaryDirectory() as tmp, seeded_local_aws(ROOT) as aws:
         built = copy_build(ROOT, Path(tmp) / "built", bytecode=False)
         shipped = copy_build(ROOT, Path(tmp) / "shipped")
         variants = _variants(shipped, python, Path(tmp))
-        scenarios = _scenarios(built, shipped, variants, aws, overrides)
+        scenarios = _scenarios(built, shipped, variants, aws)
         reports = {}
         for scenario in scenarios:  # warms the file cache and the local AWS; says what ran
             _, out = run_once(python, scenario, REPORT)
@@ -311,7 +311,7 @@ def main() -> None:
         beyond = above(label) - above(f"boto3 alone, for {name}")
         bundled = not report["aws"] or report["botocore"].startswith(tempfile.gettempdir())
         met.append(beyond / router <= budget and not bundled and not report["xray"])
-        print(f"- {label}, beyond boto3 making the same call alone: {beyond / router:.2f}x "
+        print(f"- {label}, beyond its AWS calls made alone: {beyond / router:.2f}x "
               f"router alone (target <= {budget}x); botocore: "
               f"{'BUNDLED' if bundled else 'the runtime'}'s; X-Ray loaded: "
               f"{'YES' if report['xray'] else 'no'} ({_verdict(met[-1])})")  # fmt: skip

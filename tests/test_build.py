@@ -31,15 +31,19 @@ FIRST_USE = {
     "CreateAuthChallengeFunction": "module.ses()",
     "UserMigrationFunction": "module.dynamodb()",
     "PreTokenGenerationFunction": "module.ssm_parameters()",
+    "CustomEmailSenderFunction": "module.ses()",
+    "CustomSMSSenderFunction": "module.sns()",
 }
-# Sample events whose handling calls AWS (the rest run here with no AWS at all).
-CALLS_AWS = {
+# Sample events whose handling calls AWS (the rest run here with no AWS at all): the senders
+# decrypt every code with KMS.
+CALLS_AWS = (
     "PostConfirmation_ConfirmSignUp",
     "CreateAuthChallenge_Authentication",
-    "UserMigration_Authentication",
-    "UserMigration_ForgotPassword",
+    "UserMigration_",
     "TokenGeneration_ClientCredentials",
-}
+    "CustomEmailSender_",
+    "CustomSMSSender_",
+)
 
 
 @pytest.fixture(scope="module")
@@ -202,7 +206,7 @@ def _sample_events(function: str) -> list[Path]:
     return [
         path
         for path in sorted(EVENTS.glob("*.json"))
-        if TriggerFamily.of(path.stem) in families and path.stem not in CALLS_AWS
+        if TriggerFamily.of(path.stem) in families and not path.stem.startswith(CALLS_AWS)
     ]
 
 

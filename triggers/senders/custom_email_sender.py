@@ -14,7 +14,7 @@ import os
 from functools import cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -26,7 +26,6 @@ if TYPE_CHECKING:
 
 logger = Logger()
 metrics = Metrics()
-tracer = Tracer()
 app = TriggerRouter(logger=logger, metrics=metrics)
 
 
@@ -91,6 +90,10 @@ def ses() -> SESClient:
     """Created on first use, then reused by warm invocations."""
     import boto3
 
+    if os.environ.get("POWERTOOLS_TRACE_DISABLED") != "true":  # template.yaml: opt in
+        from aws_lambda_powertools import Tracer  # the X-Ray SDK
+
+        Tracer(patch_modules=["botocore"])  # each AWS call an X-Ray subsegment
     return boto3.client("ses")
 
 
@@ -98,10 +101,13 @@ def ses() -> SESClient:
 def cognito() -> CognitoIdentityProviderClient:
     import boto3
 
+    if os.environ.get("POWERTOOLS_TRACE_DISABLED") != "true":  # template.yaml: opt in
+        from aws_lambda_powertools import Tracer  # the X-Ray SDK
+
+        Tracer(patch_modules=["botocore"])  # each AWS call an X-Ray subsegment
     return boto3.client("cognito-idp")
 
 
-@tracer.capture_method(capture_response=False)
 def send(to: str, subject: str, text: str) -> None:
     """A text and an HTML part (escaped: temporary passwords may hold ``<`` or ``&``)."""
     body = "".join(f"<p>{html.escape(p)}</p>" for p in text.split("\n\n")).replace("\n", "<br>")
@@ -165,7 +171,6 @@ def code_message(event: CustomEmailSenderEvent) -> None:
 
 
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.lambda_handler(event, context)

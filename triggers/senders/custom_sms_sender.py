@@ -13,7 +13,7 @@ import os
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -24,7 +24,6 @@ if TYPE_CHECKING:
 
 logger = Logger()
 metrics = Metrics()
-tracer = Tracer()
 app = TriggerRouter(logger=logger, metrics=metrics)
 
 # {brand}, {code} and {phone} are filled in. At most 140 characters once filled.
@@ -49,10 +48,13 @@ def sns() -> SNSClient:
     """Created on first use, then reused by warm invocations."""
     import boto3
 
+    if os.environ.get("POWERTOOLS_TRACE_DISABLED") != "true":  # template.yaml: opt in
+        from aws_lambda_powertools import Tracer  # the X-Ray SDK
+
+        Tracer(patch_modules=["botocore"])  # each AWS call an X-Ray subsegment
     return boto3.client("sns")
 
 
-@tracer.capture_method(capture_response=False)
 def send(phone_number: str, text: str) -> None:
     sns().publish(
         PhoneNumber=phone_number,
@@ -80,7 +82,6 @@ def code_message(event: CustomSMSSenderEvent) -> None:
 
 
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.lambda_handler(event, context)
