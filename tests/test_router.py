@@ -655,3 +655,97 @@ def test_the_handler_taking_an_event_is_logged_at_debug(caplog: pytest.LogCaptur
     app.resolve(make_event("PreSignUp_SignUp"))
     name = f"{__name__}.test_the_handler_taking_an_event_is_logged_at_debug.<locals>.confirm"
     assert f"cognito-triggers: PreSignUp_SignUp handled by {name}" in caplog.text
+
+
+def test_the_trigger_context_leaves_the_logger_when_the_event_is_done() -> None:
+    # A warm function reuses its Logger: the next request's records must not carry this one's.
+    import io
+
+    from aws_lambda_powertools import Logger
+
+    stream = io.StringIO()
+    logger = Logger(service="warm-function", stream=stream)
+    app = TriggerRouter(logger=logger)
+    app.pre_sign_up(lambda event: None)
+    app.resolve(make_event("PreSignUp_SignUp"), Context())
+    logger.info("between invocations")
+    records = [json.loads(line) for line in stream.getvalue().splitlines() if line]
+    between = next(r for r in records if r["message"] == "between invocations")
+    assert "trigger_source" not in between and "aws_request_id" not in between
+
+
+class _AsyncCallable:
+    async def __call__(self, event: PreSignUpEvent) -> None:
+        return None
+
+
+def test_an_object_with_an_async_call_is_refused_at_registration() -> None:
+    with pytest.raises(TypeError, match="async function"):
+        TriggerRouter().pre_sign_up(_AsyncCallable())
+
+
+def _post_confirmation_handler(event: PostConfirmationEvent) -> None:
+    return None
+
+
+def _user_token_handler(event: PreTokenGenerationEvent) -> None:
+    return None
+
+
+@pytest.mark.parametrize(
+    ("register", "message"),
+    [
+        # What mypy flags under the family decorators also fails at import without it...
+        (lambda app: app.pre_sign_up(_post_confirmation_handler), "receive PreSignUpEvent"),
+        # ... and through on(), which the type checker cannot follow by name.
+        (lambda app: app.on("PreSignUp_SignUp")(_post_confirmation_handler), "receive PreSignUpEvent"),
+        (lambda app: app.on("TokenGeneration_ClientCredentials")(_user_token_handler), "receive ClientCredentialsEvent"),
+    ],
+)  # fmt: skip
+def test_a_handler_annotated_for_other_events_is_refused_at_registration(
+    register: Any, message: str
+) -> None:
+    app = TriggerRouter()
+    with pytest.raises(TypeError, match=message):
+        register(app)
+    assert app.routes == []
+
+
+def test_handlers_annotated_loosely_or_for_one_version_register() -> None:
+    from cognito_triggers import PreTokenGenerationV1Event
+
+    def v1_pool(event: PreTokenGenerationV1Event) -> None:  # a V1 pool sends V1 only
+        return None
+
+    def anything(event: Any) -> None:
+        return None
+
+    app = TriggerRouter()
+    app.on("PreTokenGeneration")(v1_pool)
+    app.on("PreSignUp")(anything)
+    app.post_confirmation(lambda event: None)
+    assert len(app.routes) == 3
+
+
+@pytest.mark.parametrize(
+    ("make", "error"),
+    [
+        (lambda: Deny(""), ValueError),
+        (lambda: Deny(" . "), ValueError),
+        (lambda: Deny(123), TypeError),  # type: ignore[arg-type]
+        (lambda: TriggerRouter(error_message=""), ValueError),
+        (lambda: TriggerRouter(error_message=5), TypeError),  # type: ignore[arg-type]
+    ],
+)
+def test_text_for_the_end_user_must_be_a_non_empty_str(make: Any, error: type) -> None:
+    with pytest.raises(error, match="text"):
+        make()
+
+
+def test_the_debug_record_carries_the_trigger_context(caplog: pytest.LogCaptureFixture) -> None:
+    app = TriggerRouter()
+    app.pre_sign_up(lambda event: None)
+    caplog.set_level(logging.DEBUG, "cognito_triggers")
+    app.resolve(make_event("PreSignUp_SignUp"))
+    (record,) = [r for r in caplog.records if "handled by" in r.getMessage()]
+    assert getattr(record, "cognito_trigger")["trigger_source"] == "PreSignUp_SignUp"  # noqa: B009

@@ -22,6 +22,7 @@ from cognito_triggers import (
     CustomMessageEvent,
     DefineAuthChallengeEvent,
     InboundFederationEvent,
+    PreSignUpEvent,
     PreTokenGenerationV1Event,
     PreTokenGenerationV2Event,
     ResponseError,
@@ -1193,3 +1194,39 @@ def test_a_coerced_prefilled_value_the_handler_did_not_touch_is_not_a_change(
 ) -> None:
     received = make_event(source, response=response)
     assert accepted(source, lambda event: None, response=response) == received
+
+
+# -- responses Cognito would reject or silently ignore (a new user's review) ---------------------
+
+
+def test_a_misspelt_challenge_name_is_refused_naming_the_right_one() -> None:
+    def handler(event: DefineAuthChallengeEvent) -> None:
+        event.response.challenge_name = "CUSTOM_CHALENGE"
+
+    assert "did you mean 'CUSTOM_CHALLENGE'" in str(refused(DEFINE, handler))
+
+
+@pytest.mark.parametrize(
+    ("flag", "attribute"), [("auto_verify_email", "email"), ("auto_verify_phone", "phone_number")]
+)
+def test_verifying_an_attribute_the_user_lacks_is_refused(flag: str, attribute: str) -> None:
+    def handler(event: PreSignUpEvent) -> None:
+        setattr(event.response, flag, True)
+
+    source = TriggerSource.PreSignUp_SignUp
+    attributes = {"userAttributes": {"given_name": "Jane"}}
+    event = make_event(source, request=attributes)
+    del event["request"]["userAttributes"]["email"]
+    app = router_with(source, handler)
+    with pytest.raises(ResponseError, match=attribute):
+        invoke(app, event)
+    with_it = {"email": "a@example.com", "phone_number": "+14255550123"}
+    accepted(source, handler, request={"userAttributes": with_it})
+
+
+def test_a_claim_both_added_and_suppressed_is_refused() -> None:
+    def handler(event: PreTokenGenerationV2Event) -> None:
+        event.add_claim("tenant", "acme", token=BOTH)
+        event.suppress_claim("tenant", token=ACCESS)
+
+    assert "both added and suppressed" in str(refused(V3, handler))

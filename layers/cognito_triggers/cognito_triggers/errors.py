@@ -43,8 +43,21 @@ class Deny(CognitoTriggersError):
     """
 
     def __init__(self, message: str) -> None:
-        self.message = message.rstrip().rstrip(".")
+        self.message = user_text(message, "Deny")
         super().__init__(self.message)
+
+
+def user_text(message: object, what: str) -> str:
+    """Text Cognito shows an end user: a non-empty string, without the trailing period Cognito
+    adds itself."""
+    if not isinstance(message, str):
+        raise TypeError(f"{what} takes the text the user sees, a str, not {type(message).__name__}")
+    text = message.strip().rstrip(".").rstrip()
+    if not text:
+        raise ValueError(
+            f"{what} needs text for the user: Cognito would show '<Trigger> failed with error .'"
+        )
+    return text
 
 
 class UnhandledSourceError(CognitoTriggersError):

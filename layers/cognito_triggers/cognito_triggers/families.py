@@ -138,6 +138,7 @@ FAMILIES: Mapping[TriggerFamily, FamilyRecord] = MappingProxyType(
                     "autoVerifyEmail": False,
                     "autoVerifyPhone": False,
                 },
+                check=rules.check_pre_sign_up,
             ),
             _record(
                 TriggerFamily.PostConfirmation,

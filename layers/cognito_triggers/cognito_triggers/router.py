@@ -21,6 +21,7 @@ import inspect
 import os
 import sys
 from collections.abc import Callable, Iterable, Mapping
+from types import UnionType
 from typing import (
     TYPE_CHECKING,
     Any,
@@ -31,11 +32,14 @@ from typing import (
     ParamSpec,
     Protocol,
     TypeVar,
+    Union,
+    get_args,
+    get_origin,
     overload,
 )
 
-from .errors import Deny, InternalError, ResponseError, UnhandledSourceError
-from .events import parse_with_family
+from .errors import Deny, InternalError, ResponseError, UnhandledSourceError, user_text
+from .events import event_model, parse_with_family
 from .families import FAMILIES, FamilyRecord
 from .rules import check_known_keys
 from .sources import TriggerFamily, TriggerSource
@@ -128,7 +132,10 @@ def _takes_context(handler: Callable[..., Any]) -> bool:
     coroutine and the response would silently be the untouched event)."""
     if not callable(handler):
         raise TypeError(f"a handler must be a function, not {type(handler).__name__}")
-    if inspect.iscoroutinefunction(handler) or inspect.isasyncgenfunction(handler):
+    call = getattr(handler, "__call__", None)  # noqa: B004 - an object's own async __call__
+    if any(
+        inspect.iscoroutinefunction(f) or inspect.isasyncgenfunction(f) for f in (handler, call)
+    ):
         raise TypeError(
             f"{_name(handler)} is an async function: Cognito triggers are synchronous, so "
             "define the handler with plain `def` (call asyncio.run() inside it if you must)"
@@ -149,6 +156,43 @@ def _takes_context(handler: Callable[..., Any]) -> bool:
     )
 
 
+def _check_event_type(
+    handler: Callable[..., Any], family: TriggerFamily, source: TriggerSource | None
+) -> None:
+    """Refuse, at registration, a handler whose annotated event type cannot take what the route
+    receives (a ``PostConfirmationEvent`` handler for PreSignUp): the type checker says so for
+    the family decorators, this says so for everyone, ``on()`` included. Annotations that are not
+    plain classes (``Any``, protocols, type variables) are trusted."""
+    if not inspect.isfunction(inspect.unwrap(handler)):
+        return
+    try:
+        hints = inspect.get_annotations(inspect.unwrap(handler), eval_str=True)
+        first = next(iter(inspect.signature(handler).parameters.values()), None)
+    except Exception:
+        return
+    annotation = hints.get(first.name) if first is not None else None
+    accepted = get_args(annotation) if get_origin(annotation) in _UNIONS else (annotation,)
+    if annotation in (None, Any, object) or not all(isinstance(a, type) for a in accepted):
+        return
+    record = FAMILIES[family]
+    sources = (
+        [source] if source else [s for s in family.sources if s not in record.explicit_sources]
+    )
+    for name in sources:
+        # A pool's LambdaVersion picks the version, so a V1-only handler of a V1 pool is fine:
+        # refused only when no version of the source's event fits.
+        models = {event_model(family, name, version) for version in ("1", "3")}
+        if not any(issubclass(model, accepted) for model in models):
+            shown = " | ".join(a.__name__ for a in accepted)
+            wanted = " | ".join(sorted(m.__name__ for m in models))
+            raise TypeError(
+                f"{_name(handler)} takes {shown}, but {source or family.value} handlers "
+                f"receive {wanted}: annotate the event as {wanted}"
+                + (" (or register it for the right trigger)" if source is None else "")
+            )
+
+
+_UNIONS = (Union, UnionType)
 _FAMILY_NAMES = [name for f in TriggerFamily for name in (f.value, f.source_prefix)]
 
 
@@ -407,6 +451,7 @@ class Router:
 
         def register(handler: G) -> G:
             takes_context = _takes_context(handler)
+            _check_event_type(handler, family, source)
             self._add(Route(family, source, handler, user_pool_id, client_id, takes_context))
             return handler
 
@@ -488,7 +533,7 @@ class TriggerRouter(Router):
         super().__init__()
         self.strict = strict
         self.metrics = metrics
-        self.error_message = error_message.rstrip(".")
+        self.error_message = user_text(error_message, "error_message")
         self._logger = logger
         self._route_logger: Any = None
         log_event = os.environ.get("POWERTOOLS_LOGGER_LOG_EVENT")  # raw events, secrets and all
@@ -508,8 +553,19 @@ class TriggerRouter(Router):
         """
         observed = self._logger is not None or self.metrics is not None
         trigger = self._trigger_context(event, context) if observed else {}
-        if self._logger is not None and hasattr(self._logger, "append_keys"):
+        appended = self._logger is not None and hasattr(self._logger, "append_keys")
+        if appended:
             self._logger.append_keys(**trigger)
+        try:
+            return self._resolve(event, context, trigger)
+        finally:
+            # A warm Lambda reuses the logger: this event's keys must not label the next one's.
+            if appended and hasattr(self._logger, "remove_keys"):
+                self._logger.remove_keys(list(trigger))
+
+    def _resolve(
+        self, event: Mapping[str, Any], context: Any, trigger: dict[str, Any]
+    ) -> dict[str, Any]:
         try:
             typed, result, outcome = self._run(event, context)
         except Deny:
@@ -597,7 +653,12 @@ class TriggerRouter(Router):
             logger = self._route_logger = logging.getLogger("cognito_triggers")
         if logger.isEnabledFor(10):  # logging.DEBUG
             logger.debug(
-                "cognito-triggers: %s handled by %s", event.trigger_source, _name(route.handler)
+                "cognito-triggers: %s handled by %s",
+                event.trigger_source,
+                _name(route.handler),
+                extra={
+                    "cognito_trigger": self._trigger_context(getattr(event, "_received", {}), None)
+                },
             )
 
     def _unhandled_note(self, event: Any) -> str:

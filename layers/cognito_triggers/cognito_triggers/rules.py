@@ -146,6 +146,13 @@ def _check_claims(
         check_claim_change(name, token, value=value, client_id=client)
     for name in suppressed or ():
         check_claim_change(name, token, suppress=True, client_id=client)
+    # Cognito drops a claim both added and suppressed, silently (suppress wins): say so instead.
+    both = sorted(set(claims or {}) & set(suppressed or ()))
+    if both:
+        raise ResponseError(
+            f"the {token} token's claims {both} are both added and suppressed; Cognito would "
+            "suppress them and ignore the values: do one or the other"
+        )
 
 
 def check_pre_token_generation(event: Any, changed: dict[str, Any]) -> None:
@@ -244,9 +251,40 @@ def check_inbound_federation(event: Any, changed: dict[str, Any]) -> None:
     _check_attributes("userAttributesToMap", event.response.user_attributes_to_map)
 
 
+# What DefineAuthChallenge may name as the next challenge (AWS docs, Define auth challenge
+# Lambda trigger: challengeName).
+CHALLENGE_NAMES = frozenset(
+    {
+        "CUSTOM_CHALLENGE", "SRP_A", "PASSWORD_VERIFIER", "SMS_MFA", "EMAIL_OTP",
+        "SOFTWARE_TOKEN_MFA", "DEVICE_SRP_AUTH", "DEVICE_PASSWORD_VERIFIER", "ADMIN_NO_SRP_AUTH",
+        "NEW_PASSWORD_REQUIRED",
+    }
+)  # fmt: skip
+
+
 def check_define_auth_challenge(event: Any, changed: dict[str, Any]) -> None:
-    if event.response.issue_tokens and event.response.fail_authentication:
+    response = event.response
+    if response.issue_tokens and response.fail_authentication:
         raise ResponseError("DefineAuthChallenge cannot both issue tokens and fail authentication")
+    name = changed.get("challengeName")
+    if name is not None and name not in CHALLENGE_NAMES:
+        from difflib import get_close_matches  # only on a mistake
+
+        close = get_close_matches(str(name), CHALLENGE_NAMES, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise ResponseError(f"challengeName {name!r} is not a Cognito challenge{hint}")
+
+
+def check_pre_sign_up(event: Any, changed: dict[str, Any]) -> None:
+    # Marking an attribute verified that the user does not have fails the sign-up (AWS docs, Pre
+    # sign-up Lambda trigger: autoVerifyEmail / autoVerifyPhone).
+    attributes = event.request.user_attributes
+    for flag, attribute in (("autoVerifyEmail", "email"), ("autoVerifyPhone", "phone_number")):
+        if changed.get(flag) is True and not attributes.get(attribute):
+            raise ResponseError(
+                f"{flag} needs the user's {attribute!r} attribute, which this sign-up does not "
+                "have: Cognito would fail the sign-up"
+            )
 
 
 def check_known_keys(event: TriggerEvent, changed: dict[str, Any]) -> None:

@@ -167,8 +167,9 @@ class _TokenCustomization:
             self._commit(use)
 
     def suppress_claim(self, name: str, *, token: Tokens = "id") -> None:
-        """Remove a claim from the token (``"id"`` by default, as :meth:`add_claim`).
-        Suppressing wins over adding the same claim."""
+        """Remove a claim from the token (``"id"`` by default, as :meth:`add_claim`). A claim
+        both added and suppressed is refused by the response rules (Cognito would drop the
+        value silently)."""
         for use in _token_uses(token):
             check_claim_change(name, use, suppress=True)
             self._suppressed(use).append(name)
