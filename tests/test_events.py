@@ -111,7 +111,7 @@ def test_client_credentials_parse_with_no_user_fields() -> None:
 
 
 def test_a_future_source_parses_as_its_family() -> None:
-    received = make_event("PreSignUp_SomethingNew")
+    received = make_event("PreSignUp_SomethingNew", allow_unknown=True)
     event = parse_event(received)
     assert isinstance(event, PreSignUpEvent)
     assert event.source == "PreSignUp_SomethingNew"
@@ -151,6 +151,7 @@ def test_json_booleans_and_numbers_in_attribute_maps_read_as_strings_and_go_back
 def test_unknown_keys_are_kept_at_every_level() -> None:
     received = make_event(
         "DefineAuthChallenge_Authentication",
+        allow_unknown=True,
         future={"x": 1},
         callerContext={"newField": "y"},
         request={"session": [{"challengeName": "SRP_A", "challengeResult": True, "extra": [1]}]},
@@ -332,3 +333,21 @@ def test_parsing_pre_sign_up_builds_only_what_pre_sign_up_needs() -> None:
         "'cognito_triggers.events.envelope', 'cognito_triggers.events.model', "
         "'cognito_triggers.events.sign_up']"
     )
+
+
+@pytest.mark.parametrize(
+    ("source", "overrides", "message"),
+    [
+        ("PreSignUp_SignUpp", {}, "did you mean 'PreSignUp_SignUp'"),
+        ("PreSignUp_SomethingNew", {}, "allow_unknown=True"),
+        ("PreSignUp_SignUp", {"request": {"userAtributes": {}}}, "did you mean 'userAttributes'"),
+        ("PreSignUp_SignUp", {"respons": {}}, "did you mean 'response'"),
+        ("CustomMessage_SignUp", {"response": {"smsMesage": "x"}}, "did you mean 'smsMessage'"),
+    ],
+)
+def test_make_event_refuses_names_a_test_would_silently_miss(
+    source: str, overrides: dict[str, Any], message: str
+) -> None:
+    # A test against a misspelt name would pass against the wrong event.
+    with pytest.raises(ValueError, match=message):
+        make_event(source, **overrides)

@@ -42,7 +42,7 @@ from .errors import Deny, InternalError, ResponseError, UnhandledSourceError, us
 from .events import event_model, parse_with_family
 from .families import FAMILIES, FamilyRecord
 from .rules import check_known_keys
-from .sources import TriggerFamily, TriggerSource
+from .sources import TriggerFamily, TriggerSource, unknown_name
 
 if TYPE_CHECKING:
     from .events.authentication import PostAuthenticationEvent, PreAuthenticationEvent
@@ -196,14 +196,6 @@ _UNIONS = (Union, UnionType)
 _FAMILY_NAMES = [name for f in TriggerFamily for name in (f.value, f.source_prefix)]
 
 
-def _unknown(name: str, known: Iterable[str], what: str) -> ValueError:
-    from difflib import get_close_matches  # only for a mistake: off the cold-start path
-
-    close = get_close_matches(name, list(known), n=3, cutoff=0.6)
-    hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
-    return ValueError(f"{name!r} is not {what}{hint}")
-
-
 def _resolve_target(
     target: str | TriggerSource | TriggerFamily,
 ) -> tuple[TriggerFamily, TriggerSource | None]:
@@ -218,12 +210,12 @@ def _resolve_target(
     name = str(target)
     if "_" in name:
         if name not in TriggerSource.__members__:
-            raise _unknown(name, TriggerSource.__members__, "a known Cognito triggerSource")
+            raise unknown_name(name, TriggerSource.__members__, "a known Cognito triggerSource")
         source = TriggerSource(name)
         return source.family, source
     family = TriggerFamily.named(name)
     if family is None:
-        raise _unknown(
+        raise unknown_name(
             name,
             [*_FAMILY_NAMES, *TriggerSource.__members__],
             "a trigger family (a LambdaConfig key such as 'PreSignUp' or 'PreTokenGeneration', "

@@ -7,9 +7,10 @@ on every cold start.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 
-__all__ = ["TriggerFamily", "TriggerSource"]
+__all__ = ["TriggerFamily", "TriggerSource", "unknown_name", "unknown_source"]
 
 
 class TriggerFamily(StrEnum):
@@ -140,3 +141,18 @@ _FAMILY_BY_PREFIX: dict[str, TriggerFamily] = {
     **{f.source_prefix.lower(): f for f in TriggerFamily},
     "verifyauthchallenge": TriggerFamily.VerifyAuthChallengeResponse,
 }
+
+
+def unknown_name(name: str, known: Iterable[str], what: str) -> ValueError:
+    """The error for a name that is not ``what``, naming the closest of ``known``."""
+    from difflib import get_close_matches  # only on a mistake: off the cold-start path
+
+    close = get_close_matches(name, list(known), n=3, cutoff=0.6)
+    hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+    return ValueError(f"{name!r} is not {what}{hint}")
+
+
+def unknown_source(name: str) -> str:
+    """Why ``name`` is no ``triggerSource``, naming the closest ones, or pointing at the list."""
+    message = str(unknown_name(name, TriggerSource.__members__, "a known Cognito triggerSource"))
+    return message if "did you mean" in message else f"{message} (`cognito-triggers events list`)"

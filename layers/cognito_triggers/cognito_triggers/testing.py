@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 
 from .families import AGENT_CLIENT_ID, EMAIL, FAMILIES, SUB, USER_POOL_ID, WEB_CLIENT_ID
-from .sources import TriggerFamily, TriggerSource
+from .sources import TriggerFamily, TriggerSource, unknown_name
 
 if TYPE_CHECKING:
     from .events.authentication import PostAuthenticationEvent, PreAuthenticationEvent
@@ -218,17 +218,24 @@ def make_event(
 ) -> SampleEvent[ClientCredentialsEvent]: ...
 @overload
 def make_event(source: str, /, **overrides: Any) -> SampleEvent[TriggerEvent]: ...
-def make_event(source: str, /, **overrides: Any) -> SampleEvent[Any]:
+def make_event(
+    source: str, /, *, allow_unknown: bool = False, **overrides: Any
+) -> SampleEvent[Any]:
     """A realistic event for ``source``, as Cognito would send it, with ``overrides`` merged in.
 
     Overrides use Cognito's JSON names and merge into nested objects: ``version="2"``,
     ``request={"userAttributes": {"email": "x@example.org"}}``. Pre token generation events are
-    ``version`` :data:`DEFAULT_PRE_TOKEN_VERSION` ("3") unless overridden. A source new to this
-    package works if its family is known. Raises ``ValueError`` for a source of no known trigger.
+    ``version`` :data:`DEFAULT_PRE_TOKEN_VERSION` ("3") unless overridden.
+
+    A test against a misspelt name would pass against the wrong event, so ``ValueError``, naming
+    the closest names, refuses a source not in the table and an override key that neither the
+    sample nor the event's model has, at the top and in ``request`` / ``response``.
+    ``allow_unknown=True`` makes them, as a newer Cognito would send a new source or key (a known
+    trigger's source routes by its family).
     """
     family = TriggerFamily.of(str(source))
-    if family is None:
-        raise ValueError(f"no Cognito trigger has the source {str(source)!r}")
+    if family is None or not (allow_unknown or source in TriggerSource.__members__):
+        raise _unknown(str(source), TriggerSource.__members__, "a known triggerSource")
     record = FAMILIES[family]
     pre_token = family is TriggerFamily.PreTokenGeneration
     event = SampleEvent[Any](
@@ -242,8 +249,40 @@ def make_event(source: str, /, **overrides: Any) -> SampleEvent[Any]:
         response=copy.deepcopy(dict(record.sample_response)),
     )
     _tweak(str(source), event)
+    if not allow_unknown:
+        _check_overrides(event, overrides)
     _merge(event, overrides)
     return event
+
+
+def _unknown(name: str, known: Iterable[str], what: str) -> ValueError:
+    error = unknown_name(name, known, what)
+    return ValueError(f"{error} (allow_unknown=True makes one on purpose)")
+
+
+def _check_overrides(event: dict[str, Any], overrides: Mapping[str, Any]) -> None:
+    from .events import parse_event
+
+    model = type(parse_event(event))
+    fields = model.model_fields
+    _known_keys(overrides, {*event, *(f.alias for f in fields.values())}, "the event")
+    for part in ("request", "response"):
+        given = overrides.get(part)
+        if not isinstance(given, Mapping):
+            continue
+        declared = fields[part].annotation if part in fields else None
+        aliases = (
+            [f.alias for f in declared.model_fields.values()]
+            if isinstance(declared, type) and hasattr(declared, "model_fields")
+            else []
+        )
+        _known_keys(given, {*(event.get(part) or {}), *aliases}, f"a {model.__name__} {part}")
+
+
+def _known_keys(given: Mapping[str, Any], known: set[str], where: str) -> None:
+    for key in given:
+        if key not in known:
+            raise _unknown(key, known, f"a key of {where} (Cognito's JSON names)")
 
 
 def sample_event_json(source: str | TriggerSource) -> str:

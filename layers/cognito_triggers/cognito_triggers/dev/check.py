@@ -29,11 +29,11 @@ from types import ModuleType
 from typing import Any
 
 from ..families import FAMILIES
-from ..router import Route, TriggerRouter, _unknown
-from ..sources import TriggerFamily, TriggerSource
+from ..router import Route, TriggerRouter
+from ..sources import TriggerFamily, TriggerSource, unknown_source
 from .cfn import Template, TemplateError, load_template, logical_id_of_arn
 
-__all__ = ["OBJECT_KEYS", "check_project", "check_template", "unknown_source", "wiring"]
+__all__ = ["OBJECT_KEYS", "check_project", "check_template", "wiring"]
 
 # How LambdaConfig wires each trigger is part of its family record (families.py); these are views.
 OBJECT_KEYS = {r.config_key: r.family for r in FAMILIES.values() if r.config_key}
@@ -339,13 +339,6 @@ def _event_type_names(handler: Any) -> set[str]:
     annotation = hints[params[0]]
     members = typing.get_args(annotation) or (annotation,)
     return {getattr(m, "__name__", str(m)) for m in members}
-
-
-def unknown_source(name: str) -> str:
-    """Why ``name`` is no ``triggerSource``, in the words registration uses (naming the closest
-    ones), or pointing at the list."""
-    message = str(_unknown(name, TriggerSource.__members__, "a known Cognito triggerSource"))
-    return message if "did you mean" in message else f"{message} (`cognito-triggers events list`)"
 
 
 def _check_function(fn: str, router: TriggerRouter, wires: list[Wire], problems: list[str]) -> None:

@@ -149,9 +149,8 @@ def cmd_events_list(args: argparse.Namespace) -> int:
 
 
 def cmd_events_new(args: argparse.Namespace) -> int:
-    from ..sources import TriggerSource
+    from ..sources import TriggerSource, unknown_source
     from ..testing import make_event
-    from .check import unknown_source
 
     if args.source not in TriggerSource.__members__:
         raise ToolError(unknown_source(args.source))
