@@ -22,7 +22,7 @@ from typing import Any, Literal
 from . import rules
 from .sources import TriggerFamily, TriggerSource
 
-__all__ = ["FAMILIES", "FamilyRecord", "Unhandled", "record_of"]
+__all__ = ["FAMILIES", "FamilyRecord", "Unhandled"]
 
 Unhandled = Literal["pass", "error"]
 """No handler: ``"pass"`` gives the event back unchanged (Cognito's default); ``"error"`` fails
@@ -329,8 +329,3 @@ FAMILIES: Mapping[TriggerFamily, FamilyRecord] = MappingProxyType(
         ]
     )
 )
-
-
-def record_of(family: TriggerFamily) -> FamilyRecord:
-    """The record of ``family`` (every member of :class:`TriggerFamily` has one)."""
-    return FAMILIES[family]

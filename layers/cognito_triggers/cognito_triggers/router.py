@@ -125,11 +125,16 @@ def _filters(user_pool_id: str | None, client_id: str | None) -> str:
     )
 
 
-def _takes_context(handler: Callable[..., Any]) -> bool:
-    """Whether the handler is called ``(event, context)`` rather than ``(event)``; refuses, at
-    registration, a handler that can be called neither way, or that is a coroutine function
-    (Cognito's Lambda handler is synchronous: an ``async def`` would return an unawaited
-    coroutine and the response would silently be the untouched event)."""
+def _takes_context(
+    handler: Callable[..., Any],
+    family: TriggerFamily | None = None,
+    source: TriggerSource | None = None,
+) -> bool:
+    """Whether the handler is called ``(event, context)`` rather than ``(event)``, read once at
+    registration, where it also refuses a handler that cannot be called either way, a coroutine
+    function (Cognito's Lambda handler is synchronous: an ``async def`` would return an unawaited
+    coroutine and the response would silently be the untouched event), and one annotated for
+    events the route never receives (``family``/``source``; see :func:`_check_event_type`)."""
     if not callable(handler):
         raise TypeError(f"a handler must be a function, not {type(handler).__name__}")
     call = getattr(handler, "__call__", None)  # noqa: B004 - an object's own async __call__
@@ -149,6 +154,9 @@ def _takes_context(handler: Callable[..., Any]) -> bool:
             signature.bind(*arguments)
         except TypeError:
             continue
+        first = next(iter(signature.parameters.values()), None)
+        if family is not None and first is not None:
+            _check_event_type(handler, first.name, family, source)
         return len(arguments) == 2
     raise TypeError(
         f"{_name(handler)}{signature} cannot be called as handler(event) or "
@@ -157,27 +165,24 @@ def _takes_context(handler: Callable[..., Any]) -> bool:
 
 
 def _check_event_type(
-    handler: Callable[..., Any], family: TriggerFamily, source: TriggerSource | None
+    handler: Callable[..., Any], parameter: str, family: TriggerFamily, source: TriggerSource | None
 ) -> None:
-    """Refuse, at registration, a handler whose annotated event type cannot take what the route
+    """Refuse a handler whose annotated event type (of ``parameter``) cannot take what the route
     receives (a ``PostConfirmationEvent`` handler for PreSignUp): the type checker says so for
     the family decorators, this says so for everyone, ``on()`` included. Annotations that are not
     plain classes (``Any``, protocols, type variables) are trusted."""
-    if not inspect.isfunction(inspect.unwrap(handler)):
+    function = inspect.unwrap(handler)
+    if not inspect.isfunction(function):
         return
     try:
-        hints = inspect.get_annotations(inspect.unwrap(handler), eval_str=True)
-        first = next(iter(inspect.signature(handler).parameters.values()), None)
+        annotation = inspect.get_annotations(function, eval_str=True).get(parameter)
     except Exception:
         return
-    annotation = hints.get(first.name) if first is not None else None
     accepted = get_args(annotation) if get_origin(annotation) in _UNIONS else (annotation,)
     if annotation in (None, Any, object) or not all(isinstance(a, type) for a in accepted):
         return
-    record = FAMILIES[family]
-    sources = (
-        [source] if source else [s for s in family.sources if s not in record.explicit_sources]
-    )
+    explicit = FAMILIES[family].explicit_sources
+    sources = [source] if source else [s for s in family.sources if s not in explicit]
     for name in sources:
         # A pool's LambdaVersion picks the version, so a V1-only handler of a V1 pool is fine:
         # refused only when no version of the source's event fits.
@@ -193,7 +198,6 @@ def _check_event_type(
 
 
 _UNIONS = (Union, UnionType)
-_FAMILY_NAMES = [name for f in TriggerFamily for name in (f.value, f.source_prefix)]
 
 
 def _resolve_target(
@@ -217,7 +221,10 @@ def _resolve_target(
     if family is None:
         raise unknown_name(
             name,
-            [*_FAMILY_NAMES, *TriggerSource.__members__],
+            [
+                *(n for f in TriggerFamily for n in (f.value, f.source_prefix)),
+                *TriggerSource.__members__,
+            ],
             "a trigger family (a LambdaConfig key such as 'PreSignUp' or 'PreTokenGeneration', "
             "or a source prefix such as 'TokenGeneration') nor a triggerSource",
         )
@@ -442,8 +449,7 @@ class Router:
         family, source = _resolve_target(target)
 
         def register(handler: G) -> G:
-            takes_context = _takes_context(handler)
-            _check_event_type(handler, family, source)
+            takes_context = _takes_context(handler, family, source)
             self._add(Route(family, source, handler, user_pool_id, client_id, takes_context))
             return handler
 

@@ -250,7 +250,7 @@ def make_event(
     )
     _tweak(str(source), event)
     if not allow_unknown:
-        _check_overrides(event, overrides)
+        _check_overrides(family, event, overrides)
     _merge(event, overrides)
     return event
 
@@ -260,10 +260,12 @@ def _unknown(name: str, known: Iterable[str], what: str) -> ValueError:
     return ValueError(f"{error} (allow_unknown=True makes one on purpose)")
 
 
-def _check_overrides(event: dict[str, Any], overrides: Mapping[str, Any]) -> None:
-    from .events import parse_event
+def _check_overrides(
+    family: TriggerFamily, event: dict[str, Any], overrides: Mapping[str, Any]
+) -> None:
+    from .events import event_model
 
-    model = type(parse_event(event))
+    model = event_model(family, event["triggerSource"], event["version"])
     fields = model.model_fields
     _known_keys(overrides, {*event, *(f.alias for f in fields.values())}, "the event")
     for part in ("request", "response"):
