@@ -641,6 +641,36 @@ def test_the_default_path_imports_nothing_from_powertools() -> None:
     assert done.stdout.strip() == "[]"
 
 
+def test_dumping_a_response_loads_nothing_more() -> None:
+    # pydantic-core's first dump imports uuid, ipaddress, pathlib and urllib (a few ms of a cold
+    # start): a response holding models (claims, challenge results) is dumped without it.
+    import subprocess
+    import sys
+
+    events = [
+        make_event("TokenGeneration_Authentication", version="3"),
+        make_event("DefineAuthChallenge_Authentication"),
+    ]
+    code = (
+        "import json, sys\nfrom cognito_triggers import TriggerRouter\n"
+        "app = TriggerRouter()\n"
+        "app.pre_token_generation(lambda e: e.add_claim('tenant', {'id': 7}, token='access'))\n"
+        "app.define_auth_challenge(lambda e: setattr(e.response, 'fail_authentication', True))\n"
+        "events = json.loads(sys.stdin.read())\n"
+        "print(json.dumps([app.resolve(event)['response'] for event in events]))\n"
+        "print(sorted({'uuid', 'ipaddress', 'pathlib', 'urllib.parse'} & set(sys.modules)))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], input=json.dumps(events), capture_output=True, text=True,
+        check=True,
+    )  # fmt: skip
+    responses, loaded = done.stdout.splitlines()
+    claims = json.loads(responses)[0]["claimsAndScopeOverrideDetails"]["accessTokenGeneration"]
+    assert claims["claimsToAddOrOverride"] == {"tenant": {"id": 7}}
+    assert json.loads(responses)[1]["failAuthentication"] is True
+    assert loaded == "[]"
+
+
 def test_the_handler_taking_an_event_is_logged_at_debug(caplog: pytest.LogCaptureFixture) -> None:
     # What `cognito-triggers run` / `invoke` read to say which handler ran.
     app = TriggerRouter()

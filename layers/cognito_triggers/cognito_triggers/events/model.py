@@ -187,6 +187,18 @@ def _field_schema(info: FieldInfo, owner: type) -> cs.ModelField:
     return cs.model_field(schema, validation_alias=info.alias, serialization_alias=info.alias)
 
 
+def _plain(value: Any) -> Any:
+    # What the serializer gives in Python mode for the values models hold: models as dicts of
+    # the fields set, containers copied, the rest (SecretStr included) as itself.
+    if isinstance(value, CognitoModel):
+        return value._dump_set()
+    if type(value) is list:
+        return [_plain(item) for item in value]
+    if type(value) is dict:
+        return {key: _plain(item) for key, item in value.items()}
+    return value
+
+
 def _is_shared_default(default: Any) -> bool:
     # Hashable defaults (None, str, bool, numbers) can be shared between instances.
     if default is _NO_DEFAULT:
@@ -484,15 +496,31 @@ class CognitoModel:
         return changed
 
     def _dumped(self, core: _Core, name: str) -> Any:
-        # A field's value as model_dump would give it. Only models need the serializer: anything
-        # else a field can hold (scalars, attribute maps, claims, lists of str) dumps as itself.
+        # A field's value as model_dump(exclude_unset=True) would give it. Anything but a model
+        # (scalars, attribute maps, claims, lists of str) dumps as itself.
         value = self.__dict__[name]
         if isinstance(value, CognitoModel):
-            return value.model_dump(exclude_unset=True)
+            return value._dump_set()
         if name in core.holding_models:
-            dumped = core.serializer.to_python(self, include={name}, exclude_unset=True)
-            return dumped[core.fields[name].alias]
+            return _plain(value)
         return value
+
+    def _dump_set(self) -> dict[str, Any]:
+        """``model_dump(exclude_unset=True)`` without the serializer, for the models an event's
+        response holds (pre token generation's claims, challenge results). pydantic-core's first
+        dump imports uuid, ipaddress, pathlib and urllib for its type lookup, a few milliseconds
+        of every cold start; nothing a response holds needs them. A test holds the two equal."""
+        core = type(self)._core()
+        fields_set = self.__pydantic_fields_set__
+        values = self.__dict__
+        dumped = {
+            info.alias: _plain(values[name])
+            for name, info in core.fields.items()
+            if name in fields_set
+        }
+        for key, value in (self.__pydantic_extra__ or {}).items():
+            dumped[key] = _plain(value)
+        return dumped
 
     @classmethod
     def model_unknown_keys(cls, changes: dict[str, Any], received: Any) -> list[str]:
