@@ -30,7 +30,7 @@ FIRST_USE = {
     "PostConfirmationFunction": "module.cognito()",
     "CreateAuthChallengeFunction": "module.ses()",
     "UserMigrationFunction": "module.dynamodb()",
-    "PreTokenGenerationFunction": "module.ssm_parameters()",
+    "PreTokenGenerationFunction": "module.ssm()",
     "CustomEmailSenderFunction": "module.ses()",
     "CustomSMSSenderFunction": "module.sns()",
 }

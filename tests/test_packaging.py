@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+import cognito_triggers
 from cognito_triggers.dev.toolchain import uv
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,10 +64,12 @@ def test_the_wheel_ships_the_package_with_py_typed_and_the_cli(dist: Path) -> No
         entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
         scripts = wheel.read(entry_points).decode()
     assert "cognito_triggers/py.typed" in names
+    # The version is written once, as __version__, and the wheel is named after it.
     assert {n.split("/")[0] for n in names} == {
         "cognito_triggers",
-        "cognito_triggers-0.1.0.dist-info",
+        f"cognito_triggers-{cognito_triggers.__version__}.dist-info",
     }
+    assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
     assert "cognito-triggers = cognito_triggers.dev.cli:main" in scripts
 
 
@@ -77,7 +80,8 @@ def test_the_sdist_holds_the_library_not_the_sam_application(dist: Path) -> None
     assert {n for n in names if n.startswith(PACKAGE)} == {
         n for n in source if "__pycache__" not in n
     }
-    assert names - source <= {"pyproject.toml", "README.md", "PKG-INFO", ".gitignore"}
+    assert names - source <= {"pyproject.toml", "README.md", "LICENSE", "PKG-INFO", ".gitignore"}
+    assert "LICENSE" in names
 
 
 @pytest.mark.parametrize(("pattern", "extra"), [("*.whl", "[dev]"), ("*.tar.gz", "")])

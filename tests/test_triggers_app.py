@@ -11,7 +11,6 @@ import argon2
 import boto3
 import pytest
 from argon2 import PasswordHasher
-from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
 
 from cognito_triggers import TriggerFamily
@@ -51,10 +50,14 @@ def environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     for module in MODULES:
         module.metrics.namespace = "Test"
-    for factory in (post_confirmation.cognito, create_auth_challenge.ses, user_migration.dynamodb):
+    for factory in (
+        post_confirmation.cognito,
+        create_auth_challenge.ses,
+        user_migration.dynamodb,
+        pre_token_generation.ssm,
+    ):
         factory.cache_clear()
-    parameters.clear_caches()  # type: ignore[no-untyped-call]
-    parameters.base.DEFAULT_PROVIDERS.clear()  # type: ignore[attr-defined]
+    pre_token_generation._client_tables.clear()
 
 
 @pytest.fixture
@@ -246,6 +249,25 @@ def test_machine_tokens_get_the_clients_claims(aws: None, monkeypatch: pytest.Mo
     }
     unknown = make_event("TokenGeneration_ClientCredentials", callerContext={"clientId": "other"})
     assert pre_token_generation.lambda_handler(unknown, CONTEXT) == unknown
+
+
+def test_the_client_table_is_read_again_once_it_is_old(
+    aws: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ssm = boto3.client("ssm")
+    ssm.put_parameter(Name="/t/claims", Type="String", Value=json.dumps({AGENT_CLIENT_ID: {}}))
+    monkeypatch.setenv("CLIENT_CLAIMS_PARAMETER", "/t/claims")
+    now = [1000.0]
+    monkeypatch.setattr("time.monotonic", lambda: now[0])
+    assert pre_token_generation.client_table() == {AGENT_CLIENT_ID: {}}
+    ssm.put_parameter(Name="/t/claims", Type="String", Value='{"x": {}}', Overwrite=True)
+    now[0] += pre_token_generation.CLIENT_CLAIMS_MAX_AGE - 1
+    assert pre_token_generation.client_table() == {AGENT_CLIENT_ID: {}}  # a warm function's copy
+    now[0] += 1
+    assert pre_token_generation.client_table() == {"x": {}}
+    ssm.put_parameter(Name="/t/claims", Type="String", Value="[1]", Overwrite=True)
+    now[0] += pre_token_generation.CLIENT_CLAIMS_MAX_AGE
+    assert pre_token_generation.client_table() == {}  # not a table: no client gets claims
 
 
 @pytest.mark.parametrize("source", sorted(custom_message.MESSAGES))
