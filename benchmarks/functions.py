@@ -289,7 +289,8 @@ def measure(
                 client, spent, _ = run_once(python, scenario)
                 runtime.append(client)
                 times.setdefault((scenario.name, scenario.shipped), []).append(spent)
-        figures = {key: statistics.median(values) * 1e3 for key, values in times.items()}
+        keys = [(scenario.name, scenario.shipped) for scenario in scenarios]  # in their order
+        figures = {key: statistics.median(times[key]) * 1e3 for key in keys}
         return statistics.median(runtime) * 1e3, figures, reports
 
 
