@@ -499,9 +499,7 @@ class CognitoModel:
         # A field's value as model_dump(exclude_unset=True) would give it. Anything but a model
         # (scalars, attribute maps, claims, lists of str) dumps as itself.
         value = self.__dict__[name]
-        if isinstance(value, CognitoModel):
-            return value._dump_set()
-        if name in core.holding_models:
+        if isinstance(value, CognitoModel) or name in core.holding_models:
             return _plain(value)
         return value
 
