@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from cognito_triggers import (
     ClientCredentialsEvent,
+    Metrics,
     PostConfirmationEvent,
     PreSignUpEvent,
     PreTokenGenerationEvent,
@@ -12,6 +13,16 @@ from cognito_triggers import (
 from cognito_triggers.testing import invoke, make_event
 
 app = TriggerRouter()
+metrics = Metrics(namespace="Example")
+metrics.add_metric(name="Seen", unit="Counts", value=1)  # flagged: arg-type
+
+
+@metrics.log_metrics
+def observed(event: dict[str, object], context: object) -> dict[str, object]:
+    return event
+
+
+observed("not an event", None)  # flagged: arg-type
 
 
 @app.pre_sign_up  # flagged: arg-type

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from typing import Any
 
 from cognito_triggers import (
     ClientCredentialsEvent,
     Deny,
+    Metrics,
     PreSignUpEvent,
     PreTokenGenerationEvent,
     PreTokenGenerationV1Event,
@@ -59,6 +62,18 @@ def everything_else(event: TriggerEvent) -> None:
 
 app.include_router(sign_ups)
 lambda_handler = app.lambda_handler
+
+metrics = Metrics(namespace="Example")
+observed = TriggerRouter(logger=logging.getLogger("observed"), metrics=metrics)
+
+
+@metrics.log_metrics(capture_cold_start_metric=True)
+def observed_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    metrics.add_metric(name="Seen", unit="Count", value=1)
+    return observed.lambda_handler(event, context)
+
+
+same_signature: Callable[[dict[str, Any], Any], dict[str, Any]] = observed_handler
 
 
 def test_sign_up() -> None:

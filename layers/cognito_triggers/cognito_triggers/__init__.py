@@ -45,6 +45,7 @@ _EXPORTS: dict[str, str] = {
     "CustomEmailSenderEvent": "events.senders",
     "CustomSMSSenderEvent": "events.senders",
     "InboundFederationEvent": "events.federation",
+    "Metrics": "metrics",
     "TriggerRouter": "router",
     "Router": "router",
 }
@@ -95,6 +96,7 @@ if TYPE_CHECKING:  # what editors and mypy see; at run time __getattr__ loads on
     from .events.token_generation import PreTokenGenerationEvent as PreTokenGenerationEvent
     from .events.token_generation import PreTokenGenerationV1Event as PreTokenGenerationV1Event
     from .events.token_generation import PreTokenGenerationV2Event as PreTokenGenerationV2Event
+    from .metrics import Metrics as Metrics
     from .redact import redact_event as redact_event
     from .router import Router as Router
     from .router import TriggerRouter as TriggerRouter

@@ -509,9 +509,11 @@ class TriggerRouter(Router):
     """The application: a :class:`Router` that also resolves events, usable as the Lambda handler.
 
     - ``strict``: raise on any source without a handler instead of Cognito's default behaviour.
-    - ``logger`` / ``metrics``: a Powertools ``Logger`` and ``Metrics``; the trigger context is
-      appended to every log record and a ``Handled``/``Denied``/``Failed``/``Unhandled`` count is
-      emitted per source. Without them the router logs through :mod:`logging` and imports nothing
+    - ``logger``: a :class:`logging.Logger` or a Powertools ``Logger``; the router's own records
+      carry the trigger context, and a Powertools ``Logger`` has it appended to every record of
+      the invocation. Without one the router logs through ``logging.getLogger("cognito_triggers")``.
+    - ``metrics``: a :class:`cognito_triggers.Metrics` or a Powertools ``Metrics``, which gets a
+      ``Handled``/``Denied``/``Failed``/``Unhandled`` count per source. The router imports nothing
       from Powertools.
     - ``error_message``: what Cognito shows when a handler fails (never the exception's text).
 

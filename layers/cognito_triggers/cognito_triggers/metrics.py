@@ -1,0 +1,177 @@
+"""Metrics written as CloudWatch's embedded metric format (EMF), with nothing imported but ``json``.
+
+One JSON line on standard output per invocation: Lambda sends it to CloudWatch Logs, which turns
+it into metrics, with no call to AWS and no agent. The calls are those of Powertools' ``Metrics``
+(``add_metric``, ``add_dimension``, ``log_metrics``, ``flush``) and the same environment variables
+name the namespace and service, so either one can be given to ``TriggerRouter(metrics=...)``. This
+one costs a cold start nothing beyond ``json``; importing Powertools costs about what the router
+does (README, Performance).
+
+Format: https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, Literal, ParamSpec, TypeVar, get_args, overload
+
+__all__ = ["Metrics", "Unit"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+# CloudWatch's units (MetricDatum.Unit in the CloudWatch API reference).
+Unit = Literal[
+    "Seconds", "Microseconds", "Milliseconds",
+    "Bytes", "Kilobytes", "Megabytes", "Gigabytes", "Terabytes",
+    "Bits", "Kilobits", "Megabits", "Gigabits", "Terabits",
+    "Percent", "Count",
+    "Bytes/Second", "Kilobytes/Second", "Megabytes/Second", "Gigabytes/Second",
+    "Terabytes/Second", "Bits/Second", "Kilobits/Second", "Megabits/Second",
+    "Gigabits/Second", "Terabits/Second", "Count/Second",
+    "None",
+]  # fmt: skip
+_UNITS = frozenset(get_args(Unit))
+
+# The specification's limits: 100 metrics per directive, 100 values per metric, 30 dimensions.
+MAX_METRICS = 100
+MAX_VALUES = 100
+MAX_DIMENSIONS = 30
+
+
+class Metrics:
+    """Metrics of one invocation, written as one EMF line when the handler returns or raises.
+
+    ``namespace`` defaults to ``POWERTOOLS_METRICS_NAMESPACE``; without either, making the object
+    raises (at import, where the mistake is seen, not at the first flush). ``service`` (default
+    ``POWERTOOLS_SERVICE_NAME``) becomes a ``service`` dimension of every metric::
+
+        metrics = Metrics()
+        app = TriggerRouter(metrics=metrics)
+
+        @metrics.log_metrics(capture_cold_start_metric=True)
+        def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+            return app.lambda_handler(event, context)
+    """
+
+    def __init__(self, namespace: str | None = None, service: str | None = None) -> None:
+        namespace = namespace or os.environ.get("POWERTOOLS_METRICS_NAMESPACE")
+        if not namespace:
+            raise ValueError(
+                "Metrics needs a namespace: Metrics(namespace=...) or the "
+                "POWERTOOLS_METRICS_NAMESPACE environment variable"
+            )
+        self.namespace = _text(namespace, "namespace", 255)
+        service = service or os.environ.get("POWERTOOLS_SERVICE_NAME")
+        self._defaults = {"service": _text(service, "service", 1024)} if service else {}
+        self._dimensions = dict(self._defaults)
+        self._metrics: dict[str, tuple[str, list[float]]] = {}
+        self._cold = True
+
+    def add_metric(self, name: str, unit: Unit, value: float) -> None:
+        """Record ``value`` under ``name``; a name recorded twice keeps both values."""
+        _text(name, "metric name", 255)
+        if unit not in _UNITS:
+            raise ValueError(f"metric {name!r}: {unit!r} is not a CloudWatch unit")
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+        ):
+            raise ValueError(f"metric {name!r}: the value must be a finite number")
+        if name in self._dimensions or name == "_aws":
+            raise ValueError(f"metric {name!r}: the name is taken by a dimension")
+        recorded = self._metrics.get(name)
+        if recorded is not None and recorded[0] != unit:
+            raise ValueError(f"metric {name!r} was recorded in {recorded[0]}, not {unit}")
+        if recorded is None and len(self._metrics) == MAX_METRICS:
+            self.flush(keep_dimensions=True)
+        self._metrics.setdefault(name, (unit, []))[1].append(float(value))
+        if len(self._metrics[name][1]) == MAX_VALUES:
+            self.flush(keep_dimensions=True)
+
+    def add_dimension(self, name: str, value: str) -> None:
+        """A dimension of every metric this invocation writes (reset when it is flushed)."""
+        _text(name, "dimension name", 255)
+        _text(value, f"dimension {name!r}", 1024)
+        if name in self._metrics or name == "_aws":
+            raise ValueError(f"dimension {name!r}: the name is taken by a metric")
+        if name not in self._dimensions and len(self._dimensions) == MAX_DIMENSIONS:
+            raise ValueError(f"at most {MAX_DIMENSIONS} dimensions: cannot add {name!r}")
+        self._dimensions[name] = value
+
+    def flush(self, *, keep_dimensions: bool = False) -> None:
+        """Write what was recorded as one EMF line, then start again (nothing to write: no line)."""
+        if self._metrics:
+            _write(self.namespace, self._dimensions, self._metrics)
+            self._metrics = {}
+        if not keep_dimensions:
+            self._dimensions = dict(self._defaults)
+
+    @overload
+    def log_metrics(self, handler: Callable[P, R], /) -> Callable[P, R]: ...
+    @overload
+    def log_metrics(
+        self, handler: None = None, /, *, capture_cold_start_metric: bool = False
+    ) -> Callable[[Callable[P, R]], Callable[P, R]]: ...
+    def log_metrics(
+        self,
+        handler: Callable[..., Any] | None = None,
+        /,
+        *,
+        capture_cold_start_metric: bool = False,
+    ) -> Callable[..., Any]:
+        """Decorate the Lambda handler: metrics are flushed when it returns or raises. With
+        ``capture_cold_start_metric``, an execution environment's first invocation also writes
+        ``ColdStart`` (dimensions ``function_name`` and ``service``), as Powertools does."""
+
+        def decorate(handler: Callable[P, R]) -> Callable[P, R]:
+            @wraps(handler)
+            def flushed(*args: P.args, **kwargs: P.kwargs) -> R:
+                if self._cold:
+                    self._cold = False
+                    if capture_cold_start_metric:
+                        self._cold_start(args[1] if len(args) > 1 else kwargs.get("context"))
+                try:
+                    return handler(*args, **kwargs)
+                finally:
+                    self.flush()
+
+            return flushed
+
+        return decorate if handler is None else decorate(handler)
+
+    def _cold_start(self, context: Any) -> None:
+        name = getattr(context, "function_name", None) or os.environ.get(
+            "AWS_LAMBDA_FUNCTION_NAME", ""
+        )
+        dimensions = {"function_name": str(name), **self._defaults} if name else self._defaults
+        _write(self.namespace, dimensions, {"ColdStart": ("Count", [1.0])})
+
+
+def _text(value: object, what: str, limit: int) -> str:
+    if not isinstance(value, str) or not value or len(value) > limit:
+        raise ValueError(f"{what} must be a string of 1 to {limit} characters, not {value!r}")
+    return value
+
+
+def _write(
+    namespace: str, dimensions: dict[str, str], metrics: dict[str, tuple[str, list[float]]]
+) -> None:
+    directive = {
+        "Namespace": namespace,
+        "Dimensions": [list(dimensions)],
+        "Metrics": [{"Name": name, "Unit": unit} for name, (unit, _) in metrics.items()],
+    }
+    document: dict[str, Any] = {
+        "_aws": {"Timestamp": int(time.time() * 1000), "CloudWatchMetrics": [directive]},
+        **dimensions,
+    }
+    for name, (_, values) in metrics.items():
+        document[name] = values[0] if len(values) == 1 else values
+    print(json.dumps(document, separators=(",", ":")), flush=True)

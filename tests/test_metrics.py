@@ -1,0 +1,174 @@
+"""cognito_triggers.Metrics: CloudWatch embedded metric format, one line per invocation."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+
+from cognito_triggers import Deny, Metrics, PreSignUpEvent, TriggerRouter
+from cognito_triggers.testing import make_event
+
+from .lambda_context import CONTEXT
+
+
+def _lines(capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+
+
+def _metrics_of(document: dict[str, Any]) -> dict[str, Any]:
+    """The document as CloudWatch reads it: every named member is at the top level, every
+    dimension a string, every metric a number or a list of numbers. Fails on anything else."""
+    (directive,) = document["_aws"]["CloudWatchMetrics"]
+    assert isinstance(document["_aws"]["Timestamp"], int)
+    assert isinstance(directive["Namespace"], str)
+    (dimension_set,) = directive["Dimensions"]
+    assert all(isinstance(document[name], str) for name in dimension_set)
+    values = {}
+    for metric in directive["Metrics"]:
+        value = document[metric["Name"]]
+        numbers = value if isinstance(value, list) else [value]
+        assert numbers and all(isinstance(n, float) for n in numbers), metric
+        values[metric["Name"]] = (metric["Unit"], value)
+    assert set(document) == {"_aws", *dimension_set, *values}
+    return {"namespace": directive["Namespace"], "dimensions": dimension_set, "values": values}
+
+
+def test_an_invocation_writes_one_line_with_the_routers_count(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    metrics = Metrics(namespace="Shop", service="sign-up")
+    app = TriggerRouter(metrics=metrics)
+
+    @app.pre_sign_up
+    def confirm(event: PreSignUpEvent) -> None:
+        metrics.add_metric(name="Confirmed", unit="Count", value=1)
+        metrics.add_metric(name="Latency", unit="Milliseconds", value=2.5)
+        metrics.add_metric(name="Latency", unit="Milliseconds", value=3)
+
+    handler = metrics.log_metrics(app.lambda_handler)
+    handler(make_event("PreSignUp_SignUp"), CONTEXT)
+    (line,) = _lines(capsys)
+    assert _metrics_of(line) == {
+        "namespace": "Shop",
+        "dimensions": ["service", "TriggerSource"],
+        "values": {
+            "Confirmed": ("Count", 1.0),
+            "Latency": ("Milliseconds", [2.5, 3.0]),
+            "Handled": ("Count", 1.0),
+        },
+    }
+    assert (line["service"], line["TriggerSource"]) == ("sign-up", "PreSignUp_SignUp")
+
+
+def test_a_denied_invocation_is_flushed_and_the_next_starts_clean(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    metrics = Metrics(namespace="Shop")
+    app = TriggerRouter(metrics=metrics)
+
+    @app.pre_sign_up(sources=["PreSignUp_SignUp"])
+    def deny(event: PreSignUpEvent) -> None:
+        metrics.add_dimension(name="Reason", value="domain")
+        raise Deny("no")
+
+    handler = metrics.log_metrics(app.lambda_handler)
+    with pytest.raises(Deny):
+        handler(make_event("PreSignUp_SignUp"), CONTEXT)
+    handler(make_event("PreSignUp_AdminCreateUser"), CONTEXT)
+    denied, unhandled = map(_metrics_of, _lines(capsys))
+    assert denied["dimensions"] == ["Reason", "TriggerSource"]
+    assert denied["values"] == {"Denied": ("Count", 1.0)}
+    assert unhandled["dimensions"] == ["TriggerSource"]  # the last one's dimension is gone
+    assert unhandled["values"] == {"Unhandled": ("Count", 1.0)}
+
+
+def test_the_cold_start_is_counted_once_per_environment(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    metrics = Metrics(namespace="Shop", service="sign-up")
+
+    @metrics.log_metrics(capture_cold_start_metric=True)
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        return event
+
+    handler({}, CONTEXT)
+    handler({}, CONTEXT)
+    (cold,) = map(_metrics_of, _lines(capsys))  # nothing recorded: no line of its own
+    assert cold["values"] == {"ColdStart": ("Count", 1.0)}
+    assert cold["dimensions"] == ["function_name", "service"]
+
+
+def test_a_full_directive_is_written_before_the_next_metric(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    metrics = Metrics(namespace="Shop")
+    metrics.add_dimension(name="Stage", value="prod")
+    for i in range(101):
+        metrics.add_metric(name=f"M{i}", unit="Count", value=i)
+    for _ in range(100):
+        metrics.add_metric(name="M100", unit="Count", value=1)
+    metrics.flush()
+    first, second, third = map(_metrics_of, _lines(capsys))  # the limits are 100 and 100
+    assert (len(first["values"]), first["dimensions"]) == (100, ["Stage"])
+    assert second["values"] == {"M100": ("Count", [100.0] + [1.0] * 99)}
+    assert third["values"] == {"M100": ("Count", 1.0)}
+    assert second["dimensions"] == third["dimensions"] == ["Stage"]
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda m: m.add_metric(name="X", unit="Counts", value=1), "not a CloudWatch unit"),
+        (lambda m: m.add_metric(name="X", unit="Count", value=float("nan")), "finite number"),
+        (lambda m: m.add_metric(name="X", unit="Count", value=True), "finite number"),
+        (lambda m: m.add_metric(name="", unit="Count", value=1), "metric name"),
+        (lambda m: m.add_metric(name="service", unit="Count", value=1), "taken by a dimension"),
+        (lambda m: m.add_dimension(name="Stage", value=""), "dimension 'Stage'"),
+        (lambda m: m.add_dimension(name="Stage", value=3), "dimension 'Stage'"),
+    ],
+)
+def test_a_wrong_metric_is_refused_where_it_is_added(call: Any, message: str) -> None:
+    metrics = Metrics(namespace="Shop", service="s")
+    with pytest.raises(ValueError, match=message):
+        call(metrics)
+
+
+def test_a_metric_keeps_its_unit_and_a_dimension_its_name() -> None:
+    metrics = Metrics(namespace="Shop")
+    metrics.add_metric(name="Latency", unit="Milliseconds", value=1)
+    with pytest.raises(ValueError, match="recorded in Milliseconds, not Seconds"):
+        metrics.add_metric(name="Latency", unit="Seconds", value=1)
+    with pytest.raises(ValueError, match="taken by a metric"):
+        metrics.add_dimension(name="Latency", value="x")
+    for i in range(30):
+        metrics.add_dimension(name=f"D{i}", value="x")
+    with pytest.raises(ValueError, match="at most 30 dimensions"):
+        metrics.add_dimension(name="D30", value="x")
+
+
+def test_the_namespace_comes_from_the_environment_or_the_import_fails(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "FromEnv")
+    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "svc")
+    assert Metrics().namespace == "FromEnv"
+    monkeypatch.delenv("POWERTOOLS_METRICS_NAMESPACE")
+    with pytest.raises(ValueError, match="POWERTOOLS_METRICS_NAMESPACE"):
+        Metrics()
+
+
+def test_importing_metrics_loads_nothing_but_json() -> None:
+    """Beyond what the router itself needs (the package, typing, functools)."""
+    code = (
+        "import sys, cognito_triggers, typing, functools, collections.abc; "
+        "before = set(sys.modules); import cognito_triggers.metrics; "
+        "print(sorted(m for m in set(sys.modules) - before if not m.startswith('cognito_trig')))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = set(json.loads(done.stdout.replace("'", '"')))
+    json_ = {"json", "json.decoder", "json.encoder", "json.scanner", "_json"}
+    assert loaded <= {*json_, "math", "__future__"}
