@@ -131,11 +131,10 @@ ROUTER_ALONE = (
     "    event.response.auto_confirm_user = True\n"
     "app.resolve(EVENTS[0])\n"
 )
-# What the examples' observability costs by itself: Powertools' package, Logger and Metrics made.
+# What Powertools' Logger and Metrics would cost the examples, which log through `logging` and
+# write metrics with cognito_triggers.Metrics instead.
 POWERTOOLS = "Powertools Logger and Metrics alone"
 POWERTOOLS_ALONE = "from aws_lambda_powertools import Logger, Metrics\nLogger(), Metrics()\n"
-# The example's PreSignUp with its logs and metrics written without Powertools.
-LEAN = "PreSignUp, standard logging and EMF, no Powertools"
 TARGETS = {"no AWS call, / router alone": 1.6, "PreSignUp / Powertools parser": 0.5}
 
 # What a scenario runs after EVENTS (the sample events, pasted in as Python literals).
@@ -202,7 +201,6 @@ def _scenarios(
         ("pre_sign_up_dict", "PreSignUp, plain-dict if-chain"),
         ("pre_sign_up_data_class", "PreSignUp, Powertools data classes"),
         ("pre_sign_up_parser", "PreSignUp, Powertools parser"),
-        ("pre_sign_up_lean", LEAN),
     ):
         code = handle(module, presign)
         scenarios.append(Scenario(label, env(variants, "PreSignUpFunction"), code))

@@ -13,6 +13,10 @@ from cognito_triggers.dev.toolchain import uv
 
 ROOT = Path(__file__).resolve().parents[1]
 
+# The example functions make their Metrics when imported, as in Lambda, where the template gives
+# them a namespace; without one, Metrics() raises.
+os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "Test")
+
 
 @pytest.fixture(scope="session")
 def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:

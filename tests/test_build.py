@@ -191,6 +191,7 @@ for path in sys.argv[3:]:
     except Exception as error:
         report["errors"].append(f"{path}: {error!r}")
 report["invoked"] = sdk()
+report["powertools"] = sorted(m for m in sys.modules if m.startswith("aws_lambda_powertools"))
 if sys.argv[2]:
     eval(sys.argv[2])
     report["botocore"] = sys.modules["botocore"].__file__
@@ -246,6 +247,9 @@ def test_functions_load_the_aws_sdk_only_to_call_aws(
         report = _check(python, function)
         assert report["init"] == [], f"{name} loads the AWS SDK at init"
         assert report["invoked"] == [], f"{name} loads the AWS SDK on a path that makes no call"
+        # Logs through `logging`, metrics through cognito_triggers.Metrics: importing Powertools
+        # would cost about what the router does (README, Performance).
+        assert report["powertools"] == [], f"{name} imports Powertools"
         if name in FIRST_USE:
             # The runtime's botocore; X-Ray only when the template opts AWS calls in.
             assert not report["botocore"].startswith(str(function.task.parent)), name

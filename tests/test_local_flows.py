@@ -151,9 +151,13 @@ def test_function_runs_are_read_from_their_cloudwatch_logs() -> None:
         json.dumps({"level": "ERROR", "message": "cognito-triggers: it failed"}),
         metrics("Denied", TriggerSource="PreSignUp_SignUp"),
         "REPORT RequestId: b\tDuration: 7 ms\tBilled Duration: 7 ms",
+        "START RequestId: c Version: $LATEST",
+        "cognito-triggers: PreSignUp_SignUp failed with KeyError",  # logging's bare text
+        "Traceback (most recent call last):",
+        metrics("Failed", TriggerSource="PreSignUp_SignUp"),
     ]
     events = [{"timestamp": 1000 + i, "message": m} for i, m in enumerate(lines)]
-    first, second = _parse_runs("PreSignUpFunction", events)
+    first, second, third = _parse_runs("PreSignUpFunction", events)
     assert first == FunctionRun(
         "PreSignUpFunction",
         1000,
@@ -165,3 +169,7 @@ def test_function_runs_are_read_from_their_cloudwatch_logs() -> None:
     )
     assert (second.outcome, second.cold, second.duration_ms) == ("denied", False, 7.0)
     assert second.errors == ["cognito-triggers: it failed"]
+    assert (third.outcome, third.errors) == (
+        "failed",
+        ["cognito-triggers: PreSignUp_SignUp failed with KeyError"],
+    )

@@ -48,8 +48,6 @@ def environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    for module in MODULES:
-        module.metrics.namespace = "Test"
     for factory in (
         post_confirmation.cognito,
         create_auth_challenge.ses,

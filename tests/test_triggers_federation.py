@@ -18,7 +18,6 @@ CLAIMS = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/"
 def environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "Test")
     monkeypatch.setenv("PROVIDER_TENANTS", "CorporateIdP=acme, PartnerSaml=globex")
-    inbound_federation.metrics.namespace = "Test"
 
 
 def _mapped(attributes: dict[str, Any] | None = None, **request: Any) -> Any:

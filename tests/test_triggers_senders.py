@@ -36,8 +36,6 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
         "BRAND_NAME": "Acme Cloud",
     }.items():
         monkeypatch.setenv(name, value)
-    for module in (custom_email_sender, custom_sms_sender):
-        module.metrics.namespace = "Test"
     for factory in (custom_email_sender.ses, custom_email_sender.cognito, custom_sms_sender.sns):
         factory.cache_clear()
     with mock_aws():

@@ -11,25 +11,23 @@ but has no answer: nothing is sent and VerifyAuthChallengeResponse refuses every
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
-from cognito_triggers import CreateAuthChallengeEvent, TriggerRouter
+from cognito_triggers import CreateAuthChallengeEvent, Metrics, TriggerRouter
 
 if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
     from mypy_boto3_ses import SESClient
 
 CODE_DIGITS = 6
 METADATA_PREFIX = "CODE-"
 NO_CODE = "NONE"  # the metadata of a challenge that has no answer
 
-logger = Logger()
+logger = logging.getLogger(__name__)
 metrics = Metrics()
 app = TriggerRouter(logger=logger, metrics=metrics)
 
@@ -103,13 +101,12 @@ def email_one_time_code(event: CreateAuthChallengeEvent) -> None:
     else:
         code = new_code()
         send_code(email, code)
-        metrics.add_metric(name="OneTimeCodeSent", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name="OneTimeCodeSent", unit="Count", value=1)
     response.public_challenge_parameters = {"delivery": "EMAIL", "destination": mask(email)}
     response.private_challenge_parameters = {"answer": code}
     response.challenge_metadata = METADATA_PREFIX + code
 
 
-@logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.lambda_handler(event, context)

@@ -8,15 +8,16 @@ invitation also the username placeholder. E-mail subject and body are set only w
 from __future__ import annotations
 
 import html
+import logging
 import os
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.utilities.typing import LambdaContext
+from cognito_triggers import CustomMessageEvent, Metrics, TriggerRouter
 
-from cognito_triggers import CustomMessageEvent, TriggerRouter
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
-logger = Logger()
+logger = logging.getLogger(__name__)
 metrics = Metrics()
 app = TriggerRouter(logger=logger, metrics=metrics)
 
@@ -89,7 +90,6 @@ def branded_message(event: CustomMessageEvent) -> None:
         event.response.email_message = message.email.format(name=html.escape(name), **fields)
 
 
-@logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.lambda_handler(event, context)

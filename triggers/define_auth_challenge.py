@@ -12,17 +12,17 @@ and they are never issued tokens.
 
 from __future__ import annotations
 
-from typing import Any
+import logging
+from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
+from cognito_triggers import DefineAuthChallengeEvent, Metrics, TriggerRouter
 
-from cognito_triggers import DefineAuthChallengeEvent, TriggerRouter
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 MAX_ATTEMPTS = 3
 
-logger = Logger()
+logger = logging.getLogger(__name__)
 metrics = Metrics()
 app = TriggerRouter(logger=logger, metrics=metrics)
 
@@ -43,10 +43,10 @@ def next_step(event: DefineAuthChallengeEvent) -> None:
         and not event.request.user_not_found
     ):
         response.issue_tokens = True
-        metrics.add_metric(name="OneTimeCodeSignIn", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name="OneTimeCodeSignIn", unit="Count", value=1)
     elif len(codes) >= MAX_ATTEMPTS:
         response.fail_authentication = True
-        metrics.add_metric(name="OneTimeCodeLockout", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name="OneTimeCodeLockout", unit="Count", value=1)
         logger.info("too many wrong one-time codes", extra={"attempts": len(codes)})
     elif last is not None and last.challenge_name == "SRP_A":
         response.challenge_name = "PASSWORD_VERIFIER"
@@ -58,7 +58,6 @@ def next_step(event: DefineAuthChallengeEvent) -> None:
         response.challenge_name = "CUSTOM_CHALLENGE"
 
 
-@logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.lambda_handler(event, context)

@@ -10,16 +10,16 @@ provider asserts it. No AWS calls: no boto3, no X-Ray SDK on this function's pat
 
 from __future__ import annotations
 
+import logging
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
+from cognito_triggers import InboundFederationEvent, Metrics, TriggerRouter
 
-from cognito_triggers import InboundFederationEvent, TriggerRouter
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
-logger = Logger()
+logger = logging.getLogger(__name__)
 metrics = Metrics()
 app = TriggerRouter(logger=logger, metrics=metrics)
 
@@ -79,14 +79,13 @@ def map_attributes(event: InboundFederationEvent) -> None:
     if tenant:
         mapped["custom:tenant"] = tenant
     event.response.user_attributes_to_map = {k: v[:MAX_VALUE] for k, v in mapped.items()}
-    metrics.add_metric(name="FederatedSignIn", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name="FederatedSignIn", unit="Count", value=1)
     logger.info(
         "federated attributes mapped",
         extra={"provider": request.provider_name, "attributes": sorted(mapped)},
     )
 
 
-@logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.lambda_handler(event, context)

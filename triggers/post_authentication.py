@@ -2,28 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any
+import logging
+from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
+from cognito_triggers import Metrics, PostAuthenticationEvent, TriggerRouter
 
-from cognito_triggers import PostAuthenticationEvent, TriggerRouter
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
-logger = Logger()
+logger = logging.getLogger(__name__)
 metrics = Metrics()
 app = TriggerRouter(logger=logger, metrics=metrics)
 
 
 @app.post_authentication
 def record_sign_in(event: PostAuthenticationEvent) -> None:
-    metrics.add_metric(name="SignIn", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name="SignIn", unit="Count", value=1)
     if event.request.new_device_used:
-        metrics.add_metric(name="NewDeviceSignIn", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name="NewDeviceSignIn", unit="Count", value=1)
         logger.info("sign-in from a new device")
 
 
-@logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.lambda_handler(event, context)

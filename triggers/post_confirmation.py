@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
-from cognito_triggers import PostConfirmationEvent, TriggerRouter
+from cognito_triggers import Metrics, PostConfirmationEvent, TriggerRouter
 
 if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
 
-logger = Logger()
+logger = logging.getLogger(__name__)
 metrics = Metrics()
 app = TriggerRouter(logger=logger, metrics=metrics)
 
@@ -42,16 +40,15 @@ def add_to_group(user_pool_id: str, user_name: str, group: str) -> None:
 def join_default_group(event: PostConfirmationEvent) -> None:
     group = os.environ.get("DEFAULT_GROUP", "members")
     add_to_group(event.user_pool_id, event.user_name, group)
-    metrics.add_metric(name="UserConfirmed", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name="UserConfirmed", unit="Count", value=1)
     logger.info("user added to default group", extra={"group": group})
 
 
 @app.post_confirmation(sources=["PostConfirmation_ConfirmForgotPassword"])
 def password_reset(event: PostConfirmationEvent) -> None:
-    metrics.add_metric(name="PasswordReset", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name="PasswordReset", unit="Count", value=1)
 
 
-@logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.lambda_handler(event, context)

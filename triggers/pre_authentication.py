@@ -7,16 +7,16 @@ their refresh tokens stop working too (PreAuthentication does not run on a refre
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
+from cognito_triggers import Deny, Metrics, PreAuthenticationEvent, TriggerRouter
 
-from cognito_triggers import Deny, PreAuthenticationEvent, TriggerRouter
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
-logger = Logger()
+logger = logging.getLogger(__name__)
 metrics = Metrics()
 app = TriggerRouter(logger=logger, metrics=metrics)
 
@@ -33,11 +33,10 @@ def is_blocked(attributes: Mapping[str, str]) -> bool:
 @app.pre_authentication
 def refuse_blocked_users(event: PreAuthenticationEvent) -> None:
     if is_blocked(event.request.user_attributes):
-        metrics.add_metric(name="BlockedSignIn", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name="BlockedSignIn", unit="Count", value=1)
         raise Deny(SUSPENDED)
 
 
-@logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.lambda_handler(event, context)

@@ -10,17 +10,17 @@ Environment: ``ALLOWED_EMAIL_DOMAINS`` (comma-separated) and ``TRUSTED_EMAIL_DOM
 
 from __future__ import annotations
 
+import logging
 import os
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
+from cognito_triggers import Deny, Metrics, PreSignUpEvent, TriggerRouter
 
-from cognito_triggers import Deny, PreSignUpEvent, TriggerRouter
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
-logger = Logger()
+logger = logging.getLogger(__name__)
 metrics = Metrics()
 app = TriggerRouter(logger=logger, metrics=metrics)
 
@@ -51,7 +51,7 @@ def email_domain(event: PreSignUpEvent) -> str:
 def require_allowed_domain(event: PreSignUpEvent) -> str:
     domain = email_domain(event)
     if domain not in allowed_domains():
-        metrics.add_metric(name="SignUpDenied", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name="SignUpDenied", unit="Count", value=1)
         logger.info("sign-up refused", extra={"email_domain": domain or None})
         allowed = ", ".join(sorted(allowed_domains()))
         raise Deny(f"Sign-up is open to {allowed} addresses only")
@@ -65,7 +65,7 @@ def restrict_sign_up(event: PreSignUpEvent) -> None:
     # Cognito ignores the flags for PreSignUp_AdminCreateUser: set them for self sign-up only.
     if event.trigger_source == "PreSignUp_SignUp" and domain == trusted_domain():
         event.response.auto_confirm_user = True  # but the e-mail is not taken as verified
-        metrics.add_metric(name="SignUpAutoConfirmed", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name="SignUpAutoConfirmed", unit="Count", value=1)
 
 
 @app.pre_sign_up(sources=["PreSignUp_ExternalProvider"])
@@ -75,7 +75,6 @@ def restrict_federated_sign_up(event: PreSignUpEvent) -> None:
     require_allowed_domain(event)
 
 
-@logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.lambda_handler(event, context)

@@ -11,19 +11,17 @@ their app client in the SSM parameter named by ``CLIENT_CLAIMS_PARAMETER``, a JS
 from __future__ import annotations
 
 import json
+import logging
 import os
 import time
 from collections.abc import Mapping
 from functools import cache
 from typing import TYPE_CHECKING, Any, Literal
 
-from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from cognito_triggers import (
     ClientCredentialsEvent,
     Deny,
+    Metrics,
     PreTokenGenerationEvent,
     PreTokenGenerationV1Event,
     TriggerRouter,
@@ -31,6 +29,7 @@ from cognito_triggers import (
 from cognito_triggers.rules import TokenUse
 
 if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
     from mypy_boto3_ssm import SSMClient
 
 # Group -> role, highest first: a user's role is that of their highest group.
@@ -38,7 +37,7 @@ ROLES = (("admins", "admin"), ("editors", "editor"), ("members", "member"))
 ACCESS: TokenUse = "access"  # machines get an access token only
 CLIENT_CLAIMS_MAX_AGE = 300  # seconds a warm function keeps the client table
 
-logger = Logger()
+logger = logging.getLogger(__name__)
 metrics = Metrics()
 app = TriggerRouter(logger=logger, metrics=metrics)
 
@@ -69,7 +68,7 @@ def user_claims(event: PreTokenGenerationEvent) -> None:
     # Users only: machine tokens never reach a pre_token_generation handler (client_claims below).
     attributes = event.request.user_attributes
     if is_blocked(attributes):  # PreAuthentication does not run on a refresh; this does
-        metrics.add_metric(name="BlockedTokens", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name="BlockedTokens", unit="Count", value=1)
         raise Deny(SUSPENDED)
     groups = event.request.group_configuration
     role = role_of(groups.groups_to_override if groups else [], attributes)
@@ -119,17 +118,16 @@ def client_claims(event: ClientCredentialsEvent) -> None:
     client_id = event.caller_context.client_id or ""
     config = client_table().get(client_id)
     if not isinstance(config, dict):
-        metrics.add_metric(name="UnknownMachineClient", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name="UnknownMachineClient", unit="Count", value=1)
         logger.warning("no claims configured for this client", extra={"client_id": client_id})
         return
     if "department" in config:
         event.add_claim("department", str(config["department"]), token=ACCESS)
     if "groups" in config:
         event.add_claim("groups", [str(g) for g in config["groups"]], token=ACCESS)
-    metrics.add_metric(name="MachineToken", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name="MachineToken", unit="Count", value=1)
 
 
-@logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.lambda_handler(event, context)

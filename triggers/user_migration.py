@@ -12,19 +12,18 @@ included, never reaches a trace or a log.
 
 from __future__ import annotations
 
+import logging
 import os
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from cognito_triggers import Deny, TriggerRouter, UserMigrationEvent
+from cognito_triggers import Deny, Metrics, TriggerRouter, UserMigrationEvent
 
 if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
     from mypy_boto3_dynamodb import DynamoDBClient
 
 # The same words for an unknown user and a wrong password: nothing to enumerate.
@@ -37,7 +36,7 @@ DUMMY_HASH = (
     "$HrdqAhPwWsav3zogaS8HnqF9EoSe7pQ73Bfa1RE46z0"
 )
 
-logger = Logger()
+logger = logging.getLogger(__name__)
 metrics = Metrics()
 app = TriggerRouter(logger=logger, metrics=metrics)
 hasher = PasswordHasher()
@@ -100,7 +99,7 @@ def migrate(event: UserMigrationEvent) -> None:
     response = event.response
     if event.trigger_source == "UserMigration_ForgotPassword":
         if user is None:
-            metrics.add_metric(name="MigrationUserNotFound", unit=MetricUnit.Count, value=1)
+            metrics.add_metric(name="MigrationUserNotFound", unit="Count", value=1)
             raise Deny(REFUSAL)
         # No password to check: Cognito sends the reset code to the (verified) e-mail address.
         response.user_attributes = cognito_attributes(user)
@@ -111,16 +110,15 @@ def migrate(event: UserMigrationEvent) -> None:
         matches = password_matches(user, secret)  # verified even for an unknown user
         if user is None or not matches:
             outcome = "MigrationUserNotFound" if user is None else "MigrationWrongPassword"
-            metrics.add_metric(name=outcome, unit=MetricUnit.Count, value=1)
+            metrics.add_metric(name=outcome, unit="Count", value=1)
             raise Deny(REFUSAL)
         response.user_attributes = cognito_attributes(user)
         response.final_user_status = "CONFIRMED"
         response.message_action = "SUPPRESS"
     response.desired_delivery_mediums = ["EMAIL"]
-    metrics.add_metric(name="UserMigrated", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name="UserMigrated", unit="Count", value=1)
 
 
-@logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.lambda_handler(event, context)

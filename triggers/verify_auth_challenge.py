@@ -7,15 +7,15 @@ correctly.
 from __future__ import annotations
 
 import hmac
-from typing import Any
+import logging
+from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
+from cognito_triggers import Metrics, TriggerRouter, VerifyAuthChallengeResponseEvent
 
-from cognito_triggers import TriggerRouter, VerifyAuthChallengeResponseEvent
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
-logger = Logger()
+logger = logging.getLogger(__name__)
 metrics = Metrics()
 app = TriggerRouter(logger=logger, metrics=metrics)
 
@@ -28,10 +28,9 @@ def check_code(event: VerifyAuthChallengeResponseEvent) -> None:
     correct = matches and bool(expected) and not event.request.user_not_found
     event.response.answer_correct = correct
     if not correct:
-        metrics.add_metric(name="WrongOneTimeCode", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name="WrongOneTimeCode", unit="Count", value=1)
 
 
-@logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.lambda_handler(event, context)

@@ -10,21 +10,19 @@ and Lambda retries a failure twice, so a message may, rarely, arrive twice. Envi
 from __future__ import annotations
 
 import html
+import logging
 import os
 from functools import cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
-from cognito_triggers import CustomEmailSenderEvent, TriggerRouter
+from cognito_triggers import CustomEmailSenderEvent, Metrics, TriggerRouter
 
 if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
     from mypy_boto3_ses import SESClient
 
-logger = Logger()
+logger = logging.getLogger(__name__)
 metrics = Metrics()
 app = TriggerRouter(logger=logger, metrics=metrics)
 
@@ -122,7 +120,7 @@ def send(to: str, subject: str, text: str) -> None:
             },
         },
     )
-    metrics.add_metric(name="EmailSent", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name="EmailSent", unit="Count", value=1)
 
 
 def brand() -> str:
@@ -170,7 +168,6 @@ def code_message(event: CustomEmailSenderEvent) -> None:
     send(email, subject, message.body.format(code=code.get_secret_value(), **fields))
 
 
-@logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.lambda_handler(event, context)

@@ -9,20 +9,18 @@ twice. Environment: ``BRAND_NAME``, ``KEY_ARN``.
 
 from __future__ import annotations
 
+import logging
 import os
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
-from cognito_triggers import CustomSMSSenderEvent, TriggerRouter
+from cognito_triggers import CustomSMSSenderEvent, Metrics, TriggerRouter
 
 if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
     from mypy_boto3_sns import SNSClient
 
-logger = Logger()
+logger = logging.getLogger(__name__)
 metrics = Metrics()
 app = TriggerRouter(logger=logger, metrics=metrics)
 
@@ -63,7 +61,7 @@ def send(phone_number: str, text: str) -> None:
             "AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"},
         },
     )
-    metrics.add_metric(name="SmsSent", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name="SmsSent", unit="Count", value=1)
 
 
 @app.custom_sms_sender
@@ -81,7 +79,6 @@ def code_message(event: CustomSMSSenderEvent) -> None:
     send(phone, template.format(brand=brand, phone=phone, code=code.get_secret_value()))
 
 
-@logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.lambda_handler(event, context)

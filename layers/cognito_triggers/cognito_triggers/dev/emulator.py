@@ -101,6 +101,19 @@ class BuiltFunction:
     environment: dict[str, str]
 
 
+def _logging_environment(template: Template, logical_id: str) -> dict[str, str]:
+    """What Lambda sets from ``LoggingConfig``, as ``sam local`` does: with ``LogFormat: JSON`` the
+    runtime writes each ``logging`` record as JSON, at ``ApplicationLogLevel`` (default INFO)."""
+    config = template.function_property(logical_id, "LoggingConfig")
+    if not isinstance(config, dict):
+        return {}
+    log_format = template.resolve(config.get("LogFormat"))
+    if log_format != "JSON":
+        return {"AWS_LAMBDA_LOG_FORMAT": log_format} if log_format else {}
+    level = template.resolve(config.get("ApplicationLogLevel")) or "INFO"
+    return {"AWS_LAMBDA_LOG_FORMAT": "JSON", "AWS_LAMBDA_LOG_LEVEL": level}
+
+
 def _elf_architecture(path: Path) -> str | None:
     try:
         with path.open("rb") as f:
@@ -173,6 +186,7 @@ def find_built_function(
         resolved = template.resolve(value)
         if resolved is not None:
             environment[str(name)] = resolved
+    environment.update(_logging_environment(template, logical_id))
     handler = template.function_property(logical_id, "Handler")
     if not isinstance(handler, str):
         raise ToolError(f"{logical_id} has no Handler")

@@ -52,6 +52,9 @@ REGION = "us-east-1"
 _CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
 _OUTCOMES = ("Handled", "Denied", "Failed", "Unhandled")  # the router's per-source metrics
 _REPORT = re.compile(r"^REPORT RequestId: \S+\s+Duration: (?P<ms>[\d.]+) ms")
+# The router's failure record as plain text: ministack's workers run the handler without Lambda's
+# runtime, so nothing writes `logging` records as JSON there and Python prints them bare.
+_ROUTER_FAILURE = re.compile(r"^cognito-triggers: \w+ failed with \w+")
 
 
 @dataclass(frozen=True)
@@ -277,6 +280,8 @@ def _parse_runs(logical_id: str, events: list[dict[str, Any]]) -> list[FunctionR
         try:
             record = json.loads(message)
         except ValueError:
+            if failure := _ROUTER_FAILURE.match(message):
+                run.errors.append(failure.group())
             continue
         if not isinstance(record, dict):
             continue

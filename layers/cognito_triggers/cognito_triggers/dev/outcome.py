@@ -105,7 +105,11 @@ def logged_cause(log: list[str]) -> str | None:
         if not isinstance(record, dict):
             continue
         trace = record.get("stack_trace")
-        if isinstance(trace, dict) and trace.get("type"):  # Powertools Logger
+        # A `logging` record under LogFormat JSON; not the runtime's own record of the error the
+        # invocation returns (no "logger"), which is the generic InternalError.
+        if isinstance(record.get("errorType"), str) and "logger" in record:
+            causes.append(_exception(record["errorType"], str(record.get("errorMessage") or "")))
+        elif isinstance(trace, dict) and trace.get("type"):  # Powertools Logger
             causes.append(_exception(str(trace["type"]), str(trace.get("value") or "")))
         elif isinstance(record.get("exception"), str):
             causes += _cause_in_text(record["exception"].splitlines())
