@@ -279,3 +279,34 @@ def test_the_local_run_really_decrypts_the_sender_codes(build: Path) -> None:
     (sms,) = delivered["sns"]["SMS"]
     assert sms["phone_number"] == "+14255550123"
     assert "with temporary password Tmp<Pa55word&" in sms["message"]
+
+
+def test_the_functions_log_as_lambda_writes_json_logs(build: Path) -> None:
+    """The template's LoggingConfig reaches the emulated runtime, as Lambda and `sam local` pass
+    it: the handler's `logging` record comes out as JSON with the request id, at INFO, beside the
+    invocation's metrics (one EMF line) and the cold start's."""
+    from cognito_triggers.dev.emulator import EmulatedFunction, find_built_function
+
+    built = find_built_function(ROOT, "PostAuthenticationFunction")
+    assert built.environment["AWS_LAMBDA_LOG_FORMAT"] == "JSON"
+    assert built.environment["AWS_LAMBDA_LOG_LEVEL"] == "INFO"  # the LogLevel parameter's default
+    event = read_event_file(ROOT / "events" / "PostAuthentication_Authentication.json")
+    event["request"]["newDeviceUsed"] = True
+    with EmulatedFunction(ROOT, built) as function:
+        result = function.invoke(event)
+    assert result.error is None, "\n".join(result.log)
+    records = []
+    for line in result.log:
+        try:
+            records.append(json.loads(line))
+        except ValueError:
+            continue
+    (info,) = [r for r in records if r.get("message") == "sign-in from a new device"]
+    assert (info["level"], info["logger"]) == ("INFO", "post_authentication")
+    assert info["requestId"]
+    cold, emf = [r for r in records if "_aws" in r]
+    assert cold["ColdStart"] == 1.0 and cold["function_name"] == "PostAuthenticationFunction"
+    (directive,) = emf["_aws"]["CloudWatchMetrics"]
+    assert directive["Namespace"] == "CognitoTriggers"
+    assert [m["Name"] for m in directive["Metrics"]] == ["SignIn", "NewDeviceSignIn", "Handled"]
+    assert (emf["service"], emf["TriggerSource"]) == ("cognito-triggers", event["triggerSource"])
