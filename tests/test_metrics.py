@@ -172,3 +172,29 @@ def test_importing_metrics_loads_nothing_but_json() -> None:
     loaded = set(json.loads(done.stdout.replace("'", '"')))
     json_ = {"json", "json.decoder", "json.encoder", "json.scanner", "_json"}
     assert loaded <= {*json_, "math", "__future__"}
+
+
+@pytest.mark.parametrize("source", ["", "x" * 2000, "PreSignUp_Sign Up", None])
+def test_an_invalid_events_source_is_no_dimension(
+    source: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The router still answers with InternalError alone, and counts the failure under
+    "(unknown)": neither an empty or oversized dimension nor a metric per garbage value."""
+    from cognito_triggers.errors import InternalError
+
+    metrics = Metrics(namespace="Shop")
+    handler = metrics.log_metrics(TriggerRouter(metrics=metrics).lambda_handler)
+    event = make_event("PreSignUp_SignUp")
+    event["triggerSource"] = source
+    with pytest.raises(InternalError):
+        handler(event, CONTEXT)
+    (line,) = _lines(capsys)
+    assert _metrics_of(line)["values"] == {"Failed": ("Count", 1.0)}
+    assert line["TriggerSource"] == "(unknown)"
+
+
+def test_a_refused_value_is_not_repeated_in_the_error() -> None:
+    metrics = Metrics(namespace="Shop")
+    with pytest.raises(ValueError, match="not 2000 characters") as refused:
+        metrics.add_dimension(name="Email", value="ann@example.com" + "x" * 1985)
+    assert "ann@example.com" not in str(refused.value)

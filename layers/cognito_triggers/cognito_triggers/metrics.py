@@ -156,7 +156,9 @@ class Metrics:
 
 def _text(value: object, what: str, limit: int) -> str:
     if not isinstance(value, str) or not value or len(value) > limit:
-        raise ValueError(f"{what} must be a string of 1 to {limit} characters, not {value!r}")
+        # Never the value itself: a dimension may hold what a log must not.
+        got = f"{len(value)} characters" if isinstance(value, str) else type(value).__name__
+        raise ValueError(f"{what} must be a string of 1 to {limit} characters, not {got}")
     return value
 
 

@@ -699,5 +699,10 @@ class TriggerRouter(Router):
     def _count(self, outcome: Outcome, trigger: dict[str, Any]) -> None:
         if self.metrics is None:
             return
-        self.metrics.add_dimension(name="TriggerSource", value=str(trigger["trigger_source"]))
+        source = trigger["trigger_source"]
+        # A dimension names a source of a known trigger, never whatever an invalid event holds:
+        # each value is a metric of its own in CloudWatch, and an empty one is refused.
+        if not (source.isidentifier() and len(source) <= 128 and TriggerFamily.of(source)):
+            source = "(unknown)"
+        self.metrics.add_dimension(name="TriggerSource", value=source)
         self.metrics.add_metric(name=outcome.capitalize(), unit="Count", value=1)
