@@ -161,7 +161,7 @@ def test_the_namespace_comes_from_the_environment_or_the_import_fails(
         Metrics()
 
 
-def test_importing_metrics_loads_nothing_but_json() -> None:
+def test_importing_metrics_loads_nothing_but_json_and_math() -> None:
     """Beyond what the router itself needs (the package, typing, functools)."""
     code = (
         "import sys, cognito_triggers, typing, functools, collections.abc; "

@@ -1,11 +1,11 @@
-"""Metrics written as CloudWatch's embedded metric format (EMF), with nothing imported but ``json``.
+"""Metrics as CloudWatch's embedded metric format (EMF), importing only ``json`` and ``math``.
 
 One JSON line on standard output per invocation: Lambda sends it to CloudWatch Logs, which turns
 it into metrics, with no call to AWS and no agent. The calls are those of Powertools' ``Metrics``
 (``add_metric``, ``add_dimension``, ``log_metrics``, ``flush``) and the same environment variables
 name the namespace and service, so either one can be given to ``TriggerRouter(metrics=...)``. This
-one costs a cold start nothing beyond ``json``; importing Powertools costs about what the router
-does (README, Performance).
+one costs a cold start next to nothing (Lambda's runtime has loaded ``json`` and ``math``
+already); importing Powertools costs about what the router does (README, Performance).
 
 Format: https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html
 """

@@ -4,7 +4,7 @@ running Python functions as local processes, without Docker.
 
 What a deployed stack's functions did is read back from the local AWS itself: each invocation
 writes ``START``/``REPORT`` lines to the function's CloudWatch Logs group, and the router's
-metrics (Powertools' embedded metric format) name the ``triggerSource`` and its outcome.
+metrics (CloudWatch's embedded metric format) name the ``triggerSource`` and its outcome.
 """
 
 from __future__ import annotations
@@ -219,7 +219,7 @@ class FunctionRun:
     """The application's own metrics of this invocation (``SignUpAutoConfirmed``...)."""
     duration_ms: float | None = None
     cold: bool = False
-    """Powertools' ``ColdStart`` metric was written: a new execution environment."""
+    """The ``ColdStart`` metric was written: a new execution environment."""
     errors: list[str] = field(default_factory=list)
     """Messages of the ``ERROR`` records the function logged."""
 
