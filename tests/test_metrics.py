@@ -198,3 +198,46 @@ def test_a_refused_value_is_not_repeated_in_the_error() -> None:
     with pytest.raises(ValueError, match="not 2000 characters") as refused:
         metrics.add_dimension(name="Email", value="ann@example.com" + "x" * 1985)
     assert "ann@example.com" not in str(refused.value)
+
+
+def test_a_count_the_router_cannot_make_is_logged_and_the_answer_stands(
+    caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The handler's own metrics leave no room for the router's count (its name in another unit,
+    every dimension taken): Cognito still gets the handler's answer, Deny's text or InternalError
+    alone, and the log says why the count is missing, after the real failure."""
+    from cognito_triggers.errors import InternalError
+
+    metrics = Metrics(namespace="Shop")
+    app = TriggerRouter(metrics=metrics)
+
+    @app.pre_sign_up(sources=["PreSignUp_SignUp"])
+    def confirm(event: PreSignUpEvent) -> None:
+        metrics.add_metric(name="Handled", unit="Milliseconds", value=3)
+        event.response.auto_confirm_user = True
+
+    @app.pre_sign_up(sources=["PreSignUp_AdminCreateUser"])
+    def deny(event: PreSignUpEvent) -> None:
+        for i in range(30):
+            metrics.add_dimension(name=f"D{i}", value="x")
+        raise Deny("no")
+
+    @app.pre_sign_up(sources=["PreSignUp_ExternalProvider"])
+    def broken(event: PreSignUpEvent) -> None:
+        metrics.add_metric(name="Failed", unit="Seconds", value=1)
+        raise LookupError("table gone")
+
+    handler = metrics.log_metrics(app.lambda_handler)
+    assert handler(make_event("PreSignUp_SignUp"), CONTEXT)["response"]["autoConfirmUser"]
+    with pytest.raises(Deny, match=r"^no$"):
+        handler(make_event("PreSignUp_AdminCreateUser"), CONTEXT)
+    with pytest.raises(InternalError):
+        handler(make_event("PreSignUp_ExternalProvider"), CONTEXT)
+    messages = [r.getMessage() for r in caplog.records]
+    assert [m.partition(" {")[0] for m in messages] == [
+        "cognito-triggers: the handled count failed with ValueError",
+        "cognito-triggers: the denied count failed with ValueError",
+        "cognito-triggers: PreSignUp_ExternalProvider failed with LookupError",
+        "cognito-triggers: the failed count failed with ValueError",
+    ]
+    capsys.readouterr()

@@ -573,13 +573,13 @@ class TriggerRouter(Router):
             raise
         except Exception as error:  # every other failure is a bug or an outage: log, sanitise
             trigger = trigger or self._trigger_context(event, context)
-            self._count("failed", trigger)
             self._log(
                 "error",
                 f"cognito-triggers: {trigger['trigger_source']} failed with {type(error).__name__}",
                 trigger,
                 exc=error,
             )
+            self._count("failed", trigger)
             raise InternalError(self.error_message) from None
         if outcome == "unhandled":
             trigger = trigger or self._trigger_context(event, context)
@@ -704,5 +704,13 @@ class TriggerRouter(Router):
         # each value is a metric of its own in CloudWatch, and an empty one is refused.
         if not (source.isidentifier() and len(source) <= 128 and TriggerFamily.of(source)):
             source = "(unknown)"
-        self.metrics.add_dimension(name="TriggerSource", value=source)
-        self.metrics.add_metric(name=outcome.capitalize(), unit="Count", value=1)
+        try:
+            self.metrics.add_dimension(name="TriggerSource", value=source)
+            self.metrics.add_metric(name=outcome.capitalize(), unit="Count", value=1)
+        except Exception as error:  # a count that cannot be made must not change Cognito's answer
+            self._log(
+                "error",
+                f"cognito-triggers: the {outcome} count failed with {type(error).__name__}",
+                trigger,
+                exc=error,
+            )
