@@ -289,7 +289,7 @@ def test_the_functions_log_as_lambda_writes_json_logs(build: Path) -> None:
 
     built = find_built_function(ROOT, "PostAuthenticationFunction")
     assert built.environment["AWS_LAMBDA_LOG_FORMAT"] == "JSON"
-    assert built.environment["AWS_LAMBDA_LOG_LEVEL"] == "INFO"  # the LogLevel parameter's default
+    assert built.environment["AWS_LAMBDA_LOG_LEVEL"] == "INFO"
     event = read_event_file(ROOT / "events" / "PostAuthentication_Authentication.json")
     event["request"]["newDeviceUsed"] = True
     with EmulatedFunction(ROOT, built) as function:

@@ -155,16 +155,15 @@ def test_functions_fit_cognitos_budget_and_the_architecture_parameter(
             assert setting in variables, name  # cognito_triggers.Metrics reads them
 
 
-def test_functions_log_json_at_a_level_that_keeps_botocore_quiet(cfn: dict[str, Any]) -> None:
+def test_functions_log_json_at_info_which_keeps_botocore_quiet_and_the_metrics(
+    cfn: dict[str, Any],
+) -> None:
     """The examples log through the standard `logging`, which Lambda's runtime writes as JSON
-    only with `LogFormat: JSON`. The level is the root logger's, so boto3's too: no DEBUG."""
+    only with `LogFormat: JSON`. The level is the root logger's, so boto3's too: not DEBUG. And
+    Lambda files the metrics' EMF lines, which have no "level", as INFO: not WARN or above."""
     for name, fn in _of_type(cfn, "AWS::Lambda::Function").items():
         config = fn["Properties"]["LoggingConfig"]
-        assert config["LogFormat"] == "JSON", name
-        assert config["ApplicationLogLevel"] == {"Ref": "LogLevel"}, name
-    allowed = cfn["Parameters"]["LogLevel"]["AllowedValues"]
-    assert "DEBUG" not in allowed and "TRACE" not in allowed
-    assert set(allowed) <= {"INFO", "WARN", "ERROR", "FATAL"}  # Lambda's names: WARN, not WARNING
+        assert config == {"LogFormat": "JSON", "ApplicationLogLevel": "INFO"}, name
 
 
 def _statements(cfn: dict[str, Any], function: str) -> list[dict[str, Any]]:
