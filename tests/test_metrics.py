@@ -5,14 +5,32 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from cognito_triggers import Deny, Metrics, PreSignUpEvent, TriggerRouter
+from cognito_triggers import (
+    Deny,
+    Metrics,
+    PreAuthenticationEvent,
+    PreSignUpEvent,
+    Router,
+    TriggerRouter,
+)
+from cognito_triggers.metrics import _BUFFER
 from cognito_triggers.testing import make_event
 
 from .lambda_context import CONTEXT
+
+
+@pytest.fixture(autouse=True)
+def fresh_process() -> Iterator[None]:
+    """Every Metrics of a process shares what it records: each test starts as a new process
+    would, and leaves nothing for the next module's functions to write."""
+    _BUFFER.__init__()  # type: ignore[misc]
+    yield
+    _BUFFER.__init__()  # type: ignore[misc]
 
 
 def _lines(capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
@@ -241,3 +259,28 @@ def test_a_count_the_router_cannot_make_is_logged_and_the_answer_stands(
         "cognito-triggers: the failed count failed with ValueError",
     ]
     capsys.readouterr()
+
+
+def test_every_instance_records_into_the_one_flushed_by_the_handler(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Routers joined with include_router keep their modules' own Metrics, as Powertools users'
+    do: what those record is written with the handler's, in the same invocation's line."""
+    own, included = Metrics(namespace="Shop", service="sign-in"), Metrics(namespace="Other")
+    joined = Router()
+
+    @joined.pre_authentication
+    def check(event: PreAuthenticationEvent) -> None:
+        included.add_metric(name="Checked", unit="Count", value=1)
+        included.add_dimension(name="Stage", value="prod")
+
+    app = TriggerRouter(metrics=own)
+    app.include_router(joined)
+    handler = own.log_metrics(app.lambda_handler)
+    handler(make_event("PreAuthentication_Authentication"), CONTEXT)
+    handler(make_event("PreAuthentication_Authentication"), CONTEXT)
+    first, second = map(_metrics_of, _lines(capsys))
+    assert first == second
+    assert first["namespace"] == "Shop"
+    assert first["dimensions"] == ["service", "Stage", "TriggerSource"]
+    assert first["values"] == {"Checked": ("Count", 1.0), "Handled": ("Count", 1.0)}

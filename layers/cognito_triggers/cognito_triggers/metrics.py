@@ -44,12 +44,26 @@ MAX_VALUES = 100
 MAX_DIMENSIONS = 30
 
 
+class _Buffer:
+    """What the process's invocation has recorded so far, shared by every :class:`Metrics`."""
+
+    def __init__(self) -> None:
+        self.metrics: dict[str, tuple[str, list[float]]] = {}
+        self.dimensions: dict[str, str] = {}  # added by calls; each instance adds its defaults
+        self.cold = True
+
+
+_BUFFER = _Buffer()
+
+
 class Metrics:
     """Metrics of one invocation, written as one EMF line when the handler returns or raises.
 
     ``namespace`` defaults to ``POWERTOOLS_METRICS_NAMESPACE``; without either, making the object
     raises (at import, where the mistake is seen, not at the first flush). ``service`` (default
-    ``POWERTOOLS_SERVICE_NAME``) becomes a ``service`` dimension of every metric::
+    ``POWERTOOLS_SERVICE_NAME``) becomes a ``service`` dimension of every metric. As with
+    Powertools, every instance records into the same place, so the handlers of routers joined with
+    ``include_router`` are written out by the one handler ``log_metrics`` decorates::
 
         metrics = Metrics()
         app = TriggerRouter(metrics=metrics)
@@ -69,9 +83,10 @@ class Metrics:
         self.namespace = _text(namespace, "namespace", 255)
         service = service or os.environ.get("POWERTOOLS_SERVICE_NAME")
         self._defaults = {"service": _text(service, "service", 1024)} if service else {}
-        self._dimensions = dict(self._defaults)
-        self._metrics: dict[str, tuple[str, list[float]]] = {}
-        self._cold = True
+
+    @property
+    def _dimensions(self) -> dict[str, str]:
+        return {**self._defaults, **_BUFFER.dimensions}
 
     def add_metric(self, name: str, unit: Unit, value: float) -> None:
         """Record ``value`` under ``name``; a name recorded twice keeps both values."""
@@ -84,34 +99,37 @@ class Metrics:
             or not math.isfinite(value)
         ):
             raise ValueError(f"metric {name!r}: the value must be a finite number")
-        if name in self._dimensions or name == "_aws":
+        if name in self._defaults or name in _BUFFER.dimensions or name == "_aws":
             raise ValueError(f"metric {name!r}: the name is taken by a dimension")
-        recorded = self._metrics.get(name)
+        metrics = _BUFFER.metrics
+        recorded = metrics.get(name)
         if recorded is not None and recorded[0] != unit:
             raise ValueError(f"metric {name!r} was recorded in {recorded[0]}, not {unit}")
-        if recorded is None and len(self._metrics) == MAX_METRICS:
+        if recorded is None and len(metrics) == MAX_METRICS:
             self.flush(keep_dimensions=True)
-        self._metrics.setdefault(name, (unit, []))[1].append(float(value))
-        if len(self._metrics[name][1]) == MAX_VALUES:
+        values = metrics.setdefault(name, (unit, []))[1]
+        values.append(float(value))
+        if len(values) == MAX_VALUES:
             self.flush(keep_dimensions=True)
 
     def add_dimension(self, name: str, value: str) -> None:
         """A dimension of every metric this invocation writes (reset when it is flushed)."""
         _text(name, "dimension name", 255)
         _text(value, f"dimension {name!r}", 1024)
-        if name in self._metrics or name == "_aws":
+        if name in _BUFFER.metrics or name == "_aws":
             raise ValueError(f"dimension {name!r}: the name is taken by a metric")
-        if name not in self._dimensions and len(self._dimensions) == MAX_DIMENSIONS:
+        dimensions = self._dimensions
+        if name not in dimensions and len(dimensions) == MAX_DIMENSIONS:
             raise ValueError(f"at most {MAX_DIMENSIONS} dimensions: cannot add {name!r}")
-        self._dimensions[name] = value
+        _BUFFER.dimensions[name] = value
 
     def flush(self, *, keep_dimensions: bool = False) -> None:
         """Write what was recorded as one EMF line, then start again (nothing to write: no line)."""
-        if self._metrics:
-            _write(self.namespace, self._dimensions, self._metrics)
-            self._metrics = {}
+        if _BUFFER.metrics:
+            _write(self.namespace, self._dimensions, _BUFFER.metrics)
+            _BUFFER.metrics.clear()
         if not keep_dimensions:
-            self._dimensions = dict(self._defaults)
+            _BUFFER.dimensions.clear()
 
     @overload
     def log_metrics(self, handler: Callable[P, R], /) -> Callable[P, R]: ...
@@ -133,8 +151,8 @@ class Metrics:
         def decorate(handler: Callable[P, R]) -> Callable[P, R]:
             @wraps(handler)
             def flushed(*args: P.args, **kwargs: P.kwargs) -> R:
-                if self._cold:
-                    self._cold = False
+                if _BUFFER.cold:
+                    _BUFFER.cold = False
                     if capture_cold_start_metric:
                         self._cold_start(args[1] if len(args) > 1 else kwargs.get("context"))
                 try:
