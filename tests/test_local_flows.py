@@ -155,9 +155,11 @@ def test_function_runs_are_read_from_their_cloudwatch_logs() -> None:
         "cognito-triggers: PreSignUp_SignUp failed with KeyError",  # logging's bare text
         "Traceback (most recent call last):",
         metrics("Failed", TriggerSource="PreSignUp_SignUp"),
+        "START RequestId: d Version: $LATEST",
+        "cognito-triggers: (missing) failed with InvalidEventError",  # not an event at all
     ]
     events = [{"timestamp": 1000 + i, "message": m} for i, m in enumerate(lines)]
-    first, second, third = _parse_runs("PreSignUpFunction", events)
+    first, second, third, fourth = _parse_runs("PreSignUpFunction", events)
     assert first == FunctionRun(
         "PreSignUpFunction",
         1000,
@@ -173,3 +175,4 @@ def test_function_runs_are_read_from_their_cloudwatch_logs() -> None:
         "failed",
         ["cognito-triggers: PreSignUp_SignUp failed with KeyError"],
     )
+    assert fourth.errors == ["cognito-triggers: (missing) failed with InvalidEventError"]

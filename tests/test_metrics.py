@@ -284,3 +284,34 @@ def test_every_instance_records_into_the_one_flushed_by_the_handler(
     assert first["namespace"] == "Shop"
     assert first["dimensions"] == ["service", "Stage", "TriggerSource"]
     assert first["values"] == {"Checked": ("Count", 1.0), "Handled": ("Count", 1.0)}
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("Stage", "préprod"), ("Stage", "a\nb"), ("Stage", "   "), (":Stage", "prod"), ("Ståge", "x")],
+)
+def test_a_dimension_cloudwatch_would_drop_is_refused(name: str, value: str) -> None:
+    with pytest.raises(ValueError, match="printable ASCII"):
+        Metrics(namespace="Shop").add_dimension(name=name, value=value)
+
+
+def test_provisioned_concurrency_is_no_cold_start(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("AWS_LAMBDA_INITIALIZATION_TYPE", "provisioned-concurrency")
+    metrics = Metrics(namespace="Shop")
+    metrics.log_metrics(capture_cold_start_metric=True)(lambda event, context: event)({}, CONTEXT)
+    assert capsys.readouterr().out == ""
+
+
+def test_a_source_known_in_all_but_ascii_is_no_dimension(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The Kelvin sign lower-cases to "k", so the name reads as a TokenGeneration source."""
+    metrics = Metrics(namespace="Shop")
+    handler = metrics.log_metrics(TriggerRouter(metrics=metrics).lambda_handler)
+    event = make_event("TokenGeneration_HostedAuth")
+    event["triggerSource"] = "To\u212aenGeneration_HostedAuth"
+    handler(event, CONTEXT)
+    (line,) = _lines(capsys)
+    assert line["TriggerSource"] == "(unknown)"

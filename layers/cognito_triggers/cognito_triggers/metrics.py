@@ -116,6 +116,12 @@ class Metrics:
         """A dimension of every metric this invocation writes (reset when it is flushed)."""
         _text(name, "dimension name", 255)
         _text(value, f"dimension {name!r}", 1024)
+        # CloudWatch's rules (Dimension, in its API reference); a line that breaks them is
+        # dropped whole, with no error anywhere.
+        if not _is_dimension_text(name) or name.startswith(":"):
+            raise ValueError("a dimension name is printable ASCII, not blank, no leading ':'")
+        if not _is_dimension_text(value):
+            raise ValueError(f"dimension {name!r}: the value is printable ASCII, not blank")
         if name in _BUFFER.metrics or name == "_aws":
             raise ValueError(f"dimension {name!r}: the name is taken by a metric")
         dimensions = self._dimensions
@@ -153,7 +159,9 @@ class Metrics:
             def flushed(*args: P.args, **kwargs: P.kwargs) -> R:
                 if _BUFFER.cold:
                     _BUFFER.cold = False
-                    if capture_cold_start_metric:
+                    # Provisioned concurrency initialises ahead of any request: no one waited.
+                    provisioned = os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE")
+                    if capture_cold_start_metric and provisioned != "provisioned-concurrency":
                         self._cold_start(args[1] if len(args) > 1 else kwargs.get("context"))
                 try:
                     return handler(*args, **kwargs)
@@ -170,6 +178,10 @@ class Metrics:
         )
         dimensions = {"function_name": str(name), **self._defaults} if name else self._defaults
         _write(self.namespace, dimensions, {"ColdStart": ("Count", [1.0])})
+
+
+def _is_dimension_text(text: str) -> bool:
+    return text.isascii() and text.isprintable() and not text.isspace()
 
 
 def _text(value: object, what: str, limit: int) -> str:

@@ -54,7 +54,7 @@ _OUTCOMES = ("Handled", "Denied", "Failed", "Unhandled")  # the router's per-sou
 _REPORT = re.compile(r"^REPORT RequestId: \S+\s+Duration: (?P<ms>[\d.]+) ms")
 # The router's failure record as plain text: ministack's workers run the handler without Lambda's
 # runtime, so nothing writes `logging` records as JSON there and Python prints them bare.
-_ROUTER_FAILURE = re.compile(r"^cognito-triggers: \w+ failed with \w+")
+_ROUTER_FAILURE = re.compile(r"^cognito-triggers: \S+ failed with \w+")
 
 
 @dataclass(frozen=True)
