@@ -71,3 +71,9 @@ def test_families_by_lambda_config_key_or_prefix() -> None:
     assert TriggerFamily.named("TokenGeneration") is TriggerFamily.PreTokenGeneration
     assert TriggerFamily.named("Nope") is None
     assert TriggerFamily.PreTokenGeneration.source_prefix == "TokenGeneration"
+
+
+def test_a_prefix_is_ascii() -> None:
+    # The Kelvin sign lower-cases to "k": without the check this named TokenGeneration.
+    assert TriggerFamily.of("To\u212aenGeneration_HostedAuth") is None
+    assert TriggerFamily.of("TokenGeneration_HostedAuth") is TriggerFamily.PreTokenGeneration

@@ -702,12 +702,7 @@ class TriggerRouter(Router):
         source = trigger["trigger_source"]
         # A dimension names a source of a known trigger, never whatever an invalid event holds:
         # each value is a metric of its own in CloudWatch, and an empty one is refused.
-        if not (
-            source.isascii()
-            and source.isidentifier()
-            and len(source) <= 128
-            and TriggerFamily.of(source)
-        ):
+        if not (source.isidentifier() and len(source) <= 128 and TriggerFamily.of(source)):
             source = "(unknown)"
         try:
             self.metrics.add_dimension(name="TriggerSource", value=source)

@@ -55,8 +55,8 @@ class TriggerFamily(StrEnum):
         (``PreTokenGen``, a ``/``-joined list, ``""``) give ``None``.
         """
         prefix, sep, operation = name.partition("_")
-        if sep and not (operation.isascii() and operation.isalnum()):
-            return None
+        if not prefix.isascii() or (sep and not (operation.isascii() and operation.isalnum())):
+            return None  # ASCII only: "\u212a" (the Kelvin sign) lower-cases to "k"
         return _FAMILY_BY_PREFIX.get(prefix.lower())
 
     @classmethod
