@@ -310,3 +310,20 @@ def test_the_functions_log_as_lambda_writes_json_logs(build: Path) -> None:
     assert directive["Namespace"] == "CognitoTriggers"
     assert [m["Name"] for m in directive["Metrics"]] == ["SignIn", "NewDeviceSignIn", "Handled"]
     assert (emf["service"], emf["TriggerSource"]) == ("cognito-triggers", event["triggerSource"])
+
+
+def test_a_functions_own_logging_config_is_merged_with_the_globals(tmp_path: Path) -> None:
+    """SAM merges maps key by key: a function naming only its LogGroup keeps LogFormat: JSON."""
+    from cognito_triggers.dev.cfn import load_template
+    from cognito_triggers.dev.emulator import _logging_environment
+
+    text = (ROOT / "template.yaml").read_text()
+    own = "      LoggingConfig:\n        LogGroup: /custom/pre-sign-up\n"
+    anchor = "      Handler: pre_sign_up.lambda_handler\n"
+    assert anchor in text
+    (tmp_path / "template.yaml").write_text(text.replace(anchor, anchor + own))
+    template = load_template(tmp_path / "template.yaml")
+    assert _logging_environment(template, "PreSignUpFunction") == {
+        "AWS_LAMBDA_LOG_FORMAT": "JSON",
+        "AWS_LAMBDA_LOG_LEVEL": "INFO",
+    }

@@ -141,8 +141,9 @@ def test_a_full_directive_is_written_before_the_next_metric(
     ("call", "message"),
     [
         (lambda m: m.add_metric(name="X", unit="Counts", value=1), "not a CloudWatch unit"),
-        (lambda m: m.add_metric(name="X", unit="Count", value=float("nan")), "finite number"),
-        (lambda m: m.add_metric(name="X", unit="Count", value=True), "finite number"),
+        (lambda m: m.add_metric(name="X", unit="Count", value=float("nan")), "within"),
+        (lambda m: m.add_metric(name="X", unit="Count", value=True), "within"),
+        (lambda m: m.add_metric(name="X", unit="Count", value=1e300), "within"),
         (lambda m: m.add_metric(name="", unit="Count", value=1), "metric name"),
         (lambda m: m.add_metric(name="service", unit="Count", value=1), "taken by a dimension"),
         (lambda m: m.add_dimension(name="Stage", value=""), "dimension 'Stage'"),

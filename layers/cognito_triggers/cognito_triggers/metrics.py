@@ -42,6 +42,7 @@ _UNITS = frozenset(get_args(Unit))
 MAX_METRICS = 100
 MAX_VALUES = 100
 MAX_DIMENSIONS = 30
+MAX_VALUE = 2.0**360  # CloudWatch rejects larger magnitudes (MetricDatum.Value)
 
 
 class _Buffer:
@@ -97,8 +98,9 @@ class Metrics:
             isinstance(value, bool)
             or not isinstance(value, int | float)
             or not math.isfinite(value)
+            or abs(value) > MAX_VALUE
         ):
-            raise ValueError(f"metric {name!r}: the value must be a finite number")
+            raise ValueError(f"metric {name!r}: the value must be a number within ±2^360")
         if name in self._defaults or name in _BUFFER.dimensions or name == "_aws":
             raise ValueError(f"metric {name!r}: the name is taken by a dimension")
         metrics = _BUFFER.metrics

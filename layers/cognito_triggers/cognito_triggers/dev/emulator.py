@@ -104,9 +104,14 @@ class BuiltFunction:
 def _logging_environment(template: Template, logical_id: str) -> dict[str, str]:
     """What Lambda sets from ``LoggingConfig``, as ``sam local`` does: with ``LogFormat: JSON`` the
     runtime writes each ``logging`` record as JSON, at ``ApplicationLogLevel`` (default INFO)."""
-    config = template.function_property(logical_id, "LoggingConfig")
-    if not isinstance(config, dict):
-        return {}
+    # SAM merges a map of Globals with the function's own, key by key.
+    config: dict[str, Any] = {}
+    for part in (
+        template.function_globals.get("LoggingConfig"),
+        (template.resources[logical_id].get("Properties") or {}).get("LoggingConfig"),
+    ):
+        if isinstance(part, dict):
+            config.update(part)
     log_format = template.resolve(config.get("LogFormat"))
     if log_format != "JSON":
         return {"AWS_LAMBDA_LOG_FORMAT": log_format} if log_format else {}
