@@ -1,79 +1,82 @@
-# Every target installs what it needs: uv from PyPI if missing, then the locked environment.
+# The repository: the runtime (layers/cognito_triggers), the tools (tools/) and the example
+# application around them, one uv workspace. Every target installs what it needs: uv from PyPI if
+# missing, then the locked environment; SAM CLI and the other local tools into the per-user cache.
 SHELL := /bin/bash
-UV ?= $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
-PY := .venv/bin/python
+CACHE ?= $(or $(COGNITO_TRIGGERS_CACHE),$(if $(XDG_CACHE_HOME),$(XDG_CACHE_HOME),$(HOME)/.cache)/cognito-triggers)
+UV ?= $(shell command -v uv 2>/dev/null || echo $(CACHE)/uv/bin/uv)
+# The tools install themselves one way only, through this file (standard library only).
+TOOLCHAIN := python3 tools/cognito_triggers_tools/toolchain.py
+RUN := $(UV) run --no-sync
+SAM_ENV := SAM_CLI_TELEMETRY=0 AWS_EC2_METADATA_DISABLED=true
 export UV_LINK_MODE := copy
 
-.PHONY: test lint typecheck pytest e2e sync bench run samples events
+.PHONY: test lint typecheck pytest pydantic-range e2e sync bench run samples events build sam-validate
 
-# The CLI installs its tools the same way, through this one file (standard library only).
-TOOLCHAIN := python3 layers/cognito_triggers/cognito_triggers/dev/toolchain.py
-
-# uv from PyPI into a private venv when the machine has none.
-.tools/bin/uv:
+$(CACHE)/uv/bin/uv:
 	$(TOOLCHAIN) uv >/dev/null
 
 sync: $(UV)
 	$(UV) sync --locked --quiet
 
 lint: sync
-	$(UV) run --no-sync ruff check .
-	$(UV) run --no-sync ruff format --check .
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
 
+# Each distribution and the example are checked with their own settings (their pyproject.toml).
 typecheck: sync
-	$(UV) run --no-sync mypy
+	$(RUN) --directory layers/cognito_triggers mypy
+	$(RUN) --directory tools mypy
+	$(RUN) mypy
 
-pytest: sync
-	$(UV) run --no-sync pytest
+# Each distribution's own tests, then the example's (its functions, its template, its events).
+pytest: sync sam-validate build
+	$(RUN) --directory layers/cognito_triggers pytest
+	$(RUN) --directory tools pytest
+	$(RUN) pytest
 
-test: lint typecheck pytest e2e
+# The runtime's tests at both ends of the pydantic range it declares: the oldest release on the
+# oldest Python it supports, the newest release on the newest Python Lambda runs.
+PYDANTIC_ENVS := $(CACHE)/test-envs
+pydantic-range: $(UV)
+	$(UV) venv --quiet --allow-existing --python 3.11 $(PYDANTIC_ENVS)/lowest
+	$(UV) pip install --quiet --python $(PYDANTIC_ENVS)/lowest --resolution lowest-direct --reinstall-package pydantic --reinstall-package pydantic-core ./layers/cognito_triggers
+	$(UV) pip install --quiet --python $(PYDANTIC_ENVS)/lowest --group layers/cognito_triggers/pyproject.toml:test
+	cd layers/cognito_triggers && $(PYDANTIC_ENVS)/lowest/bin/python -c 'import pydantic; print("runtime tests at pydantic", pydantic.VERSION)' && $(PYDANTIC_ENVS)/lowest/bin/python -m pytest -p no:cacheprovider
+	$(UV) venv --quiet --allow-existing --python 3.13 $(PYDANTIC_ENVS)/highest
+	$(UV) pip install --quiet --python $(PYDANTIC_ENVS)/highest --upgrade --refresh-package pydantic ./layers/cognito_triggers --group layers/cognito_triggers/pyproject.toml:test
+	cd layers/cognito_triggers && $(PYDANTIC_ENVS)/highest/bin/python -c 'import pydantic; print("runtime tests at pydantic", pydantic.VERSION)' && $(PYDANTIC_ENVS)/highest/bin/python -m pytest -p no:cacheprovider
+
+test: lint typecheck pytest pydantic-range e2e
 
 # The framework alone, then every example function as `sam build` ships it (benchmarks/).
 bench: sync build
-	$(UV) run --no-sync python benchmarks/cold_start.py
-	$(UV) run --no-sync python -m benchmarks.functions
+	$(RUN) python benchmarks/cold_start.py
+	$(RUN) python -m benchmarks.functions
 
 # events/ is make_event's output, one file per triggerSource (a test holds the two equal).
 events: sync
-	$(UV) run --no-sync python -c \
-	  "from cognito_triggers.testing import write_sample_events as w; w('events')"
+	$(RUN) python -c "from cognito_triggers.testing import write_sample_events as w; w('events')"
 
-# --- SAM application and local runs (issue 4) ----------------------------------------------------
-# SAM CLI stays out of the project venv: its own venv under .tools/, pinned in toolchain.py (the
-# Lambda emulator binary `cognito-triggers invoke` uses ships inside this package).
-SAM := .tools/sam-cli/bin/sam
-SAM_ENV := SAM_CLI_TELEMETRY=0 AWS_EC2_METADATA_DISABLED=true HOME=$(CURDIR)/.tools/home
+sam-validate: sync
+	sam=$$($(TOOLCHAIN) sam) && $(SAM_ENV) $$sam validate --lint && $(SAM_ENV) $$sam validate --region us-east-1
 
-.PHONY: tools sam-validate build
-
-$(SAM):
-	$(TOOLCHAIN) sam >/dev/null
-
-tools: $(SAM)
-
-sam-validate: $(SAM)
-	mkdir -p .tools/home
-	$(SAM_ENV) $(SAM) validate --lint
-	$(SAM_ENV) $(SAM) validate --region us-east-1
-
-# sam build for this machine's architecture and Python 3.13, which is what the emulator runs.
-build: sync $(SAM)
-	$(UV) run --no-sync cognito-triggers build
+# sam build for this machine's architecture and Python 3.13, which is what the local tools run.
+build: sync
+	$(RUN) cognito-triggers build
 
 # The main job: every one of the 41 sample events through the function wired for it
-# (cognito-triggers run), then sam deploy to a local AWS (ministack, installed under .tools/) and
-# every Cognito flow played against it and through cognito-local (cognito-triggers flows).
+# (cognito-triggers run), then sam deploy to a local AWS (ministack) and every Cognito flow
+# played against it and through cognito-local (cognito-triggers flows).
 run: build
-	$(UV) run --no-sync cognito-triggers run
-	$(UV) run --no-sync cognito-triggers flows
+	$(RUN) cognito-triggers run
+	$(RUN) cognito-triggers flows
 
 # Every sample event of events/ through its function, in isolation (cognito-triggers run).
 samples: build
-	$(UV) run --no-sync cognito-triggers run
+	$(RUN) cognito-triggers run
 
-# The same deploy and flows as `make run`, as tests (tests/test_local_flows.py).
+# The end-to-end tests: the example's deploy and flows, and a project made by `init`, tested and
+# run as its README says.
 e2e: sync build
-	$(UV) run --no-sync pytest -m e2e tests/test_local_flows.py
-
-# `make test` also validates and builds the SAM application; the CLI tests invoke that build.
-pytest: sam-validate build
+	$(RUN) pytest -m e2e tests/test_local_flows.py
+	$(RUN) --directory tools pytest -m e2e

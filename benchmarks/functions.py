@@ -45,8 +45,8 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.lambda_shape import LambdaCopy, copy_build, lambda_environment
-from cognito_triggers.dev.run import LocalAws, seeded_local_aws
-from cognito_triggers.dev.toolchain import runtime_python
+from cognito_triggers_tools.run import LocalAws, seeded_local_aws
+from cognito_triggers_tools.toolchain import runtime_python
 
 ROOT = Path(__file__).resolve().parents[1]
 VARIANTS = Path(__file__).resolve().parent / "variants"
@@ -260,7 +260,7 @@ def measure(
     rounds: int,
 ) -> tuple[float, dict[tuple[str, bool], float], dict[str, dict[str, Any]]]:
     """The runtime's client (median over every process) and each scenario after it, CPU ms."""
-    python = runtime_python(ROOT)
+    python = runtime_python()
     # Lambda's images ship the runtime's packages compiled.
     purelib = subprocess.run(
         [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],

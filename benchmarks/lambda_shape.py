@@ -14,8 +14,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from cognito_triggers.dev.cfn import load_template
-from cognito_triggers.dev.emulator import find_built_function
+from cognito_triggers_tools.cfn import load_template
+from cognito_triggers_tools.emulator import find_built_function
 
 __all__ = ["TRACING_ACTIVE", "LambdaCopy", "copy_build", "lambda_environment"]
 

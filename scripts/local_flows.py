@@ -18,9 +18,9 @@ from typing import Any
 from argon2 import PasswordHasher
 from botocore.exceptions import ClientError
 
-from cognito_triggers.dev.flows import CognitoLocalPlay, DeployedPlay, Step
-from cognito_triggers.dev.local_deploy import Ministack
 from cognito_triggers.testing import make_event
+from cognito_triggers_tools.flows import CognitoLocalPlay, DeployedPlay, Step
+from cognito_triggers_tools.local_deploy import Ministack
 
 # The pool sends through SES from the template's SenderEmail (no-reply@example.com): the domain
 # is the identity to verify, as a real account does once before deploying.

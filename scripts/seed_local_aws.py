@@ -16,9 +16,9 @@ from typing import Any
 import boto3
 from argon2 import PasswordHasher
 
-from cognito_triggers.dev.cfn import Template, logical_id_of_arn
 from cognito_triggers.sender_code import encrypt_code
 from cognito_triggers.sources import TriggerFamily
+from cognito_triggers_tools.cfn import Template, logical_id_of_arn
 
 REGION = "us-east-1"
 # What the sender events carry once decrypted: a code, or (invitations) a temporary password,

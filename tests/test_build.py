@@ -15,10 +15,10 @@ import pytest
 
 from benchmarks.lambda_shape import LambdaCopy, copy_build, lambda_environment
 from cognito_triggers import TriggerFamily
-from cognito_triggers.dev.cfn import load_template
-from cognito_triggers.dev.check import check_template
-from cognito_triggers.dev.emulator import find_built_function
-from cognito_triggers.dev.toolchain import runtime_python
+from cognito_triggers_tools.cfn import load_template
+from cognito_triggers_tools.check import check_template
+from cognito_triggers_tools.emulator import find_built_function
+from cognito_triggers_tools.toolchain import runtime_python
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / ".aws-sam" / "build"
@@ -49,7 +49,7 @@ CALLS_AWS = (
 @pytest.fixture(scope="module")
 def build() -> Path:
     """A fresh build through `cognito-triggers build`, which is what `make build` runs."""
-    command = [sys.executable, "-m", "cognito_triggers.dev.cli", "--project", str(ROOT), "build"]
+    command = [sys.executable, "-m", "cognito_triggers_tools.cli", "--project", str(ROOT), "build"]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
     return BUILD
@@ -58,7 +58,7 @@ def build() -> Path:
 @pytest.fixture(scope="module")
 def python() -> str:
     """Python 3.13 with the runtime's boto3, as Lambda's python3.13 runtime provides it."""
-    return runtime_python(ROOT, quiet=True)
+    return runtime_python(quiet=True)
 
 
 @pytest.fixture(scope="module")

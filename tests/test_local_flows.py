@@ -20,10 +20,10 @@ from pathlib import Path
 
 import pytest
 
-from cognito_triggers.dev.cfn import load_template
-from cognito_triggers.dev.flows import play_flows
-from cognito_triggers.dev.local_deploy import FunctionRun, _parse_runs
-from cognito_triggers.dev.toolchain import ToolError, ministack_python
+from cognito_triggers_tools.cfn import load_template
+from cognito_triggers_tools.flows import play_flows
+from cognito_triggers_tools.local_deploy import FunctionRun, _parse_runs
+from cognito_triggers_tools.toolchain import ToolError, ministack_python
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -38,7 +38,7 @@ def _our_processes() -> set[str]:
 @pytest.fixture(scope="module")
 def report(build: Path) -> tuple[int, str]:
     try:
-        ministack_python(ROOT)
+        ministack_python()
     except ToolError as error:
         pytest.skip(f"the local AWS cannot be installed here: {error}")
     before = _our_processes()

@@ -20,7 +20,6 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 
-from .families import AGENT_CLIENT_ID, EMAIL, FAMILIES, SUB, USER_POOL_ID, WEB_CLIENT_ID
 from .sources import TriggerFamily, TriggerSource, unknown_name
 
 if TYPE_CHECKING:
@@ -59,6 +58,154 @@ DEFAULT_PRE_TOKEN_VERSION = "3"
 version with client credentials. Pass ``version="1"`` or ``"2"`` for the others."""
 
 E = TypeVar("E", bound="TriggerEvent")
+
+# Sample values, as Cognito sends them (AWS documentation's examples, realistic identifiers).
+USER_POOL_ID = "us-east-1_Ex4mPl3Xy"
+WEB_CLIENT_ID = "3n4b5urk1ft4fl3mg5e62d9ado"
+AGENT_CLIENT_ID = "7kq1v0gmr6a1c1o2s9dl4e8b2t"
+SUB = "a1b2c3d4-5678-4e9f-8a0b-1c2d3e4f5a6b"
+EMAIL = "jane.doe@example.com"
+
+_USER_ATTRIBUTES = {
+    "sub": SUB,
+    "email_verified": "true",
+    "cognito:user_status": "CONFIRMED",
+    "cognito:email_alias": EMAIL,
+    "given_name": "Jane",
+    "family_name": "Doe",
+    "email": EMAIL,
+    "custom:tenant": "acme",
+}
+_NEW_USER_ATTRIBUTES = {"email": EMAIL, "given_name": "Jane", "family_name": "Doe"}
+_GROUPS = {
+    "groupsToOverride": ["members", "editors"],
+    "iamRolesToOverride": ["arn:aws:iam::123456789012:role/editors"],
+    "preferredRole": "arn:aws:iam::123456789012:role/editors",
+}
+_SESSION = [{"challengeName": "SRP_A", "challengeResult": True, "challengeMetadata": None}]
+
+
+# What Cognito sends in ``request`` and pre-fills in ``response``, per family; per-source details
+# are in _tweak.
+_SAMPLES: dict[TriggerFamily, tuple[dict[str, Any], dict[str, Any]]] = {
+    TriggerFamily.PreSignUp: (
+        {"userAttributes": _NEW_USER_ATTRIBUTES, "validationData": None},
+        {
+            "autoConfirmUser": False,
+            "autoVerifyEmail": False,
+            "autoVerifyPhone": False,
+        },
+    ),
+    TriggerFamily.PostConfirmation: (
+        {"userAttributes": _USER_ATTRIBUTES},
+        {},
+    ),
+    TriggerFamily.PreAuthentication: (
+        {"userAttributes": _USER_ATTRIBUTES, "validationData": None},
+        {},
+    ),
+    TriggerFamily.PostAuthentication: (
+        {"userAttributes": _USER_ATTRIBUTES, "newDeviceUsed": False},
+        {},
+    ),
+    TriggerFamily.DefineAuthChallenge: (
+        {
+            "userAttributes": _USER_ATTRIBUTES,
+            "session": _SESSION,
+            "userNotFound": False,
+        },
+        {
+            "challengeName": None,
+            "issueTokens": None,
+            "failAuthentication": None,
+        },
+    ),
+    TriggerFamily.CreateAuthChallenge: (
+        {
+            "userAttributes": _USER_ATTRIBUTES,
+            "challengeName": "CUSTOM_CHALLENGE",
+            "session": _SESSION,
+            "userNotFound": False,
+        },
+        {
+            "publicChallengeParameters": None,
+            "privateChallengeParameters": None,
+            "challengeMetadata": None,
+        },
+    ),
+    TriggerFamily.VerifyAuthChallengeResponse: (
+        {
+            "userAttributes": _USER_ATTRIBUTES,
+            "privateChallengeParameters": {"answer": "482913"},
+            "challengeAnswer": "482913",
+            "userNotFound": False,
+        },
+        {"answerCorrect": None},
+    ),
+    TriggerFamily.PreTokenGeneration: (
+        {"userAttributes": _USER_ATTRIBUTES, "groupConfiguration": _GROUPS},
+        {"claimsAndScopeOverrideDetails": None},
+    ),
+    TriggerFamily.CustomMessage: (
+        {
+            "userAttributes": _USER_ATTRIBUTES,
+            "codeParameter": "{####}",
+            "linkParameter": "{##Click Here##}",
+            "usernameParameter": None,
+        },
+        {"smsMessage": None, "emailMessage": None, "emailSubject": None},
+    ),
+    TriggerFamily.UserMigration: (
+        {
+            "password": "correct horse battery staple",
+            "validationData": None,
+        },
+        {
+            "userAttributes": None,
+            "finalUserStatus": None,
+            "messageAction": None,
+            "desiredDeliveryMediums": None,
+            "forceAliasCreation": None,
+            "enableSMSMFA": None,
+        },
+    ),
+    TriggerFamily.CustomEmailSender: (
+        {
+            "type": "customEmailSenderRequestV1",
+            "code": ("AYADeBgm8Bzk3k1lUd0XtQHtc1QAXwABABVhd3MtY3J5cHRvLXB1YmxpYy1rZXkAREF5cHN0"),
+            "userAttributes": _USER_ATTRIBUTES,
+        },
+        {},
+    ),
+    TriggerFamily.CustomSMSSender: (
+        {
+            "type": "customSMSSenderRequestV1",
+            "code": ("AYADeHVdM2ZQ1l4iW2cVb9bF0jEAXwABABVhd3MtY3J5cHRvLXB1YmxpYy1rZXkAREFnc2Vx"),
+            "userAttributes": {**_USER_ATTRIBUTES, "phone_number": "+14255550123"},
+        },
+        {},
+    ),
+    TriggerFamily.InboundFederation: (
+        {
+            "providerName": "CorporateIdP",
+            "providerType": "OIDC",
+            "attributes": {
+                "tokenResponse": {
+                    "token_type": "Bearer",
+                    "expires_in": "3600",
+                    "scope": "openid",
+                },
+                "idToken": {
+                    "sub": "00u1ab2cd3EF4gh5",
+                    "email": EMAIL,
+                    "email_verified": "true",
+                },
+                "userInfo": {"email": EMAIL, "given_name": "Jane", "family_name": "Doe"},
+            },
+        },
+        {"userAttributesToMap": {}},
+    ),
+}
 
 
 class SampleEvent(dict[str, Any], Generic[E]):
@@ -236,7 +383,7 @@ def make_event(
     family = TriggerFamily.of(str(source))
     if family is None or not (allow_unknown or source in TriggerSource.__members__):
         raise _unknown(str(source), TriggerSource.__members__, "a known triggerSource")
-    record = FAMILIES[family]
+    request, response = _SAMPLES[family]
     pre_token = family is TriggerFamily.PreTokenGeneration
     event = SampleEvent[Any](
         version=str(overrides.get("version", DEFAULT_PRE_TOKEN_VERSION if pre_token else "1")),
@@ -245,8 +392,8 @@ def make_event(
         userPoolId=USER_POOL_ID,
         userName=SUB,
         callerContext={"awsSdkVersion": "aws-sdk-unknown-unknown", "clientId": WEB_CLIENT_ID},
-        request=copy.deepcopy(dict(record.sample_request)),
-        response=copy.deepcopy(dict(record.sample_response)),
+        request=copy.deepcopy(request),
+        response=copy.deepcopy(response),
     )
     _tweak(str(source), event)
     if not allow_unknown:

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from cognito_triggers.dev.cli import main
-from cognito_triggers.dev.emulator import EventFileError, read_event_file
-from cognito_triggers.dev.outcome import changes
 from cognito_triggers.sources import TriggerFamily, TriggerSource
+from cognito_triggers_tools.cli import main
+from cognito_triggers_tools.emulator import EventFileError, read_event_file
+from cognito_triggers_tools.outcome import changes
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NOT_JSON = ROOT.parent / "shared" / "conformance" / "events" / "not-json"
 NOT_JSON_FILES = sorted(NOT_JSON.glob("*.json")) if NOT_JSON.is_dir() else []
 
@@ -254,8 +254,8 @@ def test_the_local_run_really_decrypts_the_sender_codes(build: Path) -> None:
     # What `run` and `invoke --local-aws` do for the senders, looked at from the local AWS: the
     # seed encrypts a code as Cognito does, under a key of the local KMS; the built functions
     # decrypt it and deliver the plaintext through the local SES and SNS.
-    from cognito_triggers.dev.emulator import EmulatedFunction, find_built_function
-    from cognito_triggers.dev.run import seeded_local_aws
+    from cognito_triggers_tools.emulator import EmulatedFunction, find_built_function
+    from cognito_triggers_tools.run import seeded_local_aws
 
     with seeded_local_aws(ROOT) as aws:
         for fn, source in (
@@ -285,7 +285,7 @@ def test_the_functions_log_as_lambda_writes_json_logs(build: Path) -> None:
     """The template's LoggingConfig reaches the emulated runtime, as Lambda and `sam local` pass
     it: the handler's `logging` record comes out as JSON with the request id, at INFO, beside the
     invocation's metrics (one EMF line) and the cold start's."""
-    from cognito_triggers.dev.emulator import EmulatedFunction, find_built_function
+    from cognito_triggers_tools.emulator import EmulatedFunction, find_built_function
 
     built = find_built_function(ROOT, "PostAuthenticationFunction")
     assert built.environment["AWS_LAMBDA_LOG_FORMAT"] == "JSON"
@@ -314,8 +314,8 @@ def test_the_functions_log_as_lambda_writes_json_logs(build: Path) -> None:
 
 def test_a_functions_own_logging_config_is_merged_with_the_globals(tmp_path: Path) -> None:
     """SAM merges maps key by key: a function naming only its LogGroup keeps LogFormat: JSON."""
-    from cognito_triggers.dev.cfn import load_template
-    from cognito_triggers.dev.emulator import _logging_environment
+    from cognito_triggers_tools.cfn import load_template
+    from cognito_triggers_tools.emulator import _logging_environment
 
     text = (ROOT / "template.yaml").read_text()
     own = "      LoggingConfig:\n        LogGroup: /custom/pre-sign-up\n"

@@ -28,15 +28,16 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from ..families import FAMILIES
-from ..router import Route, TriggerRouter
-from ..sources import TriggerFamily, TriggerSource, unknown_source
+from cognito_triggers.router import Route, TriggerRouter
+from cognito_triggers.sources import TriggerFamily, TriggerSource, unknown_source
+
 from .cfn import Template, TemplateError, load_template, logical_id_of_arn
+from .wiring import WIRING
 
 __all__ = ["OBJECT_KEYS", "check_project", "check_template", "wiring"]
 
-# How LambdaConfig wires each trigger is part of its family record (families.py); these are views.
-OBJECT_KEYS = {r.config_key: r.family for r in FAMILIES.values() if r.config_key}
+# How LambdaConfig wires each trigger is in wiring.py; these are views.
+OBJECT_KEYS = {w.config_key: f for f, w in WIRING.items() if w.config_key}
 """Keys whose value is an object ``{LambdaArn, LambdaVersion}``, and the family each wires."""
 NOT_TRIGGERS = {"KMSKeyID"}  # the custom senders' key, beside them in LambdaConfig
 
@@ -57,7 +58,7 @@ def _string_key_family(key: str) -> TriggerFamily | None:
     """The family a string-valued ``LambdaConfig`` key (a plain ARN) wires, ``None`` if it is no
     such key."""
     family = TriggerFamily.named(key)
-    if family is None or key != family.lambda_config_key or not FAMILIES[family].arn_key:
+    if family is None or key != family.lambda_config_key or not WIRING[family].arn_key:
         return None
     return family
 
@@ -66,7 +67,7 @@ def _has_both_keys(family: TriggerFamily) -> bool:
     """A family wired by a plain ARN (its legacy key) or by an object key that adds a version:
     pre token generation. If both are set, the two must name one function (AWS::Cognito::UserPool
     LambdaConfig)."""
-    record = FAMILIES[family]
+    record = WIRING[family]
     return record.arn_key and record.config_key is not None
 
 
@@ -137,7 +138,7 @@ def _config_wires(template: Template, problems: list[str]) -> list[Wire]:
                     )
                     continue
                 arn, version = value.get("LambdaArn"), value.get("LambdaVersion")
-                versions = FAMILIES[family].config_versions
+                versions = WIRING[family].config_versions
                 if version is None:
                     problems.append(f"{pool}.LambdaConfig.{key} has no LambdaVersion")
                 elif version not in versions:
@@ -175,14 +176,14 @@ def _config_wires(template: Template, problems: list[str]) -> list[Wire]:
         for family in filter(_has_both_keys, TriggerFamily):
             legacy, modern = (
                 config.get(family.lambda_config_key),
-                config.get(FAMILIES[family].config_key),
+                config.get(WIRING[family].config_key),
             )
             if legacy is not None and isinstance(modern, dict):
                 arns = (legacy, modern.get("LambdaArn"))
                 if len({str(logical_id_of_arn(a) or a) for a in arns}) > 1:
                     problems.append(
                         f"{pool}: {family.lambda_config_key} and "
-                        f"{FAMILIES[family].config_key}.LambdaArn differ"
+                        f"{WIRING[family].config_key}.LambdaArn differ"
                     )
         modern = config.get("PreTokenGenerationConfig")
         tier = (resource.get("Properties") or {}).get("UserPoolTier")
@@ -199,7 +200,7 @@ def _one_wire_per_function(
     function once: the object's version counts."""
     kept = []
     for wire in wires:
-        config_key = FAMILIES[wire.family].config_key
+        config_key = WIRING[wire.family].config_key
         if wire.key != wire.family.lambda_config_key or not _has_both_keys(wire.family):
             kept.append(wire)
             continue
@@ -364,7 +365,7 @@ def _check_function(fn: str, router: TriggerRouter, wires: list[Wire], problems:
         wire = wired.get(route.family) if route.family else None
         if wire is None:
             continue  # a catch-all, or a family not wired (reported above)
-        record = FAMILIES[wire.family]
+        record = WIRING[wire.family]
         # A plain ARN is the first version (V1_0); an object key says its own.
         version = wire.version or (record.config_versions or ("V1_0",))[0]
         needed = next((v for s, v in record.needs_version.items() if s == route.source), None)

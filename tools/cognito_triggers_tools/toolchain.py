@@ -1,9 +1,10 @@
 """Finding, and installing when missing, the tools a local run needs: uv, SAM CLI, the Lambda
 Runtime Interface Emulator shipped inside SAM CLI's package, and a Python 3.13 with awslambdaric.
 
-Everything installed goes under ``.tools/`` of the project (git-ignored); nothing here is used by
-Lambda. The Makefile installs uv and SAM CLI by running this file (``python3 toolchain.py uv``),
-so each tool is installed one way only; hence standard-library imports only.
+Everything installed goes into one cache per user (:func:`cache_dir`), shared by every project;
+nothing here is used by Lambda. A project's Makefile installs uv and SAM CLI by running this file
+(``python3 toolchain.py uv``), so each tool is installed one way only; hence standard-library
+imports only.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ __all__ = [
     "MINISTACK_VERSION",
     "SAM_CLI_VERSION",
     "ToolError",
+    "cache_dir",
     "cognito_local_command",
+    "elf_architecture",
     "find_project_root",
     "find_rie",
     "host_architecture",
@@ -67,20 +70,44 @@ def host_architecture() -> str:
     raise ToolError(f"Lambda has no architecture for this machine ({machine})")
 
 
-def sam_environment(root: Path) -> dict[str, str]:
+_ELF_MACHINES = {0x3E: "x86_64", 0xB7: "arm64"}
+
+
+def elf_architecture(path: Path) -> str | None:
+    """The Lambda architecture a compiled file is for (its ELF header), ``None`` if not ELF."""
+    try:
+        with path.open("rb") as f:
+            header = f.read(20)
+    except OSError:
+        return None
+    if len(header) < 20 or header[:4] != b"\x7fELF":
+        return None
+    machine = int.from_bytes(header[18:20], "little")
+    return _ELF_MACHINES.get(machine, f"machine {machine:#x}")
+
+
+def sam_environment() -> dict[str, str]:
     """SAM CLI without telemetry, instance-metadata probes or a read-only HOME."""
     env = dict(os.environ)
     env["SAM_CLI_TELEMETRY"] = "0"
     env["AWS_EC2_METADATA_DISABLED"] = "true"
     home = env.get("HOME", "")
     if not home or not os.access(home, os.W_OK):
-        env["HOME"] = str(_tools(root) / "home")
+        env["HOME"] = str(cache_dir() / "home")
         Path(env["HOME"]).mkdir(parents=True, exist_ok=True)
     return env
 
 
-def _tools(root: Path) -> Path:
-    return root / ".tools"
+def cache_dir() -> Path:
+    """Where the tools are installed, once per user and shared by every project:
+    ``COGNITO_TRIGGERS_CACHE``, else ``$XDG_CACHE_HOME/cognito-triggers``, else
+    ``~/.cache/cognito-triggers``. Several hundred MB (SAM CLI, Python 3.13, ministack)."""
+    configured = os.environ.get("COGNITO_TRIGGERS_CACHE")
+    if configured:
+        return Path(configured).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg).expanduser() if xdg and Path(xdg).is_absolute() else Path.home() / ".cache"
+    return base / "cognito-triggers"
 
 
 def _run_tool(command: list[str], env: dict[str, str] | None = None) -> str:
@@ -100,28 +127,29 @@ def _say(message: str) -> None:
     print(f"cognito-triggers: {message}", file=sys.stderr)
 
 
-def uv(root: Path) -> str:
-    """``uv``: on PATH, else the project's ``.tools/bin/uv``, else installed there now from PyPI
-    (a venv at ``.tools`` holding uv: all it takes is a Python with ``venv``)."""
-    on_path = shutil.which("uv")
-    if on_path:
-        return on_path
-    local = _tools(root) / "bin" / "uv"
+def uv() -> str:
+    """``uv``: the one running us (``UV``), on PATH, else the cache's ``uv/bin/uv``, installed
+    there now from PyPI if missing (a venv holding uv: all it takes is a Python with ``venv``)."""
+    found = os.environ.get("UV") or shutil.which("uv")
+    if found:
+        return found
+    venv = cache_dir() / "uv"
+    local = venv / "bin" / "uv"
     if not local.is_file():
-        _say(f"installing uv into {_tools(root)} (python -m venv, then pip install uv)")
-        _run_tool([sys.executable, "-m", "venv", str(_tools(root))])
-        _run_tool([str(_tools(root) / "bin" / "pip"), "install", "--quiet", "uv"])
+        _say(f"installing uv into {venv} (python -m venv, then pip install uv)")
+        _run_tool([sys.executable, "-m", "venv", str(venv)])
+        _run_tool([str(venv / "bin" / "pip"), "install", "--quiet", "uv"])
     return str(local)
 
 
-def _sam_cli(root: Path) -> Path:
-    """SAM CLI at the pinned version in its own venv, ``.tools/sam-cli`` (installed if missing):
-    kept out of the project's environment, whose packages it would pin."""
-    venv = _tools(root) / "sam-cli"
+def _sam_cli() -> Path:
+    """SAM CLI at the pinned version in its own venv in the cache (installed if missing): kept
+    out of the project's environment, whose packages it would pin."""
+    venv = cache_dir() / "sam-cli"
     sam = venv / "bin" / "sam"
     if not sam.is_file():
         _say(f"installing aws-sam-cli=={SAM_CLI_VERSION} into {venv}")
-        tool = uv(root)
+        tool = uv()
         _run_tool([tool, "venv", "--quiet", "--allow-existing", str(venv)])
         _run_tool(
             [
@@ -137,22 +165,22 @@ def _sam_cli(root: Path) -> Path:
     return sam
 
 
-def sam_command(root: Path) -> list[str]:
-    """``sam``: the project's pinned one in ``.tools/sam-cli``, else ``sam`` on PATH, else the
-    pinned one installed now."""
-    local = _tools(root) / "sam-cli" / "bin" / "sam"
+def sam_command() -> list[str]:
+    """``sam``: the pinned one in the cache, else ``sam`` on PATH, else the pinned one installed
+    now."""
+    local = cache_dir() / "sam-cli" / "bin" / "sam"
     if local.is_file():
         return [str(local)]
     on_path = shutil.which("sam")
     if on_path:
         return [on_path]
-    return [str(_sam_cli(root))]
+    return [str(_sam_cli())]
 
 
-def _samcli_dirs(root: Path) -> list[Path]:
+def _samcli_dirs() -> list[Path]:
     candidates = [
         Path(p)
-        for p in glob.glob(str(_tools(root) / "sam-cli" / "lib" / "python3*" / "site-packages"))
+        for p in glob.glob(str(cache_dir() / "sam-cli" / "lib" / "python3*" / "site-packages"))
     ]
     sam = shutil.which("sam")
     if sam:
@@ -182,7 +210,7 @@ def _samcli_dirs(root: Path) -> list[Path]:
     return candidates
 
 
-def find_rie(root: Path, architecture: str | None = None) -> Path:
+def find_rie(architecture: str | None = None) -> Path:
     """The emulator binary for this machine, from ``COGNITO_TRIGGERS_RIE`` or SAM CLI's package.
 
     Its place inside SAM CLI is not a public interface, hence the pinned SAM CLI version.
@@ -195,17 +223,17 @@ def find_rie(root: Path, architecture: str | None = None) -> Path:
         return path
     name = f"aws-lambda-rie-{architecture or host_architecture()}"
     for attempt in range(2):
-        for site in _samcli_dirs(root):
+        for site in _samcli_dirs():
             path = site / "samcli" / "local" / "rapid" / name
             if path.is_file():
                 if not os.access(path, os.X_OK):
                     path.chmod(path.stat().st_mode | 0o111)
                 return path
         if attempt == 0:
-            _sam_cli(root)  # no usable SAM CLI yet: the pinned one, whose package holds it
+            _sam_cli()  # no usable SAM CLI yet: the pinned one, whose package holds it
     raise ToolError(
         f"the Lambda Runtime Interface Emulator ({name}) was not found: it ships inside the "
-        f"aws-sam-cli=={SAM_CLI_VERSION} package (in {_tools(root) / 'sam-cli'}); point "
+        f"aws-sam-cli=={SAM_CLI_VERSION} package (in {cache_dir() / 'sam-cli'}); point "
         "COGNITO_TRIGGERS_RIE at the binary if your SAM CLI is another"
     )
 
@@ -227,12 +255,12 @@ def _version_of(python: str) -> tuple[int, int] | None:
     return int(parts[0]), int(parts[1])
 
 
-def _uv_python_environment(root: Path) -> dict[str, str]:
-    """uv's Python downloads go to ``.tools/python``, beside the project's other tools."""
-    return {**os.environ, "UV_PYTHON_INSTALL_DIR": str(_tools(root) / "python")}
+def _uv_python_environment() -> dict[str, str]:
+    """uv's Python downloads go to the cache's ``python/``, beside the other tools."""
+    return {**os.environ, "UV_PYTHON_INSTALL_DIR": str(cache_dir() / "python")}
 
 
-def python313(root: Path) -> str:
+def python313() -> str:
     """A CPython 3.13 interpreter (the Lambda runtime's version) with pip, for ``sam build``:
     ``COGNITO_TRIGGERS_PYTHON313``, else found by path, else one uv finds or installs."""
     configured = os.environ.get("COGNITO_TRIGGERS_PYTHON313")
@@ -250,7 +278,7 @@ def python313(root: Path) -> str:
         reverse=True,  # the newest patch release first
     )
     candidates += sorted(
-        glob.glob(str(_tools(root) / "python" / "cpython-3.13*" / "bin" / "python3.13")),
+        glob.glob(str(cache_dir() / "python" / "cpython-3.13*" / "bin" / "python3.13")),
         reverse=True,
     )
     candidates += ["/usr/bin/python3.13", "/usr/local/bin/python3.13"]
@@ -259,7 +287,7 @@ def python313(root: Path) -> str:
     for candidate in candidates:
         if Path(candidate).exists() and _version_of(candidate) == (3, 13):
             return str(Path(candidate).resolve())
-    tool, env = uv(root), _uv_python_environment(root)
+    tool, env = uv(), _uv_python_environment()
     _say(f"no Python 3.13 found: installing one with uv into {env['UV_PYTHON_INSTALL_DIR']}")
     _run_tool([tool, "python", "install", "3.13"], env)
     found = _run_tool([tool, "python", "find", "3.13"], env)
@@ -271,18 +299,6 @@ def python313(root: Path) -> str:
     return found
 
 
-def python313_bin_dir(root: Path) -> Path:
-    """A folder holding only ``python3.13``, to put first on PATH for ``sam build``."""
-    folder = _tools(root) / "python3.13" / "bin"
-    folder.mkdir(parents=True, exist_ok=True)
-    link = folder / "python3.13"
-    target = python313(root)
-    if not link.is_symlink() or os.readlink(link) != target:
-        link.unlink(missing_ok=True)
-        link.symlink_to(target)
-    return folder
-
-
 def _pinned(package: str, fallback: str) -> str:
     try:
         return f"{package}=={importlib.metadata.version(package)}"
@@ -290,14 +306,14 @@ def _pinned(package: str, fallback: str) -> str:
         return fallback
 
 
-def runtime_python(root: Path, *, quiet: bool = False) -> str:
+def runtime_python(*, quiet: bool = False) -> str:
     """Python 3.13 with awslambdaric and boto3 (what the Lambda runtime provides), in
-    ``.tools/lambda-runtime``; made with uv on first use. ``COGNITO_TRIGGERS_RUNTIME_PYTHON``
+    the cache's ``lambda-runtime``; made with uv on first use. ``COGNITO_TRIGGERS_RUNTIME_PYTHON``
     names one to use instead."""
     configured = os.environ.get("COGNITO_TRIGGERS_RUNTIME_PYTHON")
     if configured:
         return configured
-    venv = _tools(root) / "lambda-runtime"
+    venv = cache_dir() / "lambda-runtime"
     python = venv / "bin" / "python"
     marker = venv / ".ready"
     packages = [_pinned("awslambdaric", "awslambdaric"), _pinned("boto3", "boto3")]
@@ -306,25 +322,25 @@ def runtime_python(root: Path, *, quiet: bool = False) -> str:
         return str(python)
     if not quiet:
         _say(f"preparing {venv} ({wanted})")
-    tool, base = uv(root), python313(root)
+    tool, base = uv(), python313()
     _run_tool([tool, "venv", "--quiet", "--allow-existing", "--python", base, str(venv)])
     _run_tool([tool, "pip", "install", "--quiet", "--python", str(python), *packages])
     marker.write_text(wanted)
     return str(python)
 
 
-def ministack_python(root: Path) -> str:
-    """The Python of ``.tools/ministack``: a 3.13 (ministack runs Python functions with its own
+def ministack_python() -> str:
+    """The Python of the cache's ``ministack``: a 3.13 (ministack runs Python functions with its own
     interpreter, so it must be the runtime's) holding ministack, aws-sam-translator and boto3 at
     ministack's botocore version (the Lambda runtime provides boto3). Made with uv on first use."""
-    venv = _tools(root) / "ministack"
+    venv = cache_dir() / "ministack"
     python = venv / "bin" / "python"
     marker = venv / ".ready"
     wanted = f"ministack=={MINISTACK_VERSION} aws-sam-translator=={SAM_TRANSLATOR_VERSION}"
     if python.exists() and marker.is_file() and marker.read_text() == wanted:
         return str(python)
     _say(f"installing {wanted} (and boto3) into {venv}")
-    tool, base = uv(root), python313(root)
+    tool, base = uv(), python313()
     _run_tool([tool, "venv", "--quiet", "--allow-existing", "--python", base, str(venv)])
     install = [tool, "pip", "install", "--quiet", "--python", str(python)]
     _run_tool([*install, *wanted.split()])
@@ -336,16 +352,16 @@ def ministack_python(root: Path) -> str:
     return str(python)
 
 
-def cognito_local_command(root: Path) -> list[str]:
+def cognito_local_command() -> list[str]:
     """``node <cognito-local>``: the pinned cognito-local from npm, installed into
-    ``.tools/cognito-local`` on first use. Needs Node.js (``node`` and ``npm`` on PATH)."""
+    the cache's ``cognito-local`` on first use. Needs Node.js (``node`` and ``npm`` on PATH)."""
     node, npm = shutil.which("node"), shutil.which("npm")
     if node is None or npm is None:
         raise ToolError(
             "cognito-local needs Node.js (node and npm on PATH): install it, e.g. "
             "`apt-get install nodejs npm`"
         )
-    prefix = _tools(root) / "cognito-local"
+    prefix = cache_dir() / "cognito-local"
     package = prefix / "node_modules" / "cognito-local"
     start = package / "lib" / "bin" / "start.js"
     manifest = package / "package.json"
@@ -376,7 +392,6 @@ if __name__ == "__main__":
     if _tool not in ("uv", "sam"):
         sys.exit(f"usage: {Path(sys.argv[0]).name} uv|sam")
     try:
-        _root = find_project_root()
-        print(uv(_root) if _tool == "uv" else _sam_cli(_root))
+        print(uv() if _tool == "uv" else _sam_cli())
     except ToolError as _error:
         sys.exit(f"cognito-triggers: error: {_error}")

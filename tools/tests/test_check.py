@@ -20,9 +20,9 @@ from samtranslator.parser.parser import Parser  # type: ignore[import-untyped]
 from samtranslator.translator.arn_generator import ArnGenerator  # type: ignore[import-untyped]
 from samtranslator.translator.translator import Translator  # type: ignore[import-untyped]
 
-from cognito_triggers.dev.cfn import load_template
-from cognito_triggers.dev.check import check_project
-from cognito_triggers.dev.cli import main
+from cognito_triggers_tools.cfn import load_template
+from cognito_triggers_tools.check import check_project
+from cognito_triggers_tools.cli import main
 
 V1_HANDLER = """
 from cognito_triggers import PreTokenGenerationV1Event, TriggerRouter

@@ -21,12 +21,12 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from cognito_triggers.dev.cfn import load_template
-from cognito_triggers.dev.cognito_local import cognito_local_config
-from cognito_triggers.dev.start_lambda import InvocationRecord, LambdaInvokeServer
 from cognito_triggers.testing import make_event
+from cognito_triggers_tools.cfn import load_template
+from cognito_triggers_tools.cognito_local import cognito_local_config
+from cognito_triggers_tools.start_lambda import InvocationRecord, LambdaInvokeServer
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -127,7 +127,7 @@ def test_every_invocation_is_recorded_with_what_it_ran(build: Path) -> None:
 
 
 def test_the_command_serves_until_sigterm_and_stops_its_emulators(build: Path) -> None:
-    command = [sys.executable, "-m", "cognito_triggers.dev.cli", "--project", str(ROOT)]
+    command = [sys.executable, "-m", "cognito_triggers_tools.cli", "--project", str(ROOT)]
     process = subprocess.Popen(
         [*command, "start-lambda", "--port", "0"],
         stdout=subprocess.PIPE,

@@ -351,7 +351,7 @@ def _cognito_local_phase(
     from .toolchain import cognito_local_command
 
     try:
-        cognito_local_command(root)  # installed before anything starts
+        cognito_local_command()  # installed before anything starts
     except ToolError as error:
         report.skip("cognito-local flows", str(error))
         return

@@ -8,7 +8,6 @@ import json
 import os
 import re
 import socket
-import struct
 import subprocess
 import threading
 import time
@@ -20,7 +19,7 @@ from pathlib import Path
 from typing import Any, Self
 
 from .cfn import Template, TemplateError, load_template
-from .toolchain import ToolError, find_rie, host_architecture, runtime_python
+from .toolchain import ToolError, elf_architecture, find_rie, host_architecture, runtime_python
 
 __all__ = [
     "BuiltFunction",
@@ -31,7 +30,6 @@ __all__ = [
     "read_event_file",
 ]
 
-_ELF_MACHINES = {0x3E: "x86_64", 0xB7: "arm64"}
 
 # awslambdaric's own entry point, after turning the ``cognito_triggers`` logger up to DEBUG, as a
 # user would to see the router name the handler it calls (the function's code is unchanged).
@@ -119,23 +117,11 @@ def _logging_environment(template: Template, logical_id: str) -> dict[str, str]:
     return {"AWS_LAMBDA_LOG_FORMAT": "JSON", "AWS_LAMBDA_LOG_LEVEL": level}
 
 
-def _elf_architecture(path: Path) -> str | None:
-    try:
-        with path.open("rb") as f:
-            header = f.read(20)
-    except OSError:
-        return None
-    if len(header) < 20 or header[:4] != b"\x7fELF":
-        return None
-    (machine,) = struct.unpack("<H", header[18:20])
-    return _ELF_MACHINES.get(machine, f"machine {machine:#x}")
-
-
 def _check_binaries(folder: Path, logical_id: str) -> None:
     """Compiled wheels must match this machine and Python 3.13, or imports fail obscurely."""
     host = host_architecture()
     for so in folder.rglob("*.so"):
-        arch = _elf_architecture(so)
+        arch = elf_architecture(so)
         if arch is not None and arch != host:
             raise ToolError(
                 f"{logical_id} was built for {arch} ({so.relative_to(folder)}) but the "
@@ -270,8 +256,8 @@ class EmulatedFunction:
         return env
 
     def start(self, ready_timeout: float = 10.0) -> None:
-        rie = find_rie(self.root)
-        python = runtime_python(self.root)
+        rie = find_rie()
+        python = runtime_python()
         self._port = _free_port()
         api_port = _free_port()
         command = [

@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..sources import TriggerFamily
+from cognito_triggers.sources import TriggerFamily
+
 from .check import check_template
 from .emulator import (
     EmulatedFunction,
@@ -52,7 +53,7 @@ def _moto_command(root: Path, port: int) -> list[str]:
     except importlib.metadata.PackageNotFoundError:
         version = ""
     return [
-        uv(root),
+        uv(),
         "tool",
         "run",
         "--from",

@@ -1,5 +1,5 @@
 """A local AWS on 127.0.0.1 that ``sam deploy`` can target: ministack (pinned, installed into
-``.tools/ministack`` by the toolchain), its CloudFormation applying SAM's transform and its Lambda
+the tools' cache by the toolchain), its CloudFormation applying SAM's transform and its Lambda
 running Python functions as local processes, without Docker.
 
 What a deployed stack's functions did is read back from the local AWS itself: each invocation
@@ -114,7 +114,7 @@ def _scratch_parent() -> str | None:
 def ministack(root: Path, *, log: Path | None = None, timeout: float = 60.0) -> Iterator[Ministack]:
     """ministack on a free loopback port for as long as the ``with`` lasts; every process it
     started (its Lambda workers included) is stopped at the end, also on errors and Ctrl-C."""
-    python = ministack_python(root)
+    python = ministack_python()
     port = _free_port()
     scratch = Path(tempfile.mkdtemp(prefix="cognito-triggers-ministack-", dir=_scratch_parent()))
     log = log or scratch / "ministack.log"
@@ -327,7 +327,7 @@ def sam_deploy(
     if not (root / ".aws-sam" / "build" / "template.yaml").is_file():
         raise ToolError("no build to deploy: run `cognito-triggers build` (make build) first")
     command = [
-        *sam_command(root),
+        *sam_command(),
         "deploy",
         "--stack-name",
         stack_name,
@@ -342,7 +342,7 @@ def sam_deploy(
         "--parameter-overrides",
         *(f"{name}={value}" for name, value in parameters.items()),
     ]
-    env = {**sam_environment(root), **aws.environment()}
+    env = {**sam_environment(), **aws.environment()}
     log.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     with log.open("w") as sink:

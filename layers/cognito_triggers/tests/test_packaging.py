@@ -1,6 +1,7 @@
-"""The package as a user gets it: `uv build` makes a wheel and an sdist; each installs into a fresh
-virtual environment, away from this source tree, and works there (import, parse, route, the CLI),
-with the `py.typed` marker that lets the user's type checker read our annotations."""
+"""The runtime as a user gets it: `uv build` makes a wheel and an sdist; each installs into a fresh
+virtual environment, away from this source tree, and works there (import, parse, route), with the
+`py.typed` marker that lets the user's type checker read our annotations, and nothing else: no
+tools, no Powertools unless asked for."""
 
 from __future__ import annotations
 
@@ -14,10 +15,10 @@ from pathlib import Path
 import pytest
 
 import cognito_triggers
-from cognito_triggers.dev.toolchain import uv
 
-ROOT = Path(__file__).resolve().parents[1]
-PACKAGE = "layers/cognito_triggers/cognito_triggers"
+from .conftest import PROJECT, uv
+
+PACKAGE = "cognito_triggers"
 
 SMOKE = """
 import pathlib
@@ -58,11 +59,10 @@ def _artifact(dist: Path, pattern: str) -> Path:
     return found
 
 
-def test_the_wheel_ships_the_package_with_py_typed_and_the_cli(dist: Path) -> None:
+def test_the_wheel_ships_the_package_with_py_typed_and_nothing_else(dist: Path) -> None:
     with zipfile.ZipFile(_artifact(dist, "*.whl")) as wheel:
         names = set(wheel.namelist())
-        entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
-        scripts = wheel.read(entry_points).decode()
+        metadata = wheel.read(next(n for n in names if n.endswith(".dist-info/METADATA")))
     assert "cognito_triggers/py.typed" in names
     # The version is written once, as __version__, and the wheel is named after it.
     assert {n.split("/")[0] for n in names} == {
@@ -70,13 +70,25 @@ def test_the_wheel_ships_the_package_with_py_typed_and_the_cli(dist: Path) -> No
         f"cognito_triggers-{cognito_triggers.__version__}.dist-info",
     }
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
-    assert "cognito-triggers = cognito_triggers.dev.cli:main" in scripts
+    # A Lambda function imports this and nothing more: pydantic (which pins its pydantic-core),
+    # with Powertools and the Encryption SDK as extras, and no command line.
+    assert not any(n.endswith(".dist-info/entry_points.txt") for n in names)
+    requires = [
+        line.split(":", 1)[1].strip()
+        for line in metadata.decode().splitlines()
+        if line.startswith("Requires-Dist:")
+    ]
+    assert [r for r in requires if "extra ==" not in r] == ["pydantic<3,>=2.11"]
+    assert {r.split(";")[1].strip() for r in requires if "extra ==" in r} == {
+        "extra == 'powertools'",
+        "extra == 'senders'",
+    }
 
 
 def test_the_sdist_holds_the_library_not_the_sam_application(dist: Path) -> None:
     with tarfile.open(_artifact(dist, "*.tar.gz")) as sdist:
         names = {n.split("/", 1)[1] for n in sdist.getnames() if "/" in n}
-    source = {str(p.relative_to(ROOT)) for p in (ROOT / PACKAGE).rglob("*") if p.is_file()}
+    source = {str(p.relative_to(PROJECT)) for p in (PROJECT / PACKAGE).rglob("*") if p.is_file()}
     assert {n for n in names if n.startswith(PACKAGE)} == {
         n for n in source if "__pycache__" not in n
     }
@@ -84,25 +96,22 @@ def test_the_sdist_holds_the_library_not_the_sam_application(dist: Path) -> None
     assert "LICENSE" in names
 
 
-@pytest.mark.parametrize(("pattern", "extra"), [("*.whl", "[dev]"), ("*.tar.gz", "")])
-def test_it_installs_into_a_fresh_venv_and_works(
-    dist: Path, tmp_path: Path, pattern: str, extra: str
-) -> None:
+@pytest.mark.parametrize("pattern", ["*.whl", "*.tar.gz"])
+def test_it_installs_into_a_fresh_venv_and_works(dist: Path, tmp_path: Path, pattern: str) -> None:
     venv = tmp_path / "venv"
-    tool = uv(ROOT)
+    tool = uv()
     _run([tool, "venv", "--quiet", "--python", sys.executable, str(venv)], cwd=tmp_path)
     python = str(venv / "bin" / "python")
     artifact = _artifact(dist, pattern)
-    _run([tool, "pip", "install", "--quiet", "--python", python, f"{artifact}{extra}"], tmp_path)
+    _run([tool, "pip", "install", "--quiet", "--python", python, str(artifact)], tmp_path)
     assert _run([python, "-c", SMOKE], cwd=tmp_path).strip() == "smoke ok"
-    cli = str(venv / "bin" / "cognito-triggers")
-    assert "Develop Cognito user pool triggers locally" in _run([cli, "--help"], cwd=tmp_path)
-    assert "  TokenGeneration_ClientCredentials" in _run([cli, "events", "list"], cwd=tmp_path)
-    check = subprocess.run([cli, "check"], cwd=tmp_path, capture_output=True, text=True)
-    if extra == "[dev]":  # the dev tools' own dependencies came with the extra
-        assert "no template.yaml" in check.stderr
-    else:  # without them, the tools say what to install
-        assert "the local tools need the dev extra (pip install 'cognito-triggers[dev]')" in (
-            check.stderr
-        )
-    assert check.returncode == 2
+    installed = _run([tool, "pip", "freeze", "--python", python], cwd=tmp_path)
+    names = {line.split("==")[0].split(" @ ")[0].lower() for line in installed.splitlines()}
+    assert names == {
+        "annotated-types",
+        "cognito-triggers",
+        "pydantic",
+        "pydantic-core",
+        "typing-extensions",
+        "typing-inspection",
+    }

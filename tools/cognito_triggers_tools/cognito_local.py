@@ -1,4 +1,4 @@
-"""cognito-local (npm, pinned, installed into ``.tools/cognito-local``): a Cognito user pool API
+"""cognito-local (npm, pinned, installed into the tools' cache): a Cognito user pool API
 on 127.0.0.1 that fires the triggers the local AWS does not (PostConfirmation,
 PostAuthentication, UserMigration), calling the functions through the Lambda Invoke API that
 ``start-lambda`` serves.
@@ -115,7 +115,7 @@ def cognito_local(
     timeout: float = 30.0,
 ) -> Iterator[CognitoLocal]:
     """cognito-local in a fresh folder on ``port`` (default: a free one), for the ``with``."""
-    command = cognito_local_command(root)
+    command = cognito_local_command()
     port = port or _free_port()
     folder = Path(tempfile.mkdtemp(prefix="cognito-triggers-cognito-local-"))
     config = cognito_local_config(template, lambda_endpoint, port)

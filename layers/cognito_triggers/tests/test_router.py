@@ -37,7 +37,7 @@ from cognito_triggers import (
 from cognito_triggers.errors import InternalError, UnhandledSourceError
 from cognito_triggers.testing import invoke, make_event
 
-from .corpus import DECORATOR, conformance_files, load, sample_files
+from .corpus import DECORATOR, conformance_files, load, sample_events
 
 SECRET_VALUES = ("correct horse battery staple", "482913", "jane.doe@example.com", "Jane")
 
@@ -341,8 +341,8 @@ def test_a_handler_that_does_nothing_returns_the_event_unchanged() -> None:
         assert app.resolve(event) == event
 
 
-@pytest.mark.parametrize("path", [*conformance_files("accept"), *sample_files()])
-def test_no_op_round_trip_through_the_router(path: Path) -> None:
+@pytest.mark.parametrize("path", [*conformance_files("accept"), *sample_events()])
+def test_no_op_round_trip_through_the_router(path: Path | dict[str, Any]) -> None:
     received = load(path)
     app = TriggerRouter()
     app.catch_all(lambda event: None)

@@ -17,9 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from cognito_triggers.dev.toolchain import uv
+from .conftest import uv
 
-ROOT = Path(__file__).resolve().parent.parent
 APP = Path(__file__).resolve().parent / "user_app"
 
 
@@ -32,7 +31,7 @@ def _run(*command: str | Path, cwd: Path | None = None) -> subprocess.CompletedP
 @pytest.fixture(scope="module")
 def user_mypy(dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """``mypy`` of a fresh venv holding only the built wheel (and what it depends on)."""
-    tool = uv(ROOT)
+    tool = uv()
     (wheel,) = dist.glob("cognito_triggers-*.whl")
     venv = tmp_path_factory.mktemp("user") / "venv"
     made = _run(tool, "venv", "--quiet", "--python", sys.executable, venv)

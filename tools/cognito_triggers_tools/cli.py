@@ -1,5 +1,6 @@
 """``cognito-triggers``: the development command line.
 
+cognito-triggers init DIR                   a new project: template, triggers, tests, Makefile
 cognito-triggers build                      sam build for this machine's architecture
 cognito-triggers invoke FUNCTION --event F  run a built function under the Lambda emulator
 cognito-triggers run                        every sample event through its wired function
@@ -15,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 from collections.abc import Sequence
 from contextlib import ExitStack
@@ -41,21 +41,17 @@ def _root(args: argparse.Namespace) -> Path:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from .toolchain import host_architecture, python313_bin_dir, sam_command, sam_environment
+    from .host_build import sam_build_for_host
 
     root = _root(args)
-    env = sam_environment(root)
-    env["PATH"] = f"{python313_bin_dir(root)}:{env.get('PATH', '')}"
-    env["BUILD_ARCHITECTURE"] = host_architecture()  # for the Makefiles (lambda-build.mk)
-    command = [
-        *sam_command(root),
-        "build",
-        "--parameter-overrides",
-        f"Architecture={env['BUILD_ARCHITECTURE']}",
-        *args.sam_args,
-    ]
-    print("cognito-triggers:", " ".join(command), file=sys.stderr)
-    return subprocess.run(command, cwd=root, env=env, check=False).returncode  # noqa: S603
+    template = Path(args.template) if args.template else root / "template.yaml"
+    return sam_build_for_host(root, template, _parameters(args.parameter), args.sam_args)
+
+
+def cmd_lambda_build(args: argparse.Namespace) -> int:
+    from .lambda_build import main as lambda_build
+
+    return lambda_build(args.logical_id, args.source, args.artifacts, _root(args))
 
 
 def cmd_invoke(args: argparse.Namespace) -> int:
@@ -139,7 +135,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_events_list(args: argparse.Namespace) -> int:
-    from ..sources import TriggerFamily
+    from cognito_triggers.sources import TriggerFamily
 
     for family in TriggerFamily:
         print(f"{family.lambda_config_key}:")
@@ -149,8 +145,8 @@ def cmd_events_list(args: argparse.Namespace) -> int:
 
 
 def cmd_events_new(args: argparse.Namespace) -> int:
-    from ..sources import TriggerSource, unknown_source
-    from ..testing import make_event
+    from cognito_triggers.sources import TriggerSource, unknown_source
+    from cognito_triggers.testing import make_event
 
     if args.source not in TriggerSource.__members__:
         raise ToolError(unknown_source(args.source))
@@ -166,9 +162,24 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--project", help="the SAM project folder (default: found from here up)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    build = commands.add_parser("build", help="sam build for this machine (for invoke and run)")
+    build = commands.add_parser(
+        "build", help="sam build for this machine's architecture (what invoke and run use)"
+    )
+    build.add_argument("--template", help="default: template.yaml of the project")
+    build.add_argument(
+        "--parameter", action="append", default=[], metavar="NAME=VALUE", help="template parameter"
+    )
     build.add_argument("sam_args", nargs=argparse.REMAINDER, help="more `sam build` arguments")
     build.set_defaults(run=cmd_build)
+
+    lambda_build = commands.add_parser(
+        "lambda-build",
+        help="what `sam build` runs for a function or layer (its folder's Makefile calls it)",
+    )
+    lambda_build.add_argument("logical_id", metavar="LOGICAL_ID")
+    lambda_build.add_argument("--source", required=True, help="the folder SAM builds")
+    lambda_build.add_argument("--artifacts", help="default: $ARTIFACTS_DIR, as SAM sets it")
+    lambda_build.set_defaults(run=cmd_lambda_build)
 
     invoke = commands.add_parser("invoke", help="run a built function on an event, like sam local")
     invoke.add_argument("function", metavar="FUNCTION", help="the function's logical id")
@@ -253,8 +264,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if (error.name or "").partition(".")[0] == "cognito_triggers":
             raise
         print(
-            f"cognito-triggers: error: {error.name} is not installed: the local tools need the "
-            "dev extra (pip install 'cognito-triggers[dev]')",
+            f"cognito-triggers: error: {error.name} is not installed: reinstall the tools "
+            "(pip install cognito-triggers-tools)",
             file=sys.stderr,
         )
         return 2
