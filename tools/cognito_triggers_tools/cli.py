@@ -48,6 +48,12 @@ def cmd_build(args: argparse.Namespace) -> int:
     return sam_build_for_host(root, template, _parameters(args.parameter), args.sam_args)
 
 
+def cmd_init(args: argparse.Namespace) -> int:
+    from .init import main as init
+
+    return init(args.folder, args.trigger)
+
+
 def cmd_lambda_build(args: argparse.Namespace) -> int:
     from .lambda_build import main as lambda_build
 
@@ -161,6 +167,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--project", help="the SAM project folder (default: found from here up)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    init = commands.add_parser(
+        "init", help="make a new project: template, triggers, tests, events, Makefile"
+    )
+    init.add_argument("folder", metavar="DIR", help="a new or empty folder")
+    init.add_argument(
+        "--trigger",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="pre-sign-up, post-confirmation or pre-token-generation (repeat; default: all three)",
+    )
+    init.set_defaults(run=cmd_init)
 
     build = commands.add_parser(
         "build", help="sam build for this machine's architecture (what invoke and run use)"

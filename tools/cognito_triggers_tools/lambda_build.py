@@ -21,6 +21,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +29,8 @@ from typing import Any
 
 from packaging.markers import Marker
 from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import canonicalize_name
+from packaging.tags import Tag, compatible_tags, cpython_tags
+from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 
 from .cfn import TemplateError, load_template
 from .toolchain import ToolError, elf_architecture, find_project_root, python313
@@ -60,6 +62,13 @@ class Pin:
     name: str
     version: str
     directory: Path | None = None  # a workspace member or path source: copied, not downloaded
+    wheel: str | None = None  # the locked wheel for Lambda (a URL or a file), with its hash
+    hash: str | None = None
+
+    def requirement(self, *, hashed: bool) -> str:
+        if self.wheel is None:
+            return f"{self.name}=={self.version}"
+        return f"{self.name} @ {self.wheel}" + (f" --hash={self.hash}" if hashed else "")
 
 
 def sam_build_target(artifacts_dir: Path, logical_id: str) -> BuildTarget:
@@ -90,6 +99,44 @@ def sam_build_target(artifacts_dir: Path, logical_id: str) -> BuildTarget:
 
 
 # -- versions from uv.lock ------------------------------------------------------------------------
+
+
+def _platforms(architecture: str) -> list[str]:
+    machine = _MACHINE[architecture]
+    platforms = [f"manylinux_2_{minor}_{machine}" for minor in reversed(_GLIBC_MINORS)]
+    return [*platforms, f"manylinux2014_{machine}"]
+
+
+def _lambda_tags(architecture: str) -> dict[Tag, int]:
+    """The wheel tags Lambda's python3.13 on this architecture takes, best first."""
+    platforms = _platforms(architecture)
+    tags = [
+        *cpython_tags((3, 13), abis=["cp313"], platforms=platforms),
+        *compatible_tags((3, 13), interpreter="cp313", platforms=platforms),
+    ]
+    return {tag: rank for rank, tag in enumerate(tags)}
+
+
+def _locked_wheel(
+    entry: dict[str, Any], root: Path, tags: dict[Tag, int]
+) -> tuple[str, str | None] | None:
+    """The best wheel the lock lists for Lambda, as a URL or file, and its hash."""
+    best: tuple[int, str, str | None] | None = None
+    for wheel in entry.get("wheels", []):
+        where = wheel.get("url") or wheel.get("path") or ""
+        try:
+            _, _, _, wheel_tags = parse_wheel_filename(where.rsplit("/", 1)[-1])
+        except InvalidWheelFilename:
+            continue
+        ranks = [tags[t] for t in wheel_tags if t in tags]
+        if not ranks:
+            continue
+        if "url" not in wheel:
+            path = Path(where)
+            where = (path if path.is_absolute() else root / path).resolve().as_uri()
+        if best is None or min(ranks) < best[0]:
+            best = (min(ranks), where, wheel.get("hash"))
+    return None if best is None else (best[1], best[2])
 
 
 def _environment(architecture: str) -> dict[str, str]:
@@ -217,6 +264,7 @@ def pinned(requirements: Path, root: Path, architecture: str) -> list[Pin]:
             pins.append(Pin(requirement.name, exact[0]))
         return pins
     lock = _Lock(lock_file, environment)
+    tags = _lambda_tags(architecture)
     pins = []
     for key, entry in sorted(lock.closure(wanted).items()):
         version = str(entry.get("version", ""))
@@ -231,7 +279,17 @@ def pinned(requirements: Path, root: Path, architecture: str) -> list[Pin]:
         local = source.get("editable") or source.get("directory") or source.get("path")
         if "virtual" in source:
             raise ToolError(f"{entry['name']} is a virtual project: it has no code to ship")
-        pins.append(Pin(entry["name"], version, (root / local) if local else None))
+        if local:
+            pins.append(Pin(entry["name"], version, root / local))
+            continue
+        wheel = _locked_wheel(entry, root, tags)
+        if wheel is None and entry.get("wheels"):
+            raise ToolError(
+                f"{entry['name']}=={version} in {lock_file.name} has no wheel for Lambda's "
+                f"Python 3.13 on {architecture}: pick a version that has one"
+            )
+        url, digest = wheel or (None, None)
+        pins.append(Pin(entry["name"], version, wheel=url, hash=digest))
     return pins
 
 
@@ -245,11 +303,15 @@ def _run(command: list[str]) -> None:
 
 
 def _install(python: str, pins: list[Pin], target: Path, architecture: str) -> None:
-    downloads = [f"{p.name}=={p.version}" for p in pins if p.directory is None]
+    downloads = [p for p in pins if p.directory is None]
     if downloads:
-        machine = _MACHINE[architecture]
-        platforms = [f"manylinux_2_{minor}_{machine}" for minor in _GLIBC_MINORS]
-        platforms.append(f"manylinux2014_{machine}")
+        # The lock's own files where it lists them, hash-checked when every one has a hash (a
+        # find-links wheel has none; pip checks all or nothing).
+        hashed = all(p.hash for p in downloads)
+        listed = Path(tempfile.mkdtemp()) / "requirements.txt"
+        listed.write_text(
+            "".join(f"{p.requirement(hashed=hashed)}\n" for p in downloads), encoding="utf-8"
+        )
         _run(
             [
                 python,
@@ -261,14 +323,16 @@ def _install(python: str, pins: list[Pin], target: Path, architecture: str) -> N
                 "--no-compile",
                 "--no-deps",
                 "--only-binary=:all:",
-                *(f"--platform={p}" for p in platforms),
+                *(f"--platform={p}" for p in _platforms(architecture)),
                 "--implementation=cp",
                 f"--python-version={LAMBDA_PYTHON}",
                 "--target",
                 str(target),
-                *downloads,
+                "--requirement",
+                str(listed),
             ]
         )
+        shutil.rmtree(listed.parent)
     for pin in pins:
         if pin.directory is not None:
             _copy_local_project(pin, target)

@@ -263,4 +263,12 @@ def run_samples(
     _print_table(rows)
     ran = sum(1 for row in rows if row.function != "-")
     print(f"\n{ran} invoked, {skipped} skipped (trigger not wired), {failures} failed")
+    if ran == 0:
+        # A green run that ran nothing would pass CI having checked nothing.
+        print(
+            f"cognito-triggers: error: no event of {events_dir} reached a function: wire its "
+            "trigger in template.yaml (`cognito-triggers check` says how)",
+            file=sys.stderr,
+        )
+        return 1
     return 1 if failures else 0
