@@ -387,11 +387,12 @@ def cognito_local_command() -> list[str]:
 
 
 if __name__ == "__main__":
-    # `python3 toolchain.py uv|sam`: how the Makefile gets its tools (prints the path).
+    # `python3 toolchain.py uv|sam|python3.13`: how a Makefile gets its tools (prints the path).
+    _tools = {"uv": uv, "sam": _sam_cli, "python3.13": python313}
     _tool = sys.argv[1] if len(sys.argv) == 2 else ""
-    if _tool not in ("uv", "sam"):
-        sys.exit(f"usage: {Path(sys.argv[0]).name} uv|sam")
+    if _tool not in _tools:
+        sys.exit(f"usage: {Path(sys.argv[0]).name} {'|'.join(_tools)}")
     try:
-        print(uv() if _tool == "uv" else _sam_cli())
+        print(_tools[_tool]())
     except ToolError as _error:
         sys.exit(f"cognito-triggers: error: {_error}")
