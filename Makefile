@@ -41,10 +41,10 @@ pydantic-range: $(UV)
 	$(UV) venv --quiet --allow-existing --python 3.11 $(PYDANTIC_ENVS)/lowest
 	$(UV) pip install --quiet --python $(PYDANTIC_ENVS)/lowest --resolution lowest-direct --reinstall-package pydantic --reinstall-package pydantic-core ./layers/cognito_triggers
 	$(UV) pip install --quiet --python $(PYDANTIC_ENVS)/lowest --group layers/cognito_triggers/pyproject.toml:test
-	cd layers/cognito_triggers && $(PYDANTIC_ENVS)/lowest/bin/python -c 'import pydantic; print("runtime tests at pydantic", pydantic.VERSION)' && $(PYDANTIC_ENVS)/lowest/bin/python -m pytest -p no:cacheprovider
+	cd layers/cognito_triggers && $(PYDANTIC_ENVS)/lowest/bin/python -c 'import pydantic; print("runtime tests at pydantic", pydantic.VERSION)' && UV=$(abspath $(UV)) $(PYDANTIC_ENVS)/lowest/bin/python -m pytest -p no:cacheprovider
 	$(UV) venv --quiet --allow-existing --python $$($(TOOLCHAIN) python3.13) $(PYDANTIC_ENVS)/highest
 	$(UV) pip install --quiet --python $(PYDANTIC_ENVS)/highest --upgrade --refresh-package pydantic ./layers/cognito_triggers --group layers/cognito_triggers/pyproject.toml:test
-	cd layers/cognito_triggers && $(PYDANTIC_ENVS)/highest/bin/python -c 'import pydantic; print("runtime tests at pydantic", pydantic.VERSION)' && $(PYDANTIC_ENVS)/highest/bin/python -m pytest -p no:cacheprovider
+	cd layers/cognito_triggers && $(PYDANTIC_ENVS)/highest/bin/python -c 'import pydantic; print("runtime tests at pydantic", pydantic.VERSION)' && UV=$(abspath $(UV)) $(PYDANTIC_ENVS)/highest/bin/python -m pytest -p no:cacheprovider
 
 test: lint typecheck pytest pydantic-range e2e
 
