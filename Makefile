@@ -48,10 +48,12 @@ pydantic-range: $(UV)
 
 test: lint typecheck pytest pydantic-range e2e
 
-# The framework alone, then every example function as `sam build` ships it (benchmarks/).
+# The framework alone, every example function as `sam build` ships it, and a function made by
+# `init` beside the router alone (benchmarks/).
 bench: sync build
 	$(RUN) python benchmarks/cold_start.py
 	$(RUN) python -m benchmarks.functions
+	$(RUN) python -m benchmarks.new_project
 
 # events/ is make_event's output, one file per triggerSource (a test holds the two equal).
 events: sync

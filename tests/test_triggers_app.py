@@ -14,7 +14,7 @@ from argon2 import PasswordHasher
 from moto import mock_aws
 
 from cognito_triggers import TriggerFamily
-from cognito_triggers.testing import AGENT_CLIENT_ID, make_event
+from cognito_triggers.testing import AGENT_CLIENT_ID, lambda_context, make_event
 from triggers import (
     create_auth_challenge,
     custom_message,
@@ -27,7 +27,8 @@ from triggers import (
     verify_auth_challenge,
 )
 
-from .lambda_context import CONTEXT
+CONTEXT = lambda_context()
+
 
 MODULES = (
     create_auth_challenge,
@@ -538,6 +539,7 @@ def test_only_one_plain_address_may_sign_up(monkeypatch: pytest.MonkeyPatch, ema
 def test_plain_addresses_of_an_allowed_domain_may_sign_up(
     monkeypatch: pytest.MonkeyPatch, email: str
 ) -> None:
+
     monkeypatch.setenv("ALLOWED_EMAIL_DOMAINS", "example.com")
     monkeypatch.setenv("TRUSTED_EMAIL_DOMAIN", "example.com")
     event = make_event("PreSignUp_SignUp", request={"userAttributes": {"email": email}})

@@ -6,10 +6,11 @@ from typing import Any
 
 import pytest
 
-from cognito_triggers.testing import make_event
+from cognito_triggers.testing import lambda_context, make_event
 from triggers import inbound_federation
 
-from .lambda_context import CONTEXT
+CONTEXT = lambda_context()
+
 
 CLAIMS = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/"
 

@@ -15,10 +15,11 @@ from moto.ses.models import ses_backends
 from moto.sns.models import sns_backends
 
 from cognito_triggers.sender_code import encrypt_code
-from cognito_triggers.testing import make_event
+from cognito_triggers.testing import lambda_context, make_event
 from triggers.senders import custom_email_sender, custom_sms_sender
 
-from .lambda_context import CONTEXT
+CONTEXT = lambda_context()
+
 
 SENDER = "no-reply@example.com"
 CODE = "482913"

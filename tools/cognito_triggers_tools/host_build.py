@@ -21,7 +21,7 @@ from typing import Any
 from .cfn import Template, load_template
 from .toolchain import ToolError, host_architecture, sam_command, sam_environment
 
-__all__ = ["Declared", "declared_architectures", "sam_build_for_host"]
+__all__ = ["Declared", "built_template", "declared_architectures", "sam_build_for_host"]
 
 SAM_DEFAULT = "x86_64"  # what SAM builds a function or layer for when the template says nothing
 COPY = Path(".aws-sam") / "cognito-triggers" / "template.host.json"
@@ -132,3 +132,13 @@ def sam_build_for_host(
     command += sam_args
     print("cognito-triggers:", " ".join(command), file=sys.stderr)
     return subprocess.run(command, cwd=root, env=sam_environment(), check=False).returncode  # noqa: S603
+
+
+def built_template(root: Path) -> Path:
+    """``root``'s built template, building for this machine first if there is none yet."""
+    built = root / ".aws-sam" / "build" / "template.yaml"
+    if not built.is_file():
+        code = sam_build_for_host(root, root / "template.yaml", {}, [])
+        if code != 0:
+            raise ToolError(f"cognito-triggers build of {root} failed (exit {code})")
+    return built

@@ -4,11 +4,11 @@ repository's root, a project of the shape `cognito-triggers init` makes."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from cognito_triggers_tools.host_build import built_template
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -20,8 +20,4 @@ os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "Test")
 @pytest.fixture(scope="session")
 def build() -> Path:
     """The SAM build for this machine (`make test` builds first; building here otherwise)."""
-    built = ROOT / ".aws-sam" / "build" / "template.yaml"
-    if not built.is_file():
-        command = [sys.executable, "-m", "cognito_triggers_tools.cli", "--project", str(ROOT)]
-        subprocess.run([*command, "build"], check=True, cwd=ROOT)
-    return built
+    return built_template(ROOT)

@@ -47,6 +47,7 @@ __all__ = [
     "WEB_CLIENT_ID",
     "SampleEvent",
     "invoke",
+    "lambda_context",
     "make_event",
     "sample_event_json",
     "write_sample_events",
@@ -466,3 +467,30 @@ def invoke(router: TriggerRouter, event: Mapping[str, Any], context: Any = None)
     :class:`~cognito_triggers.Deny` propagates, so ``pytest.raises(Deny)`` tests a denial.
     """
     return router.resolve_typed(event, context)
+
+
+class _LambdaContext:
+    """The fields of Lambda's context object that handlers and Powertools read."""
+
+    memory_limit_in_mb = 256
+    aws_request_id = "00000000-0000-0000-0000-000000000000"
+
+    def __init__(self, function_name: str) -> None:
+        self.function_name = function_name
+        self.invoked_function_arn = (
+            f"arn:aws:lambda:us-east-1:123456789012:function:{function_name}"
+        )
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 5000  # Cognito waits 5 seconds at most
+
+    def __repr__(self) -> str:
+        return f"lambda_context({self.function_name!r})"
+
+
+def lambda_context(function_name: str = "test") -> Any:
+    """A stand-in for the context Lambda passes a handler, for calling ``lambda_handler(event,
+    lambda_context())`` in tests: the function's name and ARN, a request id, 256 MB and
+    ``get_remaining_time_in_millis()``. Typed ``Any`` so it passes for Powertools'
+    ``LambdaContext`` too."""
+    return _LambdaContext(function_name)

@@ -19,9 +19,9 @@ from cognito_triggers import (
     TriggerRouter,
 )
 from cognito_triggers.metrics import _BUFFER
-from cognito_triggers.testing import make_event
+from cognito_triggers.testing import lambda_context, make_event
 
-from .lambda_context import CONTEXT
+CONTEXT = lambda_context()
 
 
 @pytest.fixture(autouse=True)
@@ -302,6 +302,7 @@ def test_a_dimension_cloudwatch_would_drop_is_refused(name: str, value: str) -> 
 def test_provisioned_concurrency_is_no_cold_start(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+
     monkeypatch.setenv("AWS_LAMBDA_INITIALIZATION_TYPE", "provisioned-concurrency")
     metrics = Metrics(namespace="Shop")
     metrics.log_metrics(capture_cold_start_metric=True)(lambda event, context: event)({}, CONTEXT)
