@@ -75,8 +75,14 @@ _FILES = resources.files(__package__) / "project"
 def _unknown(name: str) -> ToolError:
     import difflib
 
-    close = difflib.get_close_matches(name, STARTERS, n=3)
-    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    from cognito_triggers.families import FAMILIES
+
+    triggers = [record.decorator.replace("_", "-") for record in FAMILIES.values()]
+    if name in triggers:
+        hint = ": a Cognito trigger, but one init writes no starter for yet."
+    else:
+        close = difflib.get_close_matches(name, list(dict.fromkeys([*STARTERS, *triggers])), n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
     return ToolError(
         f"init has no starter for the trigger {name!r}{hint} It writes: {', '.join(STARTERS)}. "
         "Add the others by hand: a module in triggers/ and its wiring in template.yaml "

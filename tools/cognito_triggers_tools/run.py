@@ -261,6 +261,12 @@ def run_samples(
                     print(f"  {fn} | {line}", file=sys.stderr)
             rows.append(row)
     _print_table(rows)
+    unrun = sorted({w.function for w in wires} - {row.function for row in rows})
+    if unrun:
+        print(
+            f"\nwired, but no event of {events_dir.name}/ reached: {', '.join(unrun)} "
+            "(`cognito-triggers events new <triggerSource>` makes one)"
+        )
     ran = sum(1 for row in rows if row.function != "-")
     print(f"\n{ran} invoked, {skipped} skipped (trigger not wired), {failures} failed")
     if ran == 0:

@@ -106,8 +106,14 @@ def test_make_run_of_a_new_project_invokes_every_event(made: Made) -> None:
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     assert "11 invoked, 0 skipped (trigger not wired), 0 failed" in run.stdout
     assert "pre_sign_up.restrict_sign_up" in run.stdout
+    assert "wired, but no event" not in run.stdout
     built = made.folder / ".aws-sam" / "build"
     assert _so_architectures(built) == {host_architecture()}
+    # And make test again, with the build beside the code, as a user runs them.
+    again = subprocess.run(
+        ["make", "test"], cwd=made.folder, env=made.env, capture_output=True, text=True, check=False
+    )
+    assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
 
 
 @pytest.mark.e2e
@@ -194,6 +200,14 @@ def test_an_unknown_trigger_is_refused_with_the_closest_names(tmp_path: Path) ->
     with pytest.raises(ToolError, match=r"did you mean pre-sign-up\?"):
         init_project(tmp_path / "p", ["pre-signup"])
     assert not (tmp_path / "p").exists()  # nothing half-written
+
+
+def test_a_trigger_with_no_starter_is_named_as_such(tmp_path: Path) -> None:
+    with pytest.raises(
+        ToolError,
+        match=r"'pre-authentication': a Cognito trigger, but one init writes no starter for",
+    ):
+        init_project(tmp_path / "p", ["pre-authentication"])
 
 
 def test_a_folder_that_holds_files_is_left_alone(tmp_path: Path) -> None:
