@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Self
 
 from .cfn import Template, TemplateError, load_template
-from .toolchain import ToolError, elf_architecture, find_rie, host_architecture, runtime_python
+from .toolchain import ToolError, find_rie, foreign_binaries, host_architecture, runtime_python
 
 __all__ = [
     "BuiltFunction",
@@ -120,14 +120,15 @@ def _logging_environment(template: Template, logical_id: str) -> dict[str, str]:
 def _check_binaries(folder: Path, logical_id: str) -> None:
     """Compiled wheels must match this machine and Python 3.13, or imports fail obscurely."""
     host = host_architecture()
+    foreign = foreign_binaries(folder, host)
+    if foreign:
+        so, arch = foreign[0]
+        raise ToolError(
+            f"{logical_id} was built for {arch} ({so.relative_to(folder)}) but the "
+            f"emulator runs on this {host} machine: rebuild with "
+            f"`sam build --parameter-overrides Architecture={host}` (`cognito-triggers build`)"
+        )
     for so in folder.rglob("*.so"):
-        arch = elf_architecture(so)
-        if arch is not None and arch != host:
-            raise ToolError(
-                f"{logical_id} was built for {arch} ({so.relative_to(folder)}) but the "
-                f"emulator runs on this {host} machine: rebuild with "
-                f"`sam build --parameter-overrides Architecture={host}` (`cognito-triggers build`)"
-            )
         tag = _PY_TAG.search(so.name)
         if tag and (tag.group(1), tag.group(2)) != ("3", "13"):
             raise ToolError(

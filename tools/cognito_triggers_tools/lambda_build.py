@@ -33,7 +33,7 @@ from packaging.tags import Tag, compatible_tags, cpython_tags
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 
 from .cfn import TemplateError, load_template
-from .toolchain import ToolError, elf_architecture, find_project_root, python313
+from .toolchain import ToolError, find_project_root, foreign_binaries, python313
 
 __all__ = ["LAMBDA_PROVIDED", "BuildTarget", "build", "pinned", "sam_build_target"]
 
@@ -55,6 +55,8 @@ class BuildTarget:
     logical_id: str
     kind: str  # "function" or "layer"
     architecture: str
+    functions: dict[str, str]
+    """Every function of the graph and the architecture SAM builds it for."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,11 @@ def sam_build_target(artifacts_dir: Path, logical_id: str) -> BuildTarget:
             f"cannot read SAM's build graph {graph_file} ({error}): lambda-build runs inside "
             "`sam build`, which writes it"
         ) from None
+    functions = {
+        name: str(definition.get("architecture"))
+        for definition in (graph.get("function_build_definitions") or {}).values()
+        for name in definition.get("functions", [])
+    }
     for kind, table, members in (
         ("function", "function_build_definitions", "functions"),
         ("layer", "layer_build_definitions", "layer"),
@@ -91,7 +98,7 @@ def sam_build_target(artifacts_dir: Path, logical_id: str) -> BuildTarget:
                 architecture = str(definition.get("architecture", ""))
                 if architecture not in _MACHINE:
                     raise ToolError(f"{logical_id}: SAM builds it for {architecture!r}")
-                return BuildTarget(logical_id, kind, architecture)
+                return BuildTarget(logical_id, kind, architecture, functions)
     raise ToolError(
         f"{logical_id} is not in SAM's build graph {graph_file}: `sam build {logical_id}` reuses "
         "the graph of the last full build; run `sam build` for the whole template"
@@ -390,16 +397,15 @@ def _compile(python: str, folder: Path) -> None:
     )
 
 
-def _foreign_binaries(folder: Path, architecture: str) -> list[str]:
-    foreign = []
-    for path in folder.rglob("*.so*"):
-        arch = elf_architecture(path)
-        if arch is not None and arch != architecture:
-            foreign.append(f"{path.relative_to(folder)} ({arch})")
-    return foreign
+def _uses_layer(layer: Any, logical_id: str) -> bool:
+    """``Layers: [!Ref L]`` (SAM's layer) or ``[!GetAtt L.Arn]``-like references to ``L``."""
+    if not isinstance(layer, dict):
+        return False
+    target = layer.get("Ref") or (layer.get("Fn::GetAtt") or [None])[0]
+    return bool(target == logical_id)
 
 
-def _check_layer_users(root: Path, target: BuildTarget, artifacts_dir: Path) -> None:
+def _check_layer_users(root: Path, target: BuildTarget) -> None:
     """A layer's binaries must be those of every function that uses it."""
     template_file = root / "template.yaml"
     if not template_file.is_file():
@@ -408,20 +414,10 @@ def _check_layer_users(root: Path, target: BuildTarget, artifacts_dir: Path) -> 
         template = load_template(template_file)
     except TemplateError:
         return  # SAM read it; a template we cannot read is check's to report
-    graph = artifacts_dir.resolve().parent.parent / "build.toml"
-    architectures: dict[str, str] = {}
-    data = tomllib.loads(graph.read_text(encoding="utf-8"))
-    for definition in (data.get("function_build_definitions") or {}).values():
-        for function in definition.get("functions", []):
-            architectures[function] = str(definition.get("architecture"))
     for logical_id in template.of_type("AWS::Serverless::Function"):
         layers = template.function_property(logical_id, "Layers") or []
-        uses = any(
-            layer == {"Ref": target.logical_id}
-            or (isinstance(layer, dict) and layer.get("Fn::GetAtt", [None])[0] == target.logical_id)
-            for layer in layers
-        )
-        other = architectures.get(logical_id)
+        uses = any(_uses_layer(layer, target.logical_id) for layer in layers)
+        other = target.functions.get(logical_id)
         if uses and other and other != target.architecture:
             raise ToolError(
                 f"{target.logical_id} builds for {target.architecture} but {logical_id}, which "
@@ -437,7 +433,7 @@ def build(logical_id: str, source: Path, artifacts_dir: Path, root: Path | None 
     root = (root or find_project_root(source)).resolve()
     target = sam_build_target(artifacts_dir, logical_id)
     if target.kind == "layer":
-        _check_layer_users(root, target, artifacts_dir)
+        _check_layer_users(root, target)
     output = artifacts_dir / "python" if target.kind == "layer" else artifacts_dir
     output.mkdir(parents=True, exist_ok=True)
     pins = pinned(source / "requirements.txt", root, target.architecture)
@@ -445,7 +441,9 @@ def build(logical_id: str, source: Path, artifacts_dir: Path, root: Path | None 
     _install(python, pins, output, target.architecture)
     modules = _copy_sources(source, output) if target.kind == "function" else 0
     _compile(python, output)
-    foreign = _foreign_binaries(output, target.architecture)
+    foreign = [
+        f"{p.relative_to(output)} ({a})" for p, a in foreign_binaries(output, target.architecture)
+    ]
     if foreign:
         raise ToolError(
             f"{logical_id} is built for {target.architecture} but holds binaries of another "

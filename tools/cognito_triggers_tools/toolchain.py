@@ -29,6 +29,7 @@ __all__ = [
     "elf_architecture",
     "find_project_root",
     "find_rie",
+    "foreign_binaries",
     "host_architecture",
     "ministack_python",
     "python313",
@@ -84,6 +85,16 @@ def elf_architecture(path: Path) -> str | None:
         return None
     machine = int.from_bytes(header[18:20], "little")
     return _ELF_MACHINES.get(machine, f"machine {machine:#x}")
+
+
+def foreign_binaries(folder: Path, architecture: str) -> list[tuple[Path, str]]:
+    """The compiled files under ``folder`` made for another machine than ``architecture``."""
+    found = []
+    for path in sorted(folder.rglob("*.so*")):
+        machine = elf_architecture(path)
+        if machine is not None and machine != architecture:
+            found.append((path, machine))
+    return found
 
 
 def sam_environment() -> dict[str, str]:
