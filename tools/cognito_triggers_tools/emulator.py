@@ -125,8 +125,8 @@ def _check_binaries(folder: Path, logical_id: str) -> None:
         so, arch = foreign[0]
         raise ToolError(
             f"{logical_id} was built for {arch} ({so.relative_to(folder)}) but the "
-            f"emulator runs on this {host} machine: rebuild with "
-            f"`sam build --parameter-overrides Architecture={host}` (`cognito-triggers build`)"
+            f"emulator runs on this {host} machine: rebuild for it with `cognito-triggers build` "
+            "(it reads the template's architecture, however written)"
         )
     for so in folder.rglob("*.so"):
         tag = _PY_TAG.search(so.name)
