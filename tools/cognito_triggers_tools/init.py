@@ -10,8 +10,8 @@ What it writes is a project of the same shape as this repository's example: ``te
 
 from __future__ import annotations
 
-import json
 import re
+import shlex
 import sys
 from dataclasses import dataclass
 from importlib import resources
@@ -210,5 +210,5 @@ def main(folder: str, triggers: list[str]) -> int:
     target = Path(folder)
     written = init_project(target, triggers)
     print(f"cognito-triggers: wrote {len(written)} files into {target}", file=sys.stderr)
-    print(f"next: cd {json.dumps(str(target))[1:-1]} && make test && make run", file=sys.stderr)
+    print(f"next: cd {shlex.quote(str(target))} && make test && make run", file=sys.stderr)
     return 0
