@@ -132,12 +132,17 @@ class Metrics:
         _BUFFER.dimensions[name] = value
 
     def flush(self, *, keep_dimensions: bool = False) -> None:
-        """Write what was recorded as one EMF line, then start again (nothing to write: no line)."""
-        if _BUFFER.metrics:
-            _write(self.namespace, self._dimensions, _BUFFER.metrics)
-            _BUFFER.metrics.clear()
+        """Write what was recorded as one EMF line, then start again (nothing to write: no line).
+
+        The buffer is emptied before the line is written: if writing fails (``OSError`` from a
+        closed or full standard output), the error is raised but this invocation's metrics never
+        reach the next one's line."""
+        metrics, dimensions = dict(_BUFFER.metrics), self._dimensions
+        _BUFFER.metrics.clear()
         if not keep_dimensions:
             _BUFFER.dimensions.clear()
+        if metrics:
+            _write(self.namespace, dimensions, metrics)
 
     @overload
     def log_metrics(self, handler: Callable[P, R], /) -> Callable[P, R]: ...
@@ -164,11 +169,12 @@ class Metrics:
                     # Provisioned concurrency initialises ahead of any request: no one waited.
                     provisioned = os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE")
                     if capture_cold_start_metric and provisioned != "provisioned-concurrency":
-                        self._cold_start(args[1] if len(args) > 1 else kwargs.get("context"))
+                        context = args[1] if len(args) > 1 else kwargs.get("context")
+                        _quietly(lambda: self._cold_start(context))
                 try:
                     return handler(*args, **kwargs)
                 finally:
-                    self.flush()
+                    _quietly(self.flush)
 
             return flushed
 
@@ -180,6 +186,21 @@ class Metrics:
         )
         dimensions = {"function_name": str(name), **self._defaults} if name else self._defaults
         _write(self.namespace, dimensions, {"ColdStart": ("Count", [1.0])})
+
+
+def _quietly(write: Callable[[], None]) -> None:
+    # Around the handler: a line that cannot be written (OSError from a closed or full standard
+    # output) is logged, never raised, which would replace the handler's answer (a Deny, a
+    # response) with the write's error.
+    try:
+        write()
+    except Exception as error:
+        import logging  # only on a failure: off the cold-start path
+
+        logging.getLogger("cognito_triggers").error(
+            "cognito-triggers: a metrics line could not be written (%s); its metrics are lost",
+            type(error).__name__,
+        )
 
 
 def _is_dimension_text(text: str) -> bool:

@@ -307,3 +307,61 @@ def test_provisioned_concurrency_is_no_cold_start(
     metrics = Metrics(namespace="Shop")
     metrics.log_metrics(capture_cold_start_metric=True)(lambda event, context: event)({}, CONTEXT)
     assert capsys.readouterr().out == ""
+
+
+class _BrokenStdout:
+    """Standard output that refuses the next write (a closed pipe, a full disk)."""
+
+    def __init__(self, real: Any) -> None:
+        self.real, self.broken = real, True
+
+    def write(self, text: str) -> int:
+        if self.broken:
+            self.broken = False
+            raise OSError(28, "No space left on device")
+        return int(self.real.write(text))
+
+    def flush(self) -> None:
+        self.real.flush()
+
+
+def test_a_metrics_line_that_cannot_be_written_changes_no_answer_and_leaks_into_no_line(
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    metrics = Metrics(namespace="Shop")
+    app = TriggerRouter(metrics=metrics)
+
+    @app.pre_authentication
+    def blocked(event: PreAuthenticationEvent) -> None:
+        raise Deny("This account is blocked")
+
+    handler = metrics.log_metrics(app.lambda_handler)
+    monkeypatch.setattr(sys, "stdout", _BrokenStdout(sys.stdout))
+    with pytest.raises(Deny, match=r"^This account is blocked$"):  # not the OSError
+        handler(make_event("PreAuthentication_Authentication"), CONTEXT)
+    assert [r.getMessage() for r in caplog.records] == [
+        "cognito-triggers: a metrics line could not be written (OSError); its metrics are lost"
+    ]
+    with pytest.raises(Deny):
+        handler(make_event("PreAuthentication_Authentication"), CONTEXT)
+    (line,) = _lines(capsys)  # the second invocation's line holds its own count alone
+    assert _metrics_of(line)["values"] == {"Denied": ("Count", 1.0)}
+
+
+def test_a_cold_start_line_that_cannot_be_written_still_runs_the_handler(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    metrics = Metrics(namespace="Shop")
+    app = TriggerRouter(metrics=metrics)
+
+    @app.pre_sign_up
+    def confirm(event: PreSignUpEvent) -> None:
+        event.response.auto_confirm_user = True
+
+    handler = metrics.log_metrics(capture_cold_start_metric=True)(app.lambda_handler)
+    monkeypatch.setattr(sys, "stdout", _BrokenStdout(sys.stdout))
+    assert handler(make_event("PreSignUp_SignUp"), CONTEXT)["response"]["autoConfirmUser"]
+    (line,) = _lines(capsys)
+    assert _metrics_of(line)["values"] == {"Handled": ("Count", 1.0)}
