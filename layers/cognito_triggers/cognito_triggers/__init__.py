@@ -18,8 +18,10 @@ _EXPORTS: dict[str, str] = {
     "TriggerFamily": "sources",
     "CognitoTriggersError": "errors",
     "Deny": "errors",
+    "InternalError": "errors",
     "InvalidEventError": "errors",
     "ResponseError": "errors",
+    "UnhandledSourceError": "errors",
     "CodeDecryptionError": "sender_code",
     "parse_event": "events",
     "redact_event": "redact",
@@ -69,8 +71,10 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # what editors and mypy see; at run time __getattr__ loads on use
     from .errors import CognitoTriggersError as CognitoTriggersError
     from .errors import Deny as Deny
+    from .errors import InternalError as InternalError
     from .errors import InvalidEventError as InvalidEventError
     from .errors import ResponseError as ResponseError
+    from .errors import UnhandledSourceError as UnhandledSourceError
     from .events import parse_event as parse_event
     from .events.authentication import PostAuthenticationEvent as PostAuthenticationEvent
     from .events.authentication import PreAuthenticationEvent as PreAuthenticationEvent

@@ -62,12 +62,21 @@ def user_text(message: object, what: str) -> str:
 
 class UnhandledSourceError(CognitoTriggersError):
     """No handler matches the event, and the router must not fall back to Cognito's default
-    (``TriggerRouter(strict=True)``, or CreateAuthChallenge, which has no safe default)."""
+    (``TriggerRouter(strict=True)``, or CreateAuthChallenge, which has no safe default).
+
+    :func:`cognito_triggers.testing.invoke` raises it too, for any event no handler takes, unless
+    the test says ``expect_unhandled=True``: a test that sent the wrong trigger's event would
+    otherwise pass on the untouched event."""
 
 
 class InternalError(CognitoTriggersError):
     """What Cognito receives when a handler fails for any reason other than :class:`Deny`.
 
     Its message is the router's ``error_message``: it never carries the original exception's
-    text or type, which are logged instead.
+    text or type, which are logged instead. The original exception is its ``__cause__``, for
+    tests and debuggers (Lambda reports only this exception's type and message to Cognito)::
+
+        with pytest.raises(InternalError) as failed:
+            app.lambda_handler(event, lambda_context())
+        assert isinstance(failed.value.__cause__, TimeoutError)
     """

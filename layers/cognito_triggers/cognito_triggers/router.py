@@ -29,6 +29,7 @@ from typing import (
     Generic,
     Literal,
     NamedTuple,
+    Never,
     ParamSpec,
     Protocol,
     TypeVar,
@@ -58,13 +59,31 @@ if TYPE_CHECKING:
     from .events.senders import CustomEmailSenderEvent, CustomSMSSenderEvent
     from .events.sign_up import PostConfirmationEvent, PreSignUpEvent
     from .events.token_generation import ClientCredentialsEvent, PreTokenGenerationEvent
+    from .source_types import (
+        CreateAuthChallengeSource,
+        CustomEmailSenderSource,
+        CustomMessageSource,
+        CustomSMSSenderSource,
+        DefineAuthChallengeSource,
+        InboundFederationSource,
+        PostAuthenticationSource,
+        PostConfirmationSource,
+        PreAuthenticationSource,
+        PreSignUpSource,
+        PreTokenGenerationSource,
+        UserMigrationSource,
+        VerifyAuthChallengeResponseSource,
+    )
 
 __all__ = ["FamilyDecorator", "Registrar", "Route", "Router", "TriggerRouter"]
 
-F = TypeVar("F", bound=Callable[..., Any])
+F = TypeVar("F", bound=Callable[..., "TriggerEvent | None"])
 E = TypeVar("E", bound="TriggerEvent")
+S = TypeVar("S", bound=str)
 P = ParamSpec("P")
-R = TypeVar("R")
+# What a handler returns: None, or the event it was given (checked at run time); a handler typed
+# to return anything else (``-> bool``, a dict) is a type error at its decorator.
+R = TypeVar("R", bound="TriggerEvent | None")
 Outcome = Literal["handled", "denied", "failed", "unhandled"]
 
 CATCH_ALL = "*"
@@ -149,19 +168,42 @@ def _takes_context(
         signature = inspect.signature(handler)
     except (TypeError, ValueError):  # builtins and some callables have no signature
         return False
-    for arguments in ((None, None), (None,)):
-        try:
-            signature.bind(*arguments)
-        except TypeError:
-            continue
-        first = next(iter(signature.parameters.values()), None)
-        if family is not None and first is not None:
-            _check_event_type(handler, first.name, family, source)
-        return len(arguments) == 2
-    raise TypeError(
-        f"{_name(handler)}{signature} cannot be called as handler(event) or "
-        "handler(event, context): a handler takes the event, and optionally the Lambda context"
-    )
+    takes_context = _context_parameter(handler, signature)
+    first = next(iter(signature.parameters.values()), None)
+    if family is not None and first is not None:
+        _check_event_type(handler, first.name, family, source)
+    return takes_context
+
+
+_POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+
+
+def _context_parameter(handler: Callable[..., Any], signature: inspect.Signature) -> bool:
+    """Whether the Lambda context goes to the handler: only to a second positional parameter
+    without a default or named ``context`` (or ``*args``, as a wrapper passes it on). Any other
+    parameter would never be what its author meant (``def h(event, retries=3)`` would get the
+    context in ``retries``), so it is refused here, at registration."""
+    usage = f"{_name(handler)}{signature}: a handler is handler(event) or handler(event, context)"
+    parameters = list(signature.parameters.values())
+    positional = [p for p in parameters if p.kind in _POSITIONAL]
+    var_positional = any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in parameters)
+    if not positional and not var_positional:
+        raise TypeError(f"{usage}; this one takes no event")
+    for extra in parameters:
+        if extra.kind is inspect.Parameter.KEYWORD_ONLY or extra in positional[2:]:
+            raise TypeError(
+                f"{usage}; Cognito never sets {extra.name!r}: make it a module constant"
+                + (" or drop it" if extra.default is inspect.Parameter.empty else "")
+            )
+    if len(positional) < 2:
+        return var_positional
+    second = positional[1]
+    if second.default is not inspect.Parameter.empty and second.name != "context":
+        raise TypeError(
+            f"{usage}; its second parameter {second.name!r} has a default, so the Lambda "
+            "context would land in it: name it `context`, or make it a module constant"
+        )
+    return True
 
 
 def _check_event_type(
@@ -231,12 +273,13 @@ def _resolve_target(
     return family, None
 
 
-class FamilyDecorator(Generic[E]):
+class FamilyDecorator(Generic[E, S]):
     """``router.<family>``: registers a handler for one trigger family, bare or with filters.
 
     One class serves every family (see ``Router``), reading the family's record, so they cannot
-    drift apart. ``E`` is the event type handlers receive; the type checker holds a handler to it.
-    With ``source``, it registers that one source (``client_credentials``).
+    drift apart. ``E`` is the event type handlers receive and ``S`` the sources ``sources=`` takes
+    (``source_types``); the type checker holds a handler and its sources to them. With ``source``,
+    it registers that one source (``client_credentials``, whose ``S`` is ``Never``).
     """
 
     def __init__(self, record: FamilyRecord, *, source: TriggerSource | None = None) -> None:
@@ -249,7 +292,8 @@ class FamilyDecorator(Generic[E]):
         if self.source is None and name != record.decorator:
             raise TypeError(f"{owner.__name__}.{name} serves {record.family.value}, whose "
                             f"record names its decorator {record.decorator!r}")  # fmt: skip
-        event_type = str(inspect.get_annotations(owner).get(name, "")).partition("[")[2][:-1]
+        annotation = str(inspect.get_annotations(owner).get(name, ""))
+        event_type = annotation.partition("[")[2].partition(",")[0]
         what = f"``{self.source.value}`` only" if self.source else record.what
         prefix = record.family.source_prefix
         narrowing = (
@@ -268,19 +312,19 @@ class FamilyDecorator(Generic[E]):
         )
 
     @overload
-    def __get__(self, router: None, owner: type) -> FamilyDecorator[E]: ...
+    def __get__(self, router: None, owner: type) -> FamilyDecorator[E, S]: ...
     @overload
-    def __get__(self, router: Router, owner: type) -> _BoundFamilyDecorator[E]: ...
+    def __get__(self, router: Router, owner: type) -> _BoundFamilyDecorator[E, S]: ...
     def __get__(
         self, router: Router | None, owner: type
-    ) -> FamilyDecorator[E] | _BoundFamilyDecorator[E]:
+    ) -> FamilyDecorator[E, S] | _BoundFamilyDecorator[E, S]:
         if router is None:
             return self
         return _BoundFamilyDecorator(router, self)
 
 
-class _BoundFamilyDecorator(Generic[E]):
-    def __init__(self, router: Router, decorator: FamilyDecorator[E]) -> None:
+class _BoundFamilyDecorator(Generic[E, S]):
+    def __init__(self, router: Router, decorator: FamilyDecorator[E, S]) -> None:
         self._router = router
         self._decorator = decorator
         self.__doc__ = decorator.__doc__
@@ -294,7 +338,7 @@ class _BoundFamilyDecorator(Generic[E]):
         self,
         /,
         *,
-        sources: Iterable[str | TriggerSource] | None = None,
+        sources: Iterable[S] | None = None,
         user_pool_id: str | None = None,
         client_id: str | None = None,
     ) -> Registrar[E]: ...
@@ -303,7 +347,7 @@ class _BoundFamilyDecorator(Generic[E]):
         handler: Callable[..., Any] | None = None,
         /,
         *,
-        sources: Iterable[str | TriggerSource] | None = None,
+        sources: Iterable[str] | None = None,
         user_pool_id: str | None = None,
         client_id: str | None = None,
     ) -> Any:
@@ -324,9 +368,7 @@ class _BoundFamilyDecorator(Generic[E]):
             )
         return register if handler is None else register(handler)
 
-    def _targets(
-        self, sources: Iterable[str | TriggerSource] | None
-    ) -> list[str | TriggerFamily | TriggerSource]:
+    def _targets(self, sources: Iterable[str] | None) -> list[str | TriggerFamily | TriggerSource]:
         record, only = self._decorator.record, self._decorator.source
         family = record.family
         if only is not None:
@@ -359,7 +401,7 @@ class _BoundFamilyDecorator(Generic[E]):
         return targets
 
 
-G = TypeVar("G", bound=Callable[..., Any])
+G = TypeVar("G", bound=Callable[..., Any])  # what register() takes at run time: anything callable
 
 
 class Router:
@@ -368,50 +410,50 @@ class Router:
 
     # One line per trigger family (its record in ``families`` holds the rest); the annotation is
     # the event type a handler receives, for the type checker.
-    pre_sign_up: FamilyDecorator[PreSignUpEvent] = FamilyDecorator(
+    pre_sign_up: FamilyDecorator[PreSignUpEvent, PreSignUpSource] = FamilyDecorator(
         FAMILIES[TriggerFamily.PreSignUp]
     )
-    post_confirmation: FamilyDecorator[PostConfirmationEvent] = FamilyDecorator(
-        FAMILIES[TriggerFamily.PostConfirmation]
+    post_confirmation: FamilyDecorator[PostConfirmationEvent, PostConfirmationSource] = (
+        FamilyDecorator(FAMILIES[TriggerFamily.PostConfirmation])
     )
-    pre_authentication: FamilyDecorator[PreAuthenticationEvent] = FamilyDecorator(
-        FAMILIES[TriggerFamily.PreAuthentication]
+    pre_authentication: FamilyDecorator[PreAuthenticationEvent, PreAuthenticationSource] = (
+        FamilyDecorator(FAMILIES[TriggerFamily.PreAuthentication])
     )
-    post_authentication: FamilyDecorator[PostAuthenticationEvent] = FamilyDecorator(
-        FAMILIES[TriggerFamily.PostAuthentication]
+    post_authentication: FamilyDecorator[PostAuthenticationEvent, PostAuthenticationSource] = (
+        FamilyDecorator(FAMILIES[TriggerFamily.PostAuthentication])
     )
-    define_auth_challenge: FamilyDecorator[DefineAuthChallengeEvent] = FamilyDecorator(
-        FAMILIES[TriggerFamily.DefineAuthChallenge]
+    define_auth_challenge: FamilyDecorator[DefineAuthChallengeEvent, DefineAuthChallengeSource] = (
+        FamilyDecorator(FAMILIES[TriggerFamily.DefineAuthChallenge])
     )
-    create_auth_challenge: FamilyDecorator[CreateAuthChallengeEvent] = FamilyDecorator(
-        FAMILIES[TriggerFamily.CreateAuthChallenge]
+    create_auth_challenge: FamilyDecorator[CreateAuthChallengeEvent, CreateAuthChallengeSource] = (
+        FamilyDecorator(FAMILIES[TriggerFamily.CreateAuthChallenge])
     )
-    verify_auth_challenge_response: FamilyDecorator[VerifyAuthChallengeResponseEvent] = (
-        FamilyDecorator(FAMILIES[TriggerFamily.VerifyAuthChallengeResponse])
+    verify_auth_challenge_response: FamilyDecorator[
+        VerifyAuthChallengeResponseEvent, VerifyAuthChallengeResponseSource
+    ] = FamilyDecorator(FAMILIES[TriggerFamily.VerifyAuthChallengeResponse])
+    pre_token_generation: FamilyDecorator[PreTokenGenerationEvent, PreTokenGenerationSource] = (
+        FamilyDecorator(FAMILIES[TriggerFamily.PreTokenGeneration])
     )
-    pre_token_generation: FamilyDecorator[PreTokenGenerationEvent] = FamilyDecorator(
-        FAMILIES[TriggerFamily.PreTokenGeneration]
-    )
-    client_credentials: FamilyDecorator[ClientCredentialsEvent] = FamilyDecorator(
+    client_credentials: FamilyDecorator[ClientCredentialsEvent, Never] = FamilyDecorator(
         FAMILIES[TriggerFamily.PreTokenGeneration],
         source=TriggerSource.TokenGeneration_ClientCredentials,
     )
     """Machine-to-machine access tokens (``TokenGeneration_ClientCredentials``, V3): a different
     principal from a user, so ``pre_token_generation`` handlers never receive these."""
-    custom_message: FamilyDecorator[CustomMessageEvent] = FamilyDecorator(
+    custom_message: FamilyDecorator[CustomMessageEvent, CustomMessageSource] = FamilyDecorator(
         FAMILIES[TriggerFamily.CustomMessage]
     )
-    user_migration: FamilyDecorator[UserMigrationEvent] = FamilyDecorator(
+    user_migration: FamilyDecorator[UserMigrationEvent, UserMigrationSource] = FamilyDecorator(
         FAMILIES[TriggerFamily.UserMigration]
     )
-    custom_email_sender: FamilyDecorator[CustomEmailSenderEvent] = FamilyDecorator(
-        FAMILIES[TriggerFamily.CustomEmailSender]
+    custom_email_sender: FamilyDecorator[CustomEmailSenderEvent, CustomEmailSenderSource] = (
+        FamilyDecorator(FAMILIES[TriggerFamily.CustomEmailSender])
     )
-    custom_sms_sender: FamilyDecorator[CustomSMSSenderEvent] = FamilyDecorator(
-        FAMILIES[TriggerFamily.CustomSMSSender]
+    custom_sms_sender: FamilyDecorator[CustomSMSSenderEvent, CustomSMSSenderSource] = (
+        FamilyDecorator(FAMILIES[TriggerFamily.CustomSMSSender])
     )
-    inbound_federation: FamilyDecorator[InboundFederationEvent] = FamilyDecorator(
-        FAMILIES[TriggerFamily.InboundFederation]
+    inbound_federation: FamilyDecorator[InboundFederationEvent, InboundFederationSource] = (
+        FamilyDecorator(FAMILIES[TriggerFamily.InboundFederation])
     )
 
     def __init__(self) -> None:
@@ -580,7 +622,9 @@ class TriggerRouter(Router):
                 exc=error,
             )
             self._count("failed", trigger)
-            raise InternalError(self.error_message) from None
+            # The cause stays on the exception (for tests and debuggers); Lambda's runtime reports
+            # only the raised exception's type and message, so Cognito never sees it.
+            raise InternalError(self.error_message) from error
         if outcome == "unhandled":
             trigger = trigger or self._trigger_context(event, context)
             self._log("warning", self._unhandled_note(typed), trigger)
@@ -597,7 +641,8 @@ class TriggerRouter(Router):
     def resolve_typed(self, event: Mapping[str, Any], context: Any = None) -> TriggerEvent:
         """Like :meth:`resolve` but returns the typed event and lets every exception through
         (``Deny``, ``ResponseError``, ``InvalidEventError``, ``UnhandledSourceError``, the
-        handler's own): what tests want. :func:`cognito_triggers.testing.invoke` calls it."""
+        handler's own). :func:`cognito_triggers.testing.invoke` also checks that a handler took
+        the event: what tests want."""
         typed, _, _ = self._run(event, context)
         return typed
 

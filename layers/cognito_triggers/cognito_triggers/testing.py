@@ -18,7 +18,7 @@ import copy
 import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from .sources import TriggerFamily, TriggerSource, unknown_name
 
@@ -33,10 +33,27 @@ if TYPE_CHECKING:
     from .events.federation import InboundFederationEvent
     from .events.messages import CustomMessageEvent
     from .events.migration import UserMigrationEvent
+    from .events.model import KeyTree
     from .events.senders import CustomEmailSenderEvent, CustomSMSSenderEvent
     from .events.sign_up import PostConfirmationEvent, PreSignUpEvent
     from .events.token_generation import ClientCredentialsEvent, PreTokenGenerationEvent
     from .router import TriggerRouter
+    from .source_types import (
+        ClientCredentialsSource,
+        CreateAuthChallengeSource,
+        CustomEmailSenderSource,
+        CustomMessageSource,
+        CustomSMSSenderSource,
+        DefineAuthChallengeSource,
+        InboundFederationSource,
+        PostAuthenticationSource,
+        PostConfirmationSource,
+        PreAuthenticationSource,
+        PreSignUpSource,
+        PreTokenGenerationSource,
+        UserMigrationSource,
+        VerifyAuthChallengeResponseSource,
+    )
 
 __all__ = [
     "AGENT_CLIENT_ID",
@@ -262,107 +279,60 @@ def _merge(base: dict[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]
 
 
 # The typed event each source parses into, for the type checker (a test holds these overloads
-# equal to what parse_event returns). TriggerSource members are strs: the last overload takes them.
+# equal to what parse_event returns); source_types names each family's sources.
+@overload
+def make_event(source: PreSignUpSource, /, **overrides: Any) -> SampleEvent[PreSignUpEvent]: ...
 @overload
 def make_event(
-    source: Literal["PreSignUp_SignUp", "PreSignUp_AdminCreateUser", "PreSignUp_ExternalProvider"],
-    /,
-    **overrides: Any,
-) -> SampleEvent[PreSignUpEvent]: ...
-@overload
-def make_event(
-    source: Literal["PostConfirmation_ConfirmSignUp", "PostConfirmation_ConfirmForgotPassword"],
-    /,
-    **overrides: Any,
+    source: PostConfirmationSource, /, **overrides: Any
 ) -> SampleEvent[PostConfirmationEvent]: ...
 @overload
 def make_event(
-    source: Literal["PreAuthentication_Authentication"], /, **overrides: Any
+    source: PreAuthenticationSource, /, **overrides: Any
 ) -> SampleEvent[PreAuthenticationEvent]: ...
 @overload
 def make_event(
-    source: Literal["PostAuthentication_Authentication"], /, **overrides: Any
+    source: PostAuthenticationSource, /, **overrides: Any
 ) -> SampleEvent[PostAuthenticationEvent]: ...
 @overload
 def make_event(
-    source: Literal["DefineAuthChallenge_Authentication"], /, **overrides: Any
+    source: DefineAuthChallengeSource, /, **overrides: Any
 ) -> SampleEvent[DefineAuthChallengeEvent]: ...
 @overload
 def make_event(
-    source: Literal["CreateAuthChallenge_Authentication"], /, **overrides: Any
+    source: CreateAuthChallengeSource, /, **overrides: Any
 ) -> SampleEvent[CreateAuthChallengeEvent]: ...
 @overload
 def make_event(
-    source: Literal["VerifyAuthChallengeResponse_Authentication"], /, **overrides: Any
+    source: VerifyAuthChallengeResponseSource, /, **overrides: Any
 ) -> SampleEvent[VerifyAuthChallengeResponseEvent]: ...
 @overload
 def make_event(
-    source: Literal[
-        "TokenGeneration_HostedAuth",
-        "TokenGeneration_Authentication",
-        "TokenGeneration_NewPasswordChallenge",
-        "TokenGeneration_AuthenticateDevice",
-        "TokenGeneration_RefreshTokens",
-    ],
-    /,
-    **overrides: Any,
+    source: PreTokenGenerationSource, /, **overrides: Any
 ) -> SampleEvent[PreTokenGenerationEvent]: ...
 @overload
 def make_event(
-    source: Literal[
-        "CustomMessage_SignUp",
-        "CustomMessage_AdminCreateUser",
-        "CustomMessage_ResendCode",
-        "CustomMessage_ForgotPassword",
-        "CustomMessage_UpdateUserAttribute",
-        "CustomMessage_VerifyUserAttribute",
-        "CustomMessage_Authentication",
-    ],
-    /,
-    **overrides: Any,
+    source: CustomMessageSource, /, **overrides: Any
 ) -> SampleEvent[CustomMessageEvent]: ...
 @overload
 def make_event(
-    source: Literal["UserMigration_Authentication", "UserMigration_ForgotPassword"],
-    /,
-    **overrides: Any,
+    source: UserMigrationSource, /, **overrides: Any
 ) -> SampleEvent[UserMigrationEvent]: ...
 @overload
 def make_event(
-    source: Literal[
-        "CustomEmailSender_SignUp",
-        "CustomEmailSender_ResendCode",
-        "CustomEmailSender_ForgotPassword",
-        "CustomEmailSender_UpdateUserAttribute",
-        "CustomEmailSender_VerifyUserAttribute",
-        "CustomEmailSender_AdminCreateUser",
-        "CustomEmailSender_Authentication",
-        "CustomEmailSender_AccountTakeOverNotification",
-    ],
-    /,
-    **overrides: Any,
+    source: CustomEmailSenderSource, /, **overrides: Any
 ) -> SampleEvent[CustomEmailSenderEvent]: ...
 @overload
 def make_event(
-    source: Literal[
-        "CustomSMSSender_SignUp",
-        "CustomSMSSender_ResendCode",
-        "CustomSMSSender_ForgotPassword",
-        "CustomSMSSender_UpdateUserAttribute",
-        "CustomSMSSender_VerifyUserAttribute",
-        "CustomSMSSender_AdminCreateUser",
-        "CustomSMSSender_Authentication",
-    ],
-    /,
-    **overrides: Any,
+    source: CustomSMSSenderSource, /, **overrides: Any
 ) -> SampleEvent[CustomSMSSenderEvent]: ...
 @overload
 def make_event(
-    source: Literal["InboundFederation_ExternalProvider"], /, **overrides: Any
+    source: InboundFederationSource, /, **overrides: Any
 ) -> SampleEvent[InboundFederationEvent]: ...
 @overload
 def make_event(
-    source: Literal["TokenGeneration_ClientCredentials"], /, **overrides: Any
+    source: ClientCredentialsSource, /, **overrides: Any
 ) -> SampleEvent[ClientCredentialsEvent]: ...
 @overload
 def make_event(source: str, /, **overrides: Any) -> SampleEvent[TriggerEvent]: ...
@@ -414,25 +384,33 @@ def _check_overrides(
     from .events import event_model
 
     model = event_model(family, event["triggerSource"], event["version"])
-    fields = model.model_fields
-    _known_keys(overrides, {*event, *(f.alias for f in fields.values())}, "the event")
-    for part in ("request", "response"):
-        given = overrides.get(part)
-        if not isinstance(given, Mapping):
-            continue
-        declared = fields[part].annotation if part in fields else None
-        aliases = (
-            [f.alias for f in declared.model_fields.values()]
-            if isinstance(declared, type) and hasattr(declared, "model_fields")
-            else []
-        )
-        _known_keys(given, {*(event.get(part) or {}), *aliases}, f"a {model.__name__} {part}")
+    _known_keys(overrides, event, model._core().known, model.__name__)
 
 
-def _known_keys(given: Mapping[str, Any], known: set[str], where: str) -> None:
-    for key in given:
+def _known_keys(
+    given: Mapping[str, Any], sample: Any, tree: KeyTree, model: str, path: str = ""
+) -> None:
+    """Refuse a key of ``given`` that neither the sample nor the model has, at every depth the
+    model describes (``callerContext``, ``request``, ``response`` and what they hold, list items
+    included); maps whose keys are data (``userAttributes``, ``clientMetadata``) take any key."""
+    sample = sample if isinstance(sample, Mapping) else {}
+    known = {*tree, *sample}
+    for key, value in given.items():
         if key not in known:
+            where = f"{model} {path}" if path else f"the {model}"
             raise _unknown(key, known, f"a key of {where} (Cognito's JSON names)")
+        inner = tree.get(key)
+        if inner is None:
+            continue
+        inner_path = f"{path}.{key}" if path else key
+        if isinstance(value, Mapping):
+            _known_keys(value, sample.get(key), inner, model, inner_path)
+        elif isinstance(value, list):
+            examples = sample.get(key)
+            example = examples[0] if isinstance(examples, list) and examples else None
+            for item in value:
+                if isinstance(item, Mapping):
+                    _known_keys(item, example, inner, model, f"{inner_path}[]")
 
 
 def sample_event_json(source: str | TriggerSource) -> str:
@@ -454,19 +432,55 @@ def write_sample_events(folder: str | Path) -> list[Path]:
 
 
 @overload
-def invoke(router: TriggerRouter, event: SampleEvent[E], context: Any = None) -> E: ...
+def invoke(
+    router: TriggerRouter,
+    event: SampleEvent[E],
+    context: Any = None,
+    *,
+    expect_unhandled: bool = False,
+) -> E: ...
 @overload
 def invoke(
-    router: TriggerRouter, event: Mapping[str, Any], context: Any = None
+    router: TriggerRouter,
+    event: Mapping[str, Any],
+    context: Any = None,
+    *,
+    expect_unhandled: bool = False,
 ) -> TriggerEvent: ...
-def invoke(router: TriggerRouter, event: Mapping[str, Any], context: Any = None) -> TriggerEvent:
+def invoke(
+    router: TriggerRouter,
+    event: Mapping[str, Any],
+    context: Any = None,
+    *,
+    expect_unhandled: bool = False,
+) -> TriggerEvent:
     """Run ``router`` on ``event`` the way Lambda would and return the typed result: for an event
     from :func:`make_event`, typed as the event its source parses into (``PreSignUpEvent``...).
 
     Response-rule violations raise :class:`~cognito_triggers.ResponseError` and a handler's
     :class:`~cognito_triggers.Deny` propagates, so ``pytest.raises(Deny)`` tests a denial.
+
+    An event no handler takes raises :class:`~cognito_triggers.UnhandledSourceError`: a test that
+    sent the wrong trigger's event would otherwise pass on the untouched event. To test what
+    Cognito gets from an unhandled source on purpose (its default, or custom authentication's
+    fail-closed answer), pass ``expect_unhandled=True``; then a handler taking it is the error.
     """
-    return router.resolve_typed(event, context)
+    from .errors import UnhandledSourceError
+
+    typed, _, outcome = router._run(event, context)
+    if expect_unhandled and outcome != "unhandled":
+        raise AssertionError(
+            f"invoke(expect_unhandled=True): a handler took {typed.trigger_source}; "
+            "drop expect_unhandled to test that handler"
+        )
+    if not expect_unhandled and outcome == "unhandled":
+        routes = ", ".join(route.describe() for route in router.routes) or "none"
+        raise UnhandledSourceError(
+            f"no handler took {typed.trigger_source} (user pool {typed.user_pool_id!r}, client "
+            f"{typed.caller_context.client_id!r}); registered: {routes}. Pass "
+            "expect_unhandled=True to test Cognito's default on purpose"
+        )
+    return typed
 
 
 class _LambdaContext:

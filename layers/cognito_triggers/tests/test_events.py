@@ -337,11 +337,27 @@ def test_parsing_pre_sign_up_builds_only_what_pre_sign_up_needs() -> None:
         ("PreSignUp_SignUp", {"request": {"userAtributes": {}}}, "did you mean 'userAttributes'"),
         ("PreSignUp_SignUp", {"respons": {}}, "did you mean 'response'"),
         ("CustomMessage_SignUp", {"response": {"smsMesage": "x"}}, "did you mean 'smsMessage'"),
+        # At every depth the model describes: a test of "unknown client is denied" must not pass
+        # on the default clientId with a clientID beside it.
+        ("TokenGeneration_ClientCredentials", {"callerContext": {"clientID": "x"}}, "callerContext.*did you mean 'clientId'"),
+        ("DefineAuthChallenge_Authentication", {"request": {"session": [{"challengeNme": "SRP_A"}]}}, r"request\.session\[\].*did you mean 'challengeName'"),
+        ("TokenGeneration_Authentication", {"response": {"claimsAndScopeOverrideDetails": {"idTokenGeneration": {"claimsToAddOrOveride": {}}}}}, "idTokenGeneration.*did you mean 'claimsToAddOrOverride'"),
+        ("TokenGeneration_Authentication", {"version": "1", "response": {"claimsOverrideDetails": {"groupOverrideDetails": {"groupToOverride": []}}}}, "did you mean 'groupsToOverride'"),
     ],
-)
+)  # fmt: skip
 def test_make_event_refuses_names_a_test_would_silently_miss(
     source: str, overrides: dict[str, Any], message: str
 ) -> None:
     # A test against a misspelt name would pass against the wrong event.
     with pytest.raises(ValueError, match=message):
         make_event(source, **overrides)
+
+
+def test_make_event_takes_any_key_where_keys_are_data_and_unknown_ones_on_purpose() -> None:
+    event = make_event(
+        "PreSignUp_SignUp",
+        request={"userAttributes": {"custom:plan": "pro"}, "clientMetadata": {"any": "thing"}},
+    )
+    assert event["request"]["userAttributes"]["custom:plan"] == "pro"
+    newer = make_event("PreSignUp_SignUp", callerContext={"newKey": 1}, allow_unknown=True)
+    assert newer["callerContext"]["newKey"] == 1

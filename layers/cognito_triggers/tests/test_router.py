@@ -19,6 +19,7 @@ from cognito_triggers import (
     DefineAuthChallengeEvent,
     Deny,
     InboundFederationEvent,
+    InternalError,
     InvalidEventError,
     PostAuthenticationEvent,
     PostConfirmationEvent,
@@ -31,10 +32,10 @@ from cognito_triggers import (
     TriggerFamily,
     TriggerRouter,
     TriggerSource,
+    UnhandledSourceError,
     UserMigrationEvent,
     VerifyAuthChallengeResponseEvent,
 )
-from cognito_triggers.errors import InternalError, UnhandledSourceError
 from cognito_triggers.testing import invoke, make_event
 
 from .corpus import DECORATOR, conformance_files, load, sample_events
@@ -112,6 +113,31 @@ def test_a_handler_may_return_the_event_or_take_the_context() -> None:
     result = app.resolve(make_event("PreSignUp_SignUp"), Context())
     assert result["response"]["autoConfirmUser"] is True
     assert isinstance(contexts[0], Context)
+
+
+def _positional_context(event: Any, lambda_context: Any) -> None:
+    _seen.append(lambda_context)
+
+
+def _context_with_default(event: Any, context: Any = None) -> None:
+    _seen.append(context)
+
+
+def _passes_on_args(event: Any, *args: Any) -> None:
+    _seen.extend(args)  # a wrapper's pass-through
+
+
+_seen: list[Any] = []
+
+
+@pytest.mark.parametrize("handler", [_positional_context, _context_with_default, _passes_on_args])
+def test_the_context_goes_to_a_second_parameter_meant_for_it(handler: Any) -> None:
+    app = TriggerRouter()
+    app.pre_sign_up(handler)
+    context = Context()
+    _seen.clear()
+    app.resolve(make_event("PreSignUp_SignUp"), context)
+    assert _seen == [context]
 
 
 def test_returning_something_else_is_a_response_error() -> None:
@@ -242,6 +268,14 @@ def _keyword_only(event: Any, *, flag: bool) -> None:
     return None
 
 
+def _defaulted_second(event: Any, retries: int = 3) -> None:
+    return None  # Lambda would pass the context as `retries`
+
+
+def _defaulted_third(event: Any, context: Any, retries: int = 3) -> None:
+    return None
+
+
 @pytest.mark.parametrize(
     ("register", "message"),
     [
@@ -251,9 +285,13 @@ def _keyword_only(event: Any, *, flag: bool) -> None:
         (lambda app: app.pre_sign_up(_async_handler), "async function"),
         (lambda app: app.on("PreSignUp")(_async_handler), "async function"),
         (lambda app: app.catch_all(_async_handler), "async function"),
-        (lambda app: app.pre_sign_up(_three_positional), r"cannot be called as handler\(event\)"),
-        (lambda app: app.pre_sign_up(_keyword_only), r"cannot be called as handler\(event\)"),
-        (lambda app: app.pre_sign_up(lambda: None), r"cannot be called as handler\(event\)"),
+        (lambda app: app.pre_sign_up(_three_positional), r"handler\(event\) or handler\(event, context\); Cognito never sets 'extra'"),
+        (lambda app: app.pre_sign_up(_keyword_only), r"Cognito never sets 'flag'"),
+        (lambda app: app.pre_sign_up(lambda: None), r"handler\(event\) or handler\(event, context\); this one takes no event"),
+        (lambda app: app.pre_sign_up(_defaulted_second), r"second parameter 'retries' has a default.*name it `context`"),
+        (lambda app: app.on("PreSignUp")(_defaulted_second), r"second parameter 'retries'"),
+        (lambda app: app.catch_all(_defaulted_second), r"second parameter 'retries'"),
+        (lambda app: app.pre_sign_up(_defaulted_third), r"Cognito never sets 'retries'"),
         (lambda app: app.pre_sign_up("PreSignUp_SignUp"), "takes a handler function"),
         (lambda app: app.on(TriggerFamily), "named by a string"),
     ],
@@ -553,7 +591,9 @@ def test_a_failing_handler_is_logged_in_full_and_sanitised(
     with pytest.raises(InternalError) as failed:
         app.resolve(make_event("UserMigration_Authentication"), Context())
     assert str(failed.value) == "Something went wrong, please try again later"
-    assert failed.value.__cause__ is None and failed.value.__suppress_context__
+    # The cause stays on the exception, for tests; Lambda reports only its type and message.
+    assert isinstance(failed.value.__cause__, KeyError) and failed.value.__suppress_context__
+    assert failed.value.args == ("Something went wrong, please try again later",)
     assert "legacy_users" not in str(failed.value) and "KeyError" not in str(failed.value)
     [record] = caplog.records
     assert record.exc_info is not None and "legacy_users" in str(record.exc_info[1])
@@ -711,7 +751,7 @@ class _AsyncCallable:
 
 def test_an_object_with_an_async_call_is_refused_at_registration() -> None:
     with pytest.raises(TypeError, match="async function"):
-        TriggerRouter().pre_sign_up(_AsyncCallable())
+        TriggerRouter().pre_sign_up(_AsyncCallable())  # type: ignore[type-var]  # mypy sees it too
 
 
 def _post_confirmation_handler(event: PostConfirmationEvent) -> None:
@@ -779,3 +819,45 @@ def test_the_debug_record_carries_the_trigger_context(caplog: pytest.LogCaptureF
     app.resolve(make_event("PreSignUp_SignUp"))
     (record,) = [r for r in caplog.records if "handled by" in r.getMessage()]
     assert getattr(record, "cognito_trigger")["trigger_source"] == "PreSignUp_SignUp"  # noqa: B009
+
+
+def test_invoke_fails_when_no_handler_took_the_event() -> None:
+    # A test that sends the wrong trigger's event must not pass on the untouched event.
+    app = TriggerRouter()
+
+    @app.pre_sign_up(client_id="web")
+    def web_sign_ups(event: PreSignUpEvent) -> None:
+        event.response.auto_confirm_user = True
+
+    with pytest.raises(UnhandledSourceError, match=r"no handler took PostConfirmation_Confirm"):
+        invoke(app, make_event("PostConfirmation_ConfirmSignUp"))
+    with pytest.raises(UnhandledSourceError, match=r"registered: PreSignUp, client_id='web'"):
+        invoke(app, make_event("PreSignUp_SignUp"))  # the filter does not match the sample client
+    assert invoke(app, make_event("PreSignUp_SignUp", callerContext={"clientId": "web"}))
+
+
+def test_invoke_tests_the_pass_through_when_told_to() -> None:
+    app = TriggerRouter()
+
+    @app.pre_sign_up
+    def confirm(event: PreSignUpEvent) -> None:
+        event.response.auto_confirm_user = True
+
+    passed = invoke(app, make_event("PostConfirmation_ConfirmSignUp"), expect_unhandled=True)
+    assert passed.to_dict() == make_event("PostConfirmation_ConfirmSignUp")
+    # Custom authentication fails closed without a handler, as Cognito needs.
+    verified = invoke(
+        app, make_event("VerifyAuthChallengeResponse_Authentication"), expect_unhandled=True
+    )
+    assert verified.response.answer_correct is False
+    with pytest.raises(AssertionError, match="a handler took PreSignUp_SignUp"):
+        invoke(app, make_event("PreSignUp_SignUp"), expect_unhandled=True)
+
+
+def test_the_errors_a_user_catches_are_exported() -> None:
+    import cognito_triggers
+    from cognito_triggers import errors
+
+    for name in errors.__all__:
+        assert getattr(cognito_triggers, name) is getattr(errors, name)
+        assert name in cognito_triggers.__all__

@@ -99,7 +99,7 @@ def refused(source: str, handler: Handler, **overrides: Any) -> ResponseError:
     assert str(failure) == app.error_message == DEFAULT_ERROR_MESSAGE
     assert failure.args == (DEFAULT_ERROR_MESSAGE,)
     assert str(in_tests.value) not in str(failure)
-    assert failure.__cause__ is None
+    assert failure.__cause__ is not None and str(failure.__cause__) == str(in_tests.value)
     assert failure.__suppress_context__
     return in_tests.value
 

@@ -9,6 +9,7 @@ from cognito_triggers import (
     PreSignUpEvent,
     PreTokenGenerationEvent,
     TriggerRouter,
+    TriggerSource,
 )
 from cognito_triggers.testing import invoke, make_event
 
@@ -51,3 +52,38 @@ def test_it() -> None:
     print(result.response.answer_correct)  # flagged: attr-defined
     machine = invoke(app, make_event("TokenGeneration_ClientCredentials"))
     machine.add_claim("x", "y", token="acess")  # flagged: arg-type
+
+
+@app.pre_sign_up(sources=["PreSignUp_Signup"])  # flagged: list-item
+def misspelt_source(event: PreSignUpEvent) -> None:
+    pass
+
+
+@app.pre_sign_up(sources=["PostConfirmation_ConfirmSignUp"])  # flagged: list-item
+def another_familys_source(event: PreSignUpEvent) -> None:
+    pass
+
+
+@app.pre_sign_up(sources=[TriggerSource.PostConfirmation_ConfirmSignUp])  # flagged: list-item
+def another_familys_member(event: PreSignUpEvent) -> None:
+    pass
+
+
+@app.pre_sign_up  # flagged: type-var
+def returns_a_flag(event: PreSignUpEvent) -> bool:
+    return True
+
+
+@app.post_confirmation(client_id="web")  # flagged: type-var
+def returns_a_dict(event: PostConfirmationEvent) -> dict[str, object]:
+    return {"response": {}}
+
+
+@app.on("PreSignUp")  # flagged: type-var
+def returns_a_flag_too(event: PreSignUpEvent) -> bool:
+    return True
+
+
+@app.pre_sign_up  # flagged: type-var
+async def asynchronous(event: PreSignUpEvent) -> None:
+    pass

@@ -16,6 +16,8 @@ from cognito_triggers import (
     Router,
     TriggerEvent,
     TriggerRouter,
+    TriggerSource,
+    UnhandledSourceError,
 )
 from cognito_triggers.testing import invoke, make_event
 
@@ -60,6 +62,11 @@ def everything_else(event: TriggerEvent) -> None:
     print(event.trigger_source)
 
 
+@sign_ups.pre_sign_up(sources=[TriggerSource.PreSignUp_AdminCreateUser])
+def invited(event: PreSignUpEvent) -> None:
+    event.response.auto_verify_email = True
+
+
 app.include_router(sign_ups)
 lambda_handler = app.lambda_handler
 
@@ -84,3 +91,5 @@ def test_sign_up() -> None:
     user: PreTokenGenerationEvent = invoke(app, make_event("TokenGeneration_Authentication"))
     only_company_addresses(typed)  # a handler stays a plain function
     print(machine.request.scopes, user.version)
+    unhandled = invoke(app, make_event("PostConfirmation_ConfirmSignUp"), expect_unhandled=True)
+    print(unhandled.response, UnhandledSourceError.__name__)
