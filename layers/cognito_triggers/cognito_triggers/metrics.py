@@ -137,7 +137,8 @@ class Metrics:
         The buffer is emptied before the line is written: if writing fails (``OSError`` from a
         closed or full standard output), the error is raised but this invocation's metrics never
         reach the next one's line."""
-        metrics, dimensions = dict(_BUFFER.metrics), self._dimensions
+        metrics = dict(_BUFFER.metrics)  # add_metric holds the buffer's own dict: empty it in place
+        dimensions = self._dimensions if metrics else {}
         _BUFFER.metrics.clear()
         if not keep_dimensions:
             _BUFFER.dimensions.clear()

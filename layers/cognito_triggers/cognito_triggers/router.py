@@ -189,12 +189,13 @@ def _context_parameter(handler: Callable[..., Any], signature: inspect.Signature
     var_positional = any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in parameters)
     if not positional and not var_positional:
         raise TypeError(f"{usage}; this one takes no event")
-    for extra in parameters:
-        if extra.kind is inspect.Parameter.KEYWORD_ONLY or extra in positional[2:]:
-            raise TypeError(
-                f"{usage}; Cognito never sets {extra.name!r}: make it a module constant"
-                + (" or drop it" if extra.default is inspect.Parameter.empty else "")
-            )
+    keyword_only = [p for p in parameters if p.kind is inspect.Parameter.KEYWORD_ONLY]
+    if extras := [*positional[2:], *keyword_only]:
+        extra = extras[0]
+        raise TypeError(
+            f"{usage}; Cognito never sets {extra.name!r}: make it a module constant"
+            + (" or drop it" if extra.default is inspect.Parameter.empty else "")
+        )
     if len(positional) < 2:
         return var_positional
     second = positional[1]
