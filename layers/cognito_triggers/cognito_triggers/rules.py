@@ -35,7 +35,7 @@ GROUP_CLAIMS = frozenset({"cognito:groups", "cognito:roles", "cognito:preferred_
 SIMPLE_ID_CLAIMS = frozenset({"email_verified", "phone_number_verified", "updated_at", "address"})
 
 # Any attribute value, in any response that sets attributes (API reference, AttributeType.Value:
-# "Maximum length of 2048").
+# "Maximum length of 2048"). Every limit here is a length as ``cognito_length`` counts it.
 ATTRIBUTE_VALUE_MAX = 2048
 # Deeper than this a claim value is taken for a cycle: no token needs it.
 CLAIM_DEPTH_MAX = 64
@@ -48,6 +48,15 @@ MESSAGE_MIN = 6
 FINAL_USER_STATUSES = frozenset({"CONFIRMED", "RESET_REQUIRED"})
 MESSAGE_ACTIONS = frozenset({"SUPPRESS"})
 DELIVERY_MEDIUMS = frozenset({"EMAIL", "SMS"})
+
+
+def cognito_length(text: str) -> int:
+    """The length of ``text`` as Cognito most likely measures it, in UTF-16 code units: Cognito
+    is a Java service, and Java's ``String.length()`` counts those (our reading; AWS documents
+    only "length"). A character outside the BMP, such as an emoji, counts 2; ``len`` counts 1."""
+    if text.isascii():  # the common case, without encoding
+        return len(text)
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def check_claim_change(
@@ -194,18 +203,18 @@ def check_pre_token_generation(event: Any, changed: dict[str, Any]) -> None:
             )
 
 
-def _check_length(field: str, text: str | None, maximum: int) -> None:
-    if text is not None and not MESSAGE_MIN <= len(text) <= maximum:
+def _check_length(field: str, text: str | None, minimum: int, maximum: int) -> None:
+    length = None if text is None else cognito_length(text)
+    if length is not None and not minimum <= length <= maximum:
         raise ResponseError(
-            f"{field} must be {MESSAGE_MIN} to {maximum} characters long, not {len(text)}"
+            f"{field} must be {minimum} to {maximum} characters long, not {length} (UTF-16 "
+            "code units, as Cognito counts: an emoji is 2)"
         )
 
 
 def check_custom_message(event: Any, changed: dict[str, Any]) -> None:
     request = event.request
-    subject = changed.get("emailSubject")
-    if subject is not None and not 1 <= len(subject) <= EMAIL_SUBJECT_MAX:
-        raise ResponseError(f"emailSubject must be 1 to {EMAIL_SUBJECT_MAX} characters long")
+    _check_length("emailSubject", changed.get("emailSubject"), 1, EMAIL_SUBJECT_MAX)
     placeholders = [request.code_parameter]
     if event.trigger_source == "CustomMessage_AdminCreateUser" and request.username_parameter:
         placeholders.append(request.username_parameter)
@@ -213,7 +222,7 @@ def check_custom_message(event: Any, changed: dict[str, Any]) -> None:
         text = changed.get(field)
         if text is None:
             continue
-        _check_length(field, text, maximum)
+        _check_length(field, text, MESSAGE_MIN, maximum)
         for placeholder in placeholders:
             if placeholder not in text:
                 raise ResponseError(
@@ -224,10 +233,12 @@ def check_custom_message(event: Any, changed: dict[str, Any]) -> None:
 
 def _check_attributes(field: str, attributes: dict[str, str] | None) -> None:
     for name, value in (attributes or {}).items():
-        if len(value) > ATTRIBUTE_VALUE_MAX:
+        length = cognito_length(value)
+        if length > ATTRIBUTE_VALUE_MAX:
             raise ResponseError(
-                f"{field}[{name!r}] is {len(value)} characters long; Cognito takes at most "
-                f"{ATTRIBUTE_VALUE_MAX} in an attribute value"
+                f"{field}[{name!r}] is {length} characters long, in UTF-16 code units as "
+                f"Cognito counts (an emoji is 2); Cognito takes at most {ATTRIBUTE_VALUE_MAX} "
+                "in an attribute value"
             )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import logging
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -48,6 +48,7 @@ from cognito_triggers.rules import (
     PROTECTED_CLAIMS,
     SIMPLE_ID_CLAIMS,
     SMS_MESSAGE_MAX,
+    cognito_length,
 )
 from cognito_triggers.testing import AGENT_CLIENT_ID, EMAIL, WEB_CLIENT_ID, invoke, make_event
 
@@ -365,6 +366,70 @@ def test_overriding_groups_is_the_way_to_change_them() -> None:
     }
 
 
+def type_error(source: str, handler: Handler) -> str:
+    """The TypeError's text ``invoke`` raises for this handler's event: a wrong type in a call,
+    as a type checker would have said, rather than a response rule."""
+    with pytest.raises(TypeError) as raised:
+        invoke(router_with(source, handler), event_for(source))
+    return str(raised.value)
+
+
+# A str is a Sequence[str] of its letters: "admins" would replace the groups with six one-letter
+# ones. Refused at the call (and by mypy, through SequenceNotStr; tests/user_app/bad.py).
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda e: e.override_groups("admins"), "override_groups takes a list of group names, not a str: write ['admins']"),
+        (lambda e: e.override_groups(["a"], iam_roles="arn:r"), "iam_roles takes a list of role ARNs, not a str: write iam_roles=['arn:r']"),
+        (lambda e: e.override_groups(None), "list of group names ([] for none), not NoneType"),
+        (lambda e: e.override_groups(["admins", 1]), "takes group names as str, not int"),
+        (lambda e: e.override_groups([], preferred_role=["arn:r"]), "preferred_role takes one role ARN, a str, not list"),
+    ],
+)  # fmt: skip
+@pytest.mark.parametrize("source", [V1, V3])
+def test_a_str_for_a_list_of_names_fails_at_the_call_naming_the_fix(
+    source: str, call: Handler, message: str
+) -> None:
+    assert message in type_error(source, call)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda e: e.add_scope(["a", "b"]), "add_scope takes one scope, a str, not list: call it once for each scope"),
+        (lambda e: e.suppress_scope(("a",)), "suppress_scope takes one scope, a str, not tuple"),
+    ],
+)  # fmt: skip
+@pytest.mark.parametrize("source", [V3, M2M])
+def test_a_list_for_one_scope_fails_at_the_call(source: str, call: Handler, message: str) -> None:
+    # Else the list went into scopesToAdd as one nested item, past the scope rule.
+    assert message in type_error(source, call)
+
+
+@pytest.mark.parametrize("groups", [("admins", "editors"), ["admins", "editors"]])
+def test_groups_and_roles_take_any_sequence_of_names(groups: Any) -> None:
+    roles: Sequence[str] = ("arn:aws:iam::1:role/a",)  # SequenceNotStr takes it (mypy, here)
+
+    def handler(event: PreTokenGenerationV2Event) -> None:
+        event.override_groups(groups, iam_roles=roles)
+
+    details = response_of(accepted(V2, handler))["claimsAndScopeOverrideDetails"]
+    assert details["groupOverrideDetails"] == {
+        "groupsToOverride": ["admins", "editors"],
+        "iamRolesToOverride": ["arn:aws:iam::1:role/a"],
+    }
+
+
+@pytest.mark.parametrize("source", [V1, V3, M2M])
+@pytest.mark.parametrize("token", ["idaccess", "ID", ("id", "acess"), ()])
+def test_token_as_a_str_is_a_name_never_letters(source: str, token: Any) -> None:
+    # "idaccess" is an Iterable[str] of letters: read as one (wrong) name, it is refused.
+    def handler(event: Any) -> None:
+        event.add_claim("custom:tenant", "acme", token=token)
+
+    assert "token" in str(refused(source, handler))
+
+
 @pytest.mark.parametrize("via", ["helper", "response"])
 @pytest.mark.parametrize("token", ["id", "access"])
 def test_dev_attribute_can_be_suppressed(token: str, via: str) -> None:
@@ -559,14 +624,16 @@ def test_v1_access_token_change_left_uncaught_fails_the_invocation(call: str) ->
 
 def test_client_credentials_id_token_claim_fails_at_the_call() -> None:
     def handler(event: ClientCredentialsEvent) -> None:
-        event.add_claim("custom:tenant", "acme", token=ID)
+        unchecked: Any = event  # a type error; code no checker read still fails at the call
+        unchecked.add_claim("custom:tenant", "acme", token=ID)
 
     assert "no ID token" in str(refused(M2M, handler))
 
 
 def test_client_credentials_override_groups_fails_at_the_call() -> None:
     def handler(event: ClientCredentialsEvent) -> None:
-        event.override_groups(["admins"])
+        unchecked: Any = event  # no such helper for a checker; explained at run time
+        unchecked.override_groups(["admins"])
 
     assert "groups" in str(refused(M2M, handler))
 
@@ -610,19 +677,31 @@ def test_client_credentials_access_token_changes_are_accepted() -> None:
     }
 
 
+def test_client_credentials_claims_go_to_the_access_token_by_default() -> None:
+    # The machine's only token is the default: the user events' "id" always failed here.
+    def handler(event: ClientCredentialsEvent) -> None:
+        event.add_claim("custom:tenant", "acme")
+        event.suppress_claim("custom:legacy")
+
+    details = response_of(accepted(M2M, handler))["claimsAndScopeOverrideDetails"]
+    assert details == {
+        "accessTokenGeneration": {
+            "claimsToAddOrOverride": {"custom:tenant": "acme"},
+            "claimsToSuppress": ["custom:legacy"],
+        }
+    }
+
+
 @pytest.mark.parametrize(
     "call",
     [
-        lambda e: e.add_claim("custom:tenant", "acme"),
-        lambda e: e.suppress_claim("custom:legacy"),
         lambda e: e.add_claim("custom:tenant", "acme", token=BOTH),
+        lambda e: e.suppress_claim("custom:legacy", token=BOTH),
+        lambda e: e.suppress_claim("custom:legacy", token=ID),
     ],
 )
-def test_client_credentials_take_the_one_default_token_and_refuse_it(
-    call: Callable[[ClientCredentialsEvent], None],
-) -> None:
-    # add_claim's default is "id" for every event; a machine has no ID token, so the default
-    # (or "both") fails at the call instead of silently going to another token.
+def test_client_credentials_refuse_the_id_token_at_the_call(call: Handler) -> None:
+    # A type error too (token takes "access" alone); this is for code no checker read.
     def handler(event: ClientCredentialsEvent) -> None:
         call(event)
 
@@ -1103,6 +1182,40 @@ def test_a_migrated_attribute_value_over_2048_characters_is_refused(source: str)
     accepted(source, migration_handler(user_attributes=fits))
 
 
+EMOJI = "\U0001f600"  # outside the BMP: 2 UTF-16 code units, 1 code point
+
+
+@pytest.mark.parametrize("source", MIGRATION_SOURCES)
+def test_attribute_values_are_measured_in_utf16_code_units(source: str) -> None:
+    # 1,100 emoji are 1,100 code points but 2,200 UTF-16 units, as Cognito (Java) counts.
+    too_long = {**MIGRATED, "custom:bio": EMOJI * 1100}
+    error = str(refused(source, migration_handler(user_attributes=too_long)))
+    assert "is 2200 characters long, in UTF-16 code units" in error
+    for fits in ("\u4e2d" * ATTRIBUTE_VALUE_MAX, EMOJI * (ATTRIBUTE_VALUE_MAX // 2)):
+        accepted(source, migration_handler(user_attributes={**MIGRATED, "custom:bio": fits}))
+    one_over = "x" + EMOJI * (ATTRIBUTE_VALUE_MAX // 2)
+    refused(source, migration_handler(user_attributes={**MIGRATED, "custom:bio": one_over}))
+
+
+def test_message_lengths_are_measured_in_utf16_code_units() -> None:
+    source = TriggerSource.CustomMessage_SignUp
+    # "##" and 69 emoji: 71 code points, 140 units, at the limit; one more emoji is 142.
+    accepted(source, message_handler(sms_message="##" + EMOJI * 69), **SHORT_CODE)
+    error = refused(source, message_handler(sms_message="##" + EMOJI * 70), **SHORT_CODE)
+    assert "not 142 (UTF-16 code units" in str(error)
+    subject = refused(source, message_handler(email_subject=EMOJI * 71))
+    assert "emailSubject must be 1 to 140 characters long, not 142" in str(subject)
+    accepted(source, message_handler(email_subject=EMOJI * 70))
+
+
+def test_cognito_length_counts_utf16_code_units() -> None:
+    assert cognito_length("") == 0
+    assert cognito_length("abc") == 3
+    assert cognito_length("é\u4e2d") == 2  # the BMP: one unit each
+    assert cognito_length(EMOJI) == 2
+    assert cognito_length("\ud83d") == 1  # a lone surrogate (JSON "\ud83d") is one unit too
+
+
 def test_a_federated_attribute_value_over_2048_characters_is_refused() -> None:
     source = TriggerSource.InboundFederation_ExternalProvider
 
@@ -1115,6 +1228,7 @@ def test_a_federated_attribute_value_over_2048_characters_is_refused() -> None:
     assert ATTRIBUTE_VALUE_MAX == 2048
     assert "custom:groups" in str(refused(source, mapping("g" * 2049)))
     accepted(source, mapping("g" * 2048))
+    assert "2200 characters long" in str(refused(source, mapping(EMOJI * 1100)))
 
 
 # -- keys Cognito does not know, inside the response ---------------------------------------------

@@ -5,13 +5,14 @@ or "3" with ``claimsAndScopeOverrideDetails`` (ID and access tokens, scopes). V3
 machine-to-machine ``TokenGeneration_ClientCredentials`` events, which have no user. Handlers need
 not care: ``add_claim`` / ``suppress_claim`` / ``add_scope`` / ``suppress_scope`` /
 ``override_groups`` write whichever shape the event's version takes, and refuse what that version
-cannot do.
+cannot do. A machine's event has only what a machine's token can carry: ``token="access"`` (its
+default) and no ``override_groups``, so a checker flags the rest.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any, Literal, TypeAlias, TypeVar
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeAlias, TypeVar
 
 from ..errors import ResponseError
 from ..rules import TokenUse, check_claim_change, check_scope
@@ -34,10 +35,26 @@ __all__ = [
     "PreTokenGenerationV2Event",
     "PreTokenGenerationV2Request",
     "PreTokenGenerationV2Response",
+    "SequenceNotStr",
     "TokenUse",
 ]
 
 Tokens = TokenUse | Literal["both"] | Iterable[TokenUse]
+
+_Item = TypeVar("_Item", covariant=True)
+
+
+class SequenceNotStr(Protocol[_Item]):
+    """A list, a tuple or any ``Sequence``, but not a ``str``, which is a ``Sequence[str]`` of
+    its letters: ``override_groups("admins")`` would make six one-letter groups."""
+
+    # Why it excludes str: str.__contains__ takes only a str, and this takes any object. More
+    # honest than list[str] | tuple[str, ...] (which also refuses a user's Sequence[str]); the
+    # run time refuses a str too, for code no checker read.
+    def __contains__(self, value: object, /) -> bool: ...
+    def __getitem__(self, index: int, /) -> _Item: ...
+    def __iter__(self) -> Iterator[_Item]: ...
+    def __len__(self) -> int: ...
 
 
 class GroupConfiguration(CognitoModel):
@@ -115,6 +132,31 @@ class PreTokenGenerationV2Response(CognitoModel):
     claims_and_scope_override_details: ClaimsAndScopeOverrideDetails | None = None
 
 
+def _names(value: object, what: str, names: str, keyword: str = "") -> list[str]:
+    """``value`` as a list of str, or the TypeError a type checker would have given: a str is
+    read letter by letter ("admins" would be six groups), so it is refused, naming the fix."""
+    if isinstance(value, str):
+        raise TypeError(f"{what} takes a list of {names}, not a str: write {keyword}[{value!r}]")
+    if not isinstance(value, Iterable):
+        raise TypeError(f"{what} takes a list of {names} ([] for none), not {type(value).__name__}")
+    listed = list(value)
+    for item in listed:
+        if not isinstance(item, str):
+            raise TypeError(f"{what} takes {names} as str, not {type(item).__name__}")
+    return listed
+
+
+def _scope(helper: str, scope: object) -> str:
+    # One scope per call: a list would be written as one nested item, which no rule reads.
+    if not isinstance(scope, str):
+        raise TypeError(
+            f"{helper} takes one scope, a str, not {type(scope).__name__}: call it once for "
+            "each scope"
+        )
+    check_scope(scope)
+    return scope
+
+
 def _token_uses(token: Tokens) -> tuple[TokenUse, ...]:
     if token == "both":
         return ("id", "access")
@@ -144,62 +186,32 @@ def _filled(owner: CognitoModel, name: str, empty: Callable[[], _Part]) -> _Part
 
 
 class _TokenCustomization:
-    """The version-agnostic helpers, shared by the three pre token generation events."""
+    """What every pre token generation event can do (scopes), the claim writers the public
+    helpers share, and the hooks each version fills in."""
 
     if TYPE_CHECKING:  # declared by the event models this is mixed into
         response: Any
         caller_context: Any
 
-    def add_claim(self, name: str, value: Any, *, token: Tokens = "id") -> None:
-        """Add or override a claim. ``token`` is ``"id"`` (the default, for every event),
-        ``"access"`` (V2/V3 and client credentials), or ``"both"``. A change the event cannot
-        carry (the access token in V1, the ID token of a client-credentials grant) raises
-        :class:`~cognito_triggers.ResponseError` here.
+    def add_scope(self, scope: str) -> None:
+        """Add a scope to the access token (V2/V3)."""
+        self._scopes("scopes_to_add").append(_scope("add_scope", scope))
 
-        Example::
+    def suppress_scope(self, scope: str) -> None:
+        """Remove a scope from the access token (V2/V3)."""
+        self._scopes("scopes_to_suppress").append(_scope("suppress_scope", scope))
 
-            event.add_claim("tenant", "acme")                       # ID token
-            event.add_claim("tenant", "acme", token="both")         # V2/V3 only for "access"
-        """
+    def _add_claim(self, name: str, value: Any, token: Tokens) -> None:
         for use in _token_uses(token):
             check_claim_change(name, use, value=value, client_id=self.caller_context.client_id)
             self._claims(use)[name] = value
             self._commit(use)
 
-    def suppress_claim(self, name: str, *, token: Tokens = "id") -> None:
-        """Remove a claim from the token (``"id"`` by default, as :meth:`add_claim`). A claim
-        both added and suppressed is refused by the response rules (Cognito would drop the
-        value silently)."""
+    def _suppress_claim(self, name: str, token: Tokens) -> None:
         for use in _token_uses(token):
             check_claim_change(name, use, suppress=True)
             self._suppressed(use).append(name)
             self._commit(use)
-
-    def add_scope(self, scope: str) -> None:
-        """Add a scope to the access token (V2/V3)."""
-        check_scope(scope)
-        self._scopes("scopes_to_add").append(scope)
-
-    def suppress_scope(self, scope: str) -> None:
-        """Remove a scope from the access token (V2/V3)."""
-        check_scope(scope)
-        self._scopes("scopes_to_suppress").append(scope)
-
-    def override_groups(
-        self,
-        groups: Sequence[str],
-        *,
-        iam_roles: Sequence[str] | None = None,
-        preferred_role: str | None = None,
-    ) -> None:
-        """Replace ``cognito:groups`` (and roles) in both tokens. Passing no groups removes them
-        all; to keep them unchanged, do not call this."""
-        details = GroupOverrideDetails(groups_to_override=list(groups))
-        if iam_roles is not None:
-            details.iam_roles_to_override = list(iam_roles)
-        if preferred_role is not None:
-            details.preferred_role = preferred_role
-        self._set_group_override(details)
 
     # Each version fills these in.
     def _claims(self, token: TokenUse) -> dict[str, Any]:
@@ -216,6 +228,53 @@ class _TokenCustomization:
 
     def _commit(self, token: TokenUse) -> None:
         """Hand edited containers back through validation (claim values are type-checked)."""
+
+
+class _UserTokens(_TokenCustomization):
+    """The helpers of a user's tokens (V1, V2, V3): the ID token, the access token from V2 on,
+    and the user's groups."""
+
+    def add_claim(self, name: str, value: Any, *, token: Tokens = "id") -> None:
+        """Add or override a claim. ``token`` is ``"id"`` (the default), ``"access"`` (V2/V3)
+        or ``"both"``. A change the event cannot carry (the access token in V1) raises
+        :class:`~cognito_triggers.ResponseError` here.
+
+        Example::
+
+            event.add_claim("tenant", "acme")                       # ID token
+            event.add_claim("tenant", "acme", token="both")         # V2/V3 only for "access"
+        """
+        self._add_claim(name, value, token)
+
+    def suppress_claim(self, name: str, *, token: Tokens = "id") -> None:
+        """Remove a claim from the token (``"id"`` by default, as :meth:`add_claim`). A claim
+        both added and suppressed is refused by the response rules (Cognito would drop the
+        value silently)."""
+        self._suppress_claim(name, token)
+
+    def override_groups(
+        self,
+        groups: SequenceNotStr[str],
+        *,
+        iam_roles: SequenceNotStr[str] | None = None,
+        preferred_role: str | None = None,
+    ) -> None:
+        """Replace ``cognito:groups`` (and roles) in both tokens: a list of group names, and of
+        IAM role ARNs (``override_groups(["admins"])``, never ``"admins"``). Passing no groups
+        (``[]``) removes them all; to keep them unchanged, do not call this."""
+        listed = _names(groups, "override_groups", "group names")
+        details = GroupOverrideDetails(groups_to_override=listed)
+        if iam_roles is not None:
+            details.iam_roles_to_override = _names(
+                iam_roles, "iam_roles", "role ARNs", "iam_roles="
+            )
+        if preferred_role is not None:
+            if not isinstance(preferred_role, str):
+                raise TypeError(
+                    f"preferred_role takes one role ARN, a str, not {type(preferred_role).__name__}"
+                )
+            details.preferred_role = preferred_role
+        self._set_group_override(details)
 
 
 class _V1Customization(_TokenCustomization):
@@ -297,7 +356,7 @@ class _V2Customization(_TokenCustomization):
         self._details().group_override_details = details
 
 
-class PreTokenGenerationV1Event(_V1Customization, UserTriggerEvent):
+class PreTokenGenerationV1Event(_UserTokens, _V1Customization, UserTriggerEvent):
     """Event ``version`` "1" (and anything that is not "2" or "3": cognito-local's "0", doc
     placeholders): claims of the ID token, as strings, and groups."""
 
@@ -305,7 +364,7 @@ class PreTokenGenerationV1Event(_V1Customization, UserTriggerEvent):
     response: PreTokenGenerationV1Response = field(default_factory=PreTokenGenerationV1Response)
 
 
-class PreTokenGenerationV2Event(_V2Customization, UserTriggerEvent):
+class PreTokenGenerationV2Event(_UserTokens, _V2Customization, UserTriggerEvent):
     """Event ``version`` "2" or "3" for a user: claims of both tokens, scopes, groups."""
 
     request: PreTokenGenerationV2Request
@@ -316,21 +375,41 @@ class ClientCredentialsEvent(_V2Customization, TriggerEvent):
     """``TokenGeneration_ClientCredentials`` (V3): an app client's machine-to-machine access token.
     There is no user and no ID token; ``userName`` and the user fields may be absent. A machine
     is not a user: only handlers registered for this source (``@app.client_credentials``) get it,
-    and claims go to the access token only (``token="access"``)."""
+    claims go to the access token, the only token it has, and there are no groups."""
 
     user_name: str | None = None
     request: ClientCredentialsRequest
     response: PreTokenGenerationV2Response = field(default_factory=PreTokenGenerationV2Response)
 
+    # ``token`` takes "access" alone, so "id" or "both" is a type error: a client-credentials
+    # grant issues an access token only (AWS docs, Pre token generation Lambda trigger: V3_0
+    # customizes "access tokens ... for machine-to-machine (M2M) client-credentials grants").
+    # The only honest default is that one token; the user events' helpers default to "id".
+    def add_claim(self, name: str, value: Any, *, token: Literal["access"] = "access") -> None:
+        """Add or override a claim of the machine's access token.
+
+        Example::
+
+            event.add_claim("department", "support")
+        """
+        self._add_claim(name, value, token)
+
+    def suppress_claim(self, name: str, *, token: Literal["access"] = "access") -> None:
+        """Remove a claim from the machine's access token."""
+        self._suppress_claim(name, token)
+
+    if not TYPE_CHECKING:  # a type error for checkers (no such helper); explained at run time
+
+        def override_groups(self, *args: Any, **keywords: Any) -> None:
+            raise ResponseError("a client-credentials grant has no user, so no groups to override")
+
     def _token(self, token: TokenUse) -> IdTokenGeneration | AccessTokenGeneration:
+        # For code no checker read: token="id" or "both".
         if token == "id":
             raise ResponseError(
-                "a client-credentials grant issues no ID token: pass token='access'"
+                "a client-credentials grant issues no ID token: pass token='access' (the default)"
             )
         return super()._token(token)
-
-    def _set_group_override(self, details: GroupOverrideDetails) -> None:
-        raise ResponseError("a client-credentials grant has no user, so no groups to override")
 
 
 PreTokenGenerationEvent: TypeAlias = PreTokenGenerationV1Event | PreTokenGenerationV2Event

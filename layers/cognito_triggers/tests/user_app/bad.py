@@ -87,3 +87,15 @@ def returns_a_flag_too(event: PreSignUpEvent) -> bool:
 @app.pre_sign_up  # flagged: type-var
 async def asynchronous(event: PreSignUpEvent) -> None:
     pass
+
+
+def groups_as_a_str(event: PreTokenGenerationEvent) -> None:
+    event.override_groups("admins")  # flagged: arg-type
+    event.override_groups(["admins"], iam_roles="arn:aws:iam::1:role/a")  # flagged: arg-type
+    event.add_claim("x", "y", token="idaccess")  # flagged: arg-type
+
+
+def machine_tokens(machine: ClientCredentialsEvent) -> None:
+    machine.add_claim("x", "y", token="id")  # flagged: arg-type
+    machine.suppress_claim("x", token="both")  # flagged: arg-type
+    machine.override_groups([])  # flagged: attr-defined

@@ -93,3 +93,13 @@ def test_sign_up() -> None:
     print(machine.request.scopes, user.version)
     unhandled = invoke(app, make_event("PostConfirmation_ConfirmSignUp"), expect_unhandled=True)
     print(unhandled.response, UnhandledSourceError.__name__)
+
+
+def names_in_a_list_or_a_tuple(event: PreTokenGenerationEvent) -> None:
+    event.override_groups(("admins",), iam_roles=["arn:aws:iam::1:role/admins"])
+    event.override_groups([])
+
+
+def the_machine_token_is_the_default(machine: ClientCredentialsEvent) -> None:
+    machine.add_claim("department", "support")  # its only token: the access token
+    machine.suppress_claim("legacy", token="access")
