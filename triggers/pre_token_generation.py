@@ -34,7 +34,6 @@ if TYPE_CHECKING:
 
 # Group -> role, highest first: a user's role is that of their highest group.
 ROLES = (("admins", "admin"), ("editors", "editor"), ("members", "member"))
-ACCESS: TokenUse = "access"  # machines get an access token only
 CLIENT_CLAIMS_MAX_AGE = 300  # seconds a warm function keeps the client table
 
 logger = logging.getLogger(__name__)
@@ -122,9 +121,9 @@ def client_claims(event: ClientCredentialsEvent) -> None:
         logger.warning("no claims configured for this client", extra={"client_id": client_id})
         return
     if "department" in config:
-        event.add_claim("department", str(config["department"]), token=ACCESS)
+        event.add_claim("department", str(config["department"]))
     if "groups" in config:
-        event.add_claim("groups", [str(g) for g in config["groups"]], token=ACCESS)
+        event.add_claim("groups", [str(g) for g in config["groups"]])
     metrics.add_metric(name="MachineToken", unit="Count", value=1)
 
 
