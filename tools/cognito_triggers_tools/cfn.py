@@ -1,23 +1,65 @@
-"""Reading a SAM/CloudFormation template: YAML short-form tags, and the few intrinsic functions
-a local run needs to resolve (parameters, pseudo parameters, ``!Sub``, ``!If``)."""
+"""Reading a SAM/CloudFormation template: YAML short-form tags, SAM's Globals, and the intrinsic
+functions a local run can resolve (parameters, pseudo parameters, ``!Sub``, ``!Join``, ``!If``);
+what it cannot (``!ImportValue``, a parameter without a value) is said, never guessed."""
 
 from __future__ import annotations
 
+import difflib
+import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-__all__ = ["Template", "TemplateError", "load_template", "logical_id_of_arn"]
+__all__ = [
+    "CannotResolve",
+    "Functions",
+    "Template",
+    "TemplateError",
+    "load_template",
+    "logical_id_of_arn",
+    "short_form",
+]
 
 _SCALAR_TAGS = {"Ref": "Ref", "Condition": "Condition"}
 
 
 class TemplateError(Exception):
     """The template cannot be read or does not have the shape a tool needs."""
+
+
+class CannotResolve(Exception):
+    """An expression whose value only a deployment knows (or that is wrong)."""
+
+    def __init__(self, expression: Any, why: str) -> None:
+        super().__init__(f"cannot resolve {short_form(expression)}: {why}")
+        self.expression = expression
+
+
+def short_form(value: Any) -> str:
+    """An expression as a template writes it (``!ImportValue shared-arn``), for messages."""
+    if isinstance(value, Mapping) and len(value) == 1:
+        ((key, arg),) = value.items()
+        tag = key.removeprefix("Fn::") if key.startswith("Fn::") or key == "Ref" else None
+        if tag == "GetAtt" and isinstance(arg, list):
+            arg = ".".join(map(str, arg))
+        if tag is not None:
+            inner = arg if isinstance(arg, str) else json.dumps(arg, default=str)
+            return f"!{tag} {inner}"
+    text = json.dumps(value, default=str)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+GetAtt = Callable[[str, str], str]
+"""``(logical id, attribute) -> value`` for ``!GetAtt`` and ``${X.Attr}``; raises
+:class:`CannotResolve` for what it cannot know."""
+
+
+def _no_get_att(logical_id: str, attribute: str) -> str:
+    raise CannotResolve({"Fn::GetAtt": [logical_id, attribute]}, "an attribute known once deployed")
 
 
 class _Loader(yaml.SafeLoader):
@@ -91,22 +133,21 @@ class Template:
         return function
 
     def function_property(self, logical_id: str, name: str) -> Any:
-        """A function's property, falling back to ``Globals.Function`` like SAM does."""
+        """A function's property with ``Globals.Function`` merged in as SAM merges it: the
+        function's own scalar wins, maps merge key by key, lists add up, Globals' first
+        (https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-specification-template-anatomy-globals.html)."""
         properties = self.resources[logical_id].get("Properties") or {}
-        if name in properties:
+        if name not in properties:
+            return self.function_globals.get(name)
+        if name not in self.function_globals:
             return properties[name]
-        return self.function_globals.get(name)
+        return _merge_globals(self.function_globals[name], properties[name])
 
     def function_environment(self, logical_id: str) -> dict[str, Any]:
         """Globals' variables overlaid with the function's own (unresolved)."""
-        merged: dict[str, Any] = {}
-        global_env = (self.function_globals.get("Environment") or {}).get("Variables") or {}
-        own = ((self.resources[logical_id].get("Properties") or {}).get("Environment") or {}).get(
-            "Variables"
-        ) or {}
-        merged.update(global_env)
-        merged.update(own)
-        return merged
+        environment = self.function_property(logical_id, "Environment")
+        variables = environment.get("Variables") if isinstance(environment, dict) else None
+        return dict(variables) if isinstance(variables, dict) else {}
 
     # -- resolution of the intrinsics a local run meets ---------------------------------------
 
@@ -118,7 +159,7 @@ class Template:
             return str(parameter["Default"])
         return None
 
-    def _ref(self, name: str) -> str | None:
+    def _ref(self, name: str) -> str:
         pseudo = {
             "AWS::StackName": self.stack_name,
             "AWS::Region": self.region,
@@ -131,70 +172,212 @@ class Template:
         value = self.parameter_value(name)
         if value is not None:
             return value
+        if name in (self.data.get("Parameters") or {}):
+            raise CannotResolve(
+                {"Ref": name}, f"parameter {name} has no Default: pass --parameter {name}=VALUE"
+            )
         if name in self.resources:
             return name  # locally, a resource's name is its logical id (e.g. a seeded table)
-        return None
+        raise CannotResolve({"Ref": name}, "no parameter, pseudo parameter or resource is named so")
 
     def condition(self, name: str) -> bool | None:
         conditions = self.data.get("Conditions") or {}
         if name not in conditions:
             return None
-        return self._truth(conditions[name])
+        try:
+            return self._truth(conditions[name])
+        except CannotResolve:
+            return None
 
-    def _truth(self, value: Any) -> bool | None:
+    def _truth(self, value: Any) -> bool:
         if isinstance(value, Mapping) and len(value) == 1:
             ((key, arg),) = value.items()
             if key == "Fn::Equals" and isinstance(arg, list) and len(arg) == 2:
-                left, right = self.resolve(arg[0]), self.resolve(arg[1])
-                return None if left is None or right is None else left == right
+                return self.evaluate(arg[0]) == self.evaluate(arg[1])
             if key == "Fn::Not" and isinstance(arg, list) and len(arg) == 1:
-                inner = self._truth(arg[0])
-                return None if inner is None else not inner
+                return not self._truth(arg[0])
             if key in ("Fn::And", "Fn::Or") and isinstance(arg, list):
                 values = [self._truth(a) for a in arg]
-                if any(v is None for v in values):
-                    return None
                 return all(values) if key == "Fn::And" else any(values)
             if key == "Condition" and isinstance(arg, str):
-                return self.condition(arg)
-        return None
+                truth = self.condition(arg)
+                if truth is not None:
+                    return truth
+        raise CannotResolve(value, "a condition this cannot evaluate")
 
     def resolve(self, value: Any) -> str | None:
         """A string for a literal or a resolvable intrinsic; ``None`` when it cannot be known
         locally (``!GetAtt``, imports...)."""
+        try:
+            return self.evaluate(value)
+        except CannotResolve:
+            return None
+
+    def evaluate(self, value: Any, get_att: GetAtt = _no_get_att) -> str:
+        """The string ``value`` stands for, as CloudFormation would compute it for this stack
+        (``stack_name``, ``region``, ``account_id``, the parameters); :class:`CannotResolve`
+        names the part only a deployment knows."""
         if isinstance(value, bool):
             return "true" if value else "false"
         if isinstance(value, str | int | float):
             return str(value)
         if not isinstance(value, Mapping) or len(value) != 1:
-            return None
+            raise CannotResolve(value, "not a string nor an intrinsic function")
         ((key, arg),) = value.items()
         if key == "Ref" and isinstance(arg, str):
             return self._ref(arg)
+        if key == "Fn::GetAtt" and isinstance(arg, list) and len(arg) == 2:
+            return get_att(str(arg[0]), str(arg[1]))
         if key == "Fn::Sub":
-            text, variables = (arg, {}) if isinstance(arg, str) else (arg[0], arg[1])
-            missing = False
-
-            def substitute(match: re.Match[str]) -> str:
-                nonlocal missing
-                name = match.group(1)
-                if name.startswith("!"):
-                    return "${" + name[1:] + "}"
-                if name in variables:
-                    resolved = self.resolve(variables[name])
-                else:
-                    resolved = self._ref(name) if "." not in name else None
-                if resolved is None:
-                    missing = True
-                    return ""
-                return resolved
-
-            result = re.sub(r"\$\{([^}]+)\}", substitute, str(text))
-            return None if missing else result
+            return self._sub(value, arg, get_att)
         if key == "Fn::If" and isinstance(arg, list) and len(arg) == 3:
             truth = self.condition(str(arg[0]))
-            return None if truth is None else self.resolve(arg[1] if truth else arg[2])
+            if truth is None:
+                raise CannotResolve(value, f"condition {arg[0]} cannot be evaluated here")
+            return self.evaluate(arg[1] if truth else arg[2], get_att)
         if key == "Fn::Join" and isinstance(arg, list) and len(arg) == 2:
-            parts = [self.resolve(p) for p in arg[1]]
-            return None if any(p is None for p in parts) else str(arg[0]).join(parts)  # type: ignore[arg-type]
-        return None
+            parts = arg[1] if isinstance(arg[1], list) else None
+            if parts is None:
+                raise CannotResolve(value, "a list that only a deployment knows")
+            return str(arg[0]).join(self.evaluate(p, get_att) for p in parts)
+        if key == "Fn::ImportValue":
+            raise CannotResolve(value, "an export of another stack, known once deployed")
+        raise CannotResolve(value, f"{key} is not resolved by the local tools")
+
+    def _sub(self, value: Any, arg: Any, get_att: GetAtt) -> str:
+        variables: Mapping[str, Any] = {}
+        if isinstance(arg, str):
+            text = arg
+        elif isinstance(arg, list) and len(arg) == 2 and isinstance(arg[1], Mapping):
+            text, variables = str(arg[0]), arg[1]
+        else:
+            raise CannotResolve(value, "!Sub takes a string, or [string, {variables}]")
+
+        def substitute(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name.startswith("!"):
+                return "${" + name[1:] + "}"
+            if name in variables:
+                return self.evaluate(variables[name], get_att)
+            if "." in name and not name.startswith("AWS::"):
+                return get_att(*name.split(".", 1))
+            return self._ref(name)
+
+        return re.sub(r"\$\{([^}]+)\}", substitute, text)
+
+
+_FUNCTION_TYPES = ("AWS::Serverless::Function", "AWS::Lambda::Function")
+_FUNCTION_ARN = re.compile(r"arn:[^:]+:lambda:[^:]*:[^:]*:function:([^:]+)(?::[^:]+)?")
+
+
+class Functions:
+    """Which function of a template an expression names, read as CloudFormation and SAM read
+    it: ``!GetAtt F.Arn``; ``!Ref`` of an alias or a version (their Ref is an ARN), SAM's
+    ``F.Alias``/``F.Version``; an ARN built with ``!Sub``/``!Join`` and matched through the
+    function's ``FunctionName`` (literal or ``!Sub`` of ``${AWS::StackName}``), the usual way
+    out of the pool -> function -> pool cycle. Locally a function without ``FunctionName`` is
+    named by its logical id, as :meth:`Template.evaluate` names every resource.
+
+    :meth:`arn_of` returns the logical id, or ``None`` for a function outside the template; it
+    raises :class:`CannotResolve` for what only a deployment knows, and :class:`TemplateError`
+    for an expression that names no function ARN at all."""
+
+    def __init__(self, template: Template) -> None:
+        self.template = template
+        self.ids = set(template.of_type(*_FUNCTION_TYPES))
+        self.by_name: dict[str, str] = {}
+        for logical_id in sorted(self.ids):
+            try:
+                self.by_name.setdefault(self.name(logical_id), logical_id)
+            except CannotResolve:
+                continue  # its name is known once deployed: only !GetAtt or !Ref find it
+
+    def name(self, logical_id: str) -> str:
+        written = (self.template.resources[logical_id].get("Properties") or {}).get("FunctionName")
+        return logical_id if written is None else self.template.evaluate(written)
+
+    def _get_att(self, logical_id: str, attribute: str) -> str:
+        if logical_id in self.ids and attribute == "Arn":
+            template = self.template
+            return (
+                f"arn:aws:lambda:{template.region}:{template.account_id}:function:"
+                f"{self.name(logical_id)}"
+            )
+        return _no_get_att(logical_id, attribute)
+
+    def arn_of(self, value: Any) -> str | None:
+        """The function a value that must be a function's ARN names (``LambdaConfig``)."""
+        resources = self.template.resources
+        if isinstance(value, Mapping) and set(value) == {"Fn::GetAtt"}:
+            target = value["Fn::GetAtt"]
+            if isinstance(target, list) and len(target) == 2:
+                logical_id, attribute = map(str, target)
+                if logical_id not in resources:
+                    raise TemplateError(
+                        f"{short_form(value)}: no resource {logical_id}"
+                        + _closest(logical_id, sorted(self.ids))
+                    )
+                if logical_id not in self.ids:
+                    raise TemplateError(
+                        f"{short_form(value)} points at {logical_id}, not a function"
+                    )
+                if attribute == "Arn":
+                    return logical_id
+        if isinstance(value, Mapping) and set(value) == {"Ref"} and isinstance(value["Ref"], str):
+            return self._ref_arn(value, value["Ref"])
+        return self._by_arn(self.template.evaluate(value, self._get_att))
+
+    def named_by(self, value: Any) -> str | None:
+        """The function a ``FunctionName``-like property names: a name, an ARN or a Ref."""
+        if isinstance(value, Mapping) and set(value) == {"Ref"}:
+            name = value["Ref"]
+            if name in self.ids:
+                return str(name)
+            kind = self.template.resources.get(name, {}).get("Type")
+            if kind in ("AWS::Lambda::Alias", "AWS::Lambda::Version") or "." in str(name):
+                return self.arn_of(value)
+        text = self.template.evaluate(value, self._get_att)
+        return self._by_arn(text) if text.startswith("arn:") else self.by_name.get(text)
+
+    def _ref_arn(self, value: Any, name: str) -> str | None:
+        resources = self.template.resources
+        if name in self.ids:
+            raise TemplateError(
+                f"{short_form(value)} gives the function's name; Cognito needs its ARN "
+                f"(!GetAtt {name}.Arn)"
+            )
+        kind = resources.get(name, {}).get("Type")
+        if kind in ("AWS::Lambda::Alias", "AWS::Lambda::Version"):
+            return self.named_by((resources[name].get("Properties") or {}).get("FunctionName"))
+        function, _, suffix = name.partition(".")
+        if suffix in ("Alias", "Version") and function in self.ids:
+            published = self.template.function_property(function, "AutoPublishAlias")
+            if published is None:
+                raise TemplateError(
+                    f"{short_form(value)}: {function} has no AutoPublishAlias, so SAM makes no "
+                    f"{suffix.lower()} of it"
+                )
+            return function
+        return self._by_arn(self.template.evaluate(value, self._get_att))
+
+    def _by_arn(self, arn: str) -> str | None:
+        match = _FUNCTION_ARN.fullmatch(arn)
+        if match is None:
+            raise TemplateError(f"{arn!r} is not a Lambda function ARN")
+        return self.by_name.get(match.group(1))
+
+
+def _closest(name: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(name, known, n=3)
+    return f" (did you mean {' or '.join(close)}?)" if close else ""
+
+
+def _merge_globals(common: Any, own: Any) -> Any:
+    if isinstance(common, dict) and isinstance(own, dict):
+        merged = dict(common)
+        for key, value in own.items():
+            merged[key] = _merge_globals(common[key], value) if key in common else value
+        return merged
+    if isinstance(common, list) and isinstance(own, list):
+        return common + own
+    return own

@@ -31,7 +31,7 @@ from typing import Any
 from cognito_triggers.router import Route, TriggerRouter
 from cognito_triggers.sources import TriggerFamily, TriggerSource, unknown_source
 
-from .cfn import Template, TemplateError, load_template, logical_id_of_arn
+from .cfn import CannotResolve, Functions, Template, TemplateError, load_template
 from .wiring import WIRING
 
 __all__ = ["OBJECT_KEYS", "check_project", "check_template", "wiring"]
@@ -47,11 +47,14 @@ class Wire:
     pool: str
     key: str
     family: TriggerFamily
-    function: str
+    function: str | None
+    """The logical id of the function, ``None`` where the ARN cannot be resolved locally."""
     version: str | None
     """``LambdaVersion`` for object keys; ``None`` for a plain ARN (V1 for pre token)."""
     by_sam: bool = False
     """Wired by SAM's ``Events: Type: Cognito``, which also writes the function's permission."""
+    unresolved: str | None = None
+    """Why the function is unknown: ``cannot resolve !ImportValue shared-arn: ...``."""
 
 
 def _string_key_family(key: str) -> TriggerFamily | None:
@@ -120,7 +123,7 @@ def _sam_event_wires(template: Template, problems: list[str]) -> list[Wire]:
 
 def _config_wires(template: Template, problems: list[str]) -> list[Wire]:
     """The pools' hand-written ``LambdaConfig``, with shape problems noted."""
-    functions = template.of_type("AWS::Serverless::Function", "AWS::Lambda::Function")
+    functions = Functions(template)
     wires: list[Wire] = []
     for pool, resource in template.of_type("AWS::Cognito::UserPool").items():
         config = (resource.get("Properties") or {}).get("LambdaConfig") or {}
@@ -155,17 +158,16 @@ def _config_wires(template: Template, problems: list[str]) -> list[Wire]:
                 if isinstance(value, dict) and "LambdaArn" in value:
                     problems.append(f"{pool}.LambdaConfig.{key} takes an ARN string, not an object")
                     continue
-            target = logical_id_of_arn(arn)
-            if target is None:
-                if isinstance(arn, dict) and set(arn) == {"Ref"}:
-                    problems.append(
-                        f"{pool}.LambdaConfig.{key}: !Ref gives a function's name; "
-                        "Cognito needs its ARN (!GetAtt <Function>.Arn)"
-                    )
-                continue  # an external ARN: nothing of ours to compare with
-            if target not in functions:
-                problems.append(f"{pool}.LambdaConfig.{key} points at {target}, not a function")
+            try:
+                target = functions.arn_of(arn)
+            except CannotResolve as error:
+                wires.append(Wire(pool, key, family, None, version, unresolved=str(error)))
                 continue
+            except TemplateError as error:
+                problems.append(f"{pool}.LambdaConfig.{key}: {error}")
+                continue
+            if target is None:
+                continue  # a function outside this template: nothing of ours to compare with
             wires.append(Wire(pool, key, family, target, version))
         senders = [key for key in ("CustomEmailSender", "CustomSMSSender") if key in config]
         if senders and "KMSKeyID" not in config:
@@ -180,7 +182,7 @@ def _config_wires(template: Template, problems: list[str]) -> list[Wire]:
             )
             if legacy is not None and isinstance(modern, dict):
                 arns = (legacy, modern.get("LambdaArn"))
-                if len({str(logical_id_of_arn(a) or a) for a in arns}) > 1:
+                if len({_target_or_text(functions, a) for a in arns}) > 1:
                     problems.append(
                         f"{pool}: {family.lambda_config_key} and "
                         f"{WIRING[family].config_key}.LambdaArn differ"
@@ -191,6 +193,14 @@ def _config_wires(template: Template, problems: list[str]) -> list[Wire]:
         if v2_or_v3 and tier == "LITE":
             problems.append(f"{pool}: pre token generation V2/V3 needs UserPoolTier ESSENTIALS")
     return wires
+
+
+def _target_or_text(functions: Functions, arn: Any) -> str:
+    """The function an ARN names, or the ARN as written: to tell whether two ARNs are one."""
+    try:
+        return functions.arn_of(arn) or str(arn)
+    except (CannotResolve, TemplateError):
+        return str(arn)
 
 
 def _one_wire_per_function(
@@ -209,7 +219,7 @@ def _one_wire_per_function(
         if not isinstance(config, dict):
             kept.append(wire)  # the plain key alone: V1
             continue
-        target = logical_id_of_arn(config.get("LambdaArn"))
+        target = _target_or_text(Functions(template), config.get("LambdaArn"))
         if target != wire.function:
             if wire.by_sam:  # by hand, the two keys were compared with the pool
                 problems.append(
@@ -229,23 +239,44 @@ def wiring(template: Template, problems: list[str]) -> list[Wire]:
     return _one_wire_per_function(template, wires, problems)
 
 
+def _pool_of(template: Template, value: Any) -> str | None:
+    """The pool a permission's ``SourceArn`` names: ``!GetAtt P.Arn``, or an ARN built with
+    ``!Sub``/``!Join`` around ``${P}`` (a pool's Ref is its id, locally its logical id)."""
+    pools = template.of_type("AWS::Cognito::UserPool")
+
+    def get_att(logical_id: str, attribute: str) -> str:
+        if logical_id in pools and attribute == "Arn":
+            return (
+                f"arn:aws:cognito-idp:{template.region}:{template.account_id}:userpool/{logical_id}"
+            )
+        raise CannotResolve({"Fn::GetAtt": [logical_id, attribute]}, "known once deployed")
+
+    try:
+        arn = template.evaluate(value, get_att)
+    except CannotResolve:
+        return None
+    pool = arn.rpartition(":userpool/")[2]
+    return pool if pool in pools else None
+
+
 def _permissions(template: Template, wires: list[Wire], problems: list[str]) -> None:
     permissions = template.of_type("AWS::Lambda::Permission")
-    for fn in sorted({w.function for w in wires}):
+    functions = Functions(template)
+    for fn in sorted({w.function for w in wires if w.function is not None}):
         # SAM writes the permission of a function wired by its Cognito event.
         pools = {w.pool for w in wires if w.function == fn and not w.by_sam}
         mine = {}
         for pid, perm in permissions.items():
             props = perm.get("Properties") or {}
-            target = props.get("FunctionName")
-            names = logical_id_of_arn(target) or (
-                target.get("Ref") if isinstance(target, dict) else None
-            )
+            try:
+                names = functions.named_by(props.get("FunctionName"))
+            except (CannotResolve, TemplateError):
+                names = None
             if names == fn and props.get("Principal") == "cognito-idp.amazonaws.com":
                 mine[pid] = props
         for pool in sorted(pools):
             matching = [
-                p for p, props in mine.items() if logical_id_of_arn(props.get("SourceArn")) == pool
+                p for p, props in mine.items() if _pool_of(template, props.get("SourceArn")) == pool
             ]
             if not matching:
                 problems.append(
@@ -356,7 +387,15 @@ def _check_function(fn: str, router: TriggerRouter, wires: list[Wire], problems:
                 f"{fn}: {entry.pool}.LambdaConfig.{entry.key} sends {family.value} events, "
                 "but its router has no handler for them"
             )
+    unknown = {w.family: w for w in wires if w.unresolved is not None}
     for family in sorted(handled - set(wired)):
+        if family in unknown:  # never "not wired" for what could not be read
+            entry = unknown[family]
+            problems.append(
+                f"{fn}: its router handles {family.value}; {entry.pool}.LambdaConfig."
+                f"{entry.key}: {entry.unresolved}"
+            )
+            continue
         problems.append(
             f"{fn}: its router handles {family.value}, but the template does not wire "
             f"{family.lambda_config_key} to {fn}"
@@ -418,9 +457,13 @@ def check_project(template_path: Path) -> tuple[list[str], str]:
             problems.append(f"{fn}: {router}")
             continue
         _check_function(fn, router, wires, problems)
-    functions = len({w.function for w in wires})
+    resolved = [w for w in wires if w.function is not None]
+    functions = len({w.function for w in resolved})
     summary = (
-        f"{template_path}: {len(wires)} trigger(s) wired to {functions} function(s); "
+        f"{template_path}: {len(resolved)} trigger(s) wired to {functions} function(s); "
         "template and handlers agree"
     )
+    for wire in wires:
+        if wire.unresolved is not None:  # a trigger of another stack's function, say
+            summary += f"\n  not checked: {wire.pool}.LambdaConfig.{wire.key}: {wire.unresolved}"
     return problems, summary

@@ -51,7 +51,7 @@ def cognito_local_config(template: Template, lambda_endpoint: str, port: int) ->
     triggers = {}
     for wire in wiring(template, []):
         key = wire.family.lambda_config_key
-        if key in FIRES:
+        if key in FIRES and wire.function is not None:
             triggers[key] = key
     return {
         "LambdaClient": {

@@ -222,7 +222,8 @@ def run_samples(
     if not files:
         raise ToolError(f"no sample events (*.json) in {events_dir}")
     _, wires = check_template(load_source_template(root))
-    function_of = {w.family: w.function for w in wires}
+    function_of = {w.family: w.function for w in wires if w.function is not None}
+    unresolved = {w.family: w.unresolved for w in wires if w.unresolved is not None}
     rows: list[_Row] = []
     failures = skipped = 0
     with ExitStack() as stack:
@@ -239,11 +240,12 @@ def run_samples(
             family = TriggerFamily.of(source)
             fn = function_of.get(family) if family else None
             if fn is None:
-                why = (
-                    f"{family.lambda_config_key} is not wired in template.yaml"
-                    if family
-                    else f"{source!r} is no trigger's source"
-                )
+                if family is None:
+                    why = f"{source!r} is no trigger's source"
+                elif family in unresolved:
+                    why = f"{family.lambda_config_key}: {unresolved[family]}"
+                else:
+                    why = f"{family.lambda_config_key} is not wired in template.yaml"
                 rows.append(_Row(path.name, "-", "-", "-", f"skipped: {why}"))
                 skipped += 1
                 continue
@@ -261,7 +263,7 @@ def run_samples(
                     print(f"  {fn} | {line}", file=sys.stderr)
             rows.append(row)
     _print_table(rows)
-    unrun = sorted({w.function for w in wires} - {row.function for row in rows})
+    unrun = sorted({w.function for w in wires if w.function} - {row.function for row in rows})
     if unrun:
         print(
             f"\nwired, but no event of {events_dir.name}/ reached: {', '.join(unrun)} "

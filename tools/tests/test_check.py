@@ -8,21 +8,16 @@ so "no false positive" is measured against SAM and CloudFormation's schema, not 
 
 from __future__ import annotations
 
-import copy
 import textwrap
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from cfnlint.api import ManualArgs, lint  # type: ignore[import-untyped]
-from samtranslator.parser.parser import Parser  # type: ignore[import-untyped]
-from samtranslator.translator.arn_generator import ArnGenerator  # type: ignore[import-untyped]
-from samtranslator.translator.translator import Translator  # type: ignore[import-untyped]
 
-from cognito_triggers_tools.cfn import load_template
 from cognito_triggers_tools.check import check_project
 from cognito_triggers_tools.cli import main
+
+from .sam import deployable as _deployable
 
 V1_HANDLER = """
 from cognito_triggers import PreTokenGenerationV1Event, TriggerRouter
@@ -140,31 +135,6 @@ Resources:
 {PERMISSION.format(fn="Fn") if permission else ""}"""
     (tmp_path / "template.yaml").write_text(template)
     return tmp_path / "template.yaml"
-
-
-def _deployable(template: Path) -> dict[str, Any]:
-    """What CloudFormation would receive (SAM's own translation), after cfn-lint found no error
-    in the SAM template: the proof that a template this file calls valid is valid."""
-    errors = [
-        m
-        for m in lint(template.read_text(), config=ManualArgs(regions=["us-east-1"]))
-        if m.rule.id.startswith("E")
-    ]
-    assert errors == [], errors
-    source = copy.deepcopy(load_template(template).data)
-    for resource in source["Resources"].values():
-        if resource["Type"] == "AWS::Serverless::Function":
-            resource["Properties"]["CodeUri"] = "s3://bucket/fn.zip"
-    saved = ArnGenerator.BOTO_SESSION_REGION_NAME
-    ArnGenerator.BOTO_SESSION_REGION_NAME = "us-east-1"
-    try:
-        translator = Translator(
-            None, Parser(), boto_session=boto3.session.Session(region_name="us-east-1")
-        )
-        output: dict[str, Any] = translator.translate(source, {}, get_managed_policy_map=dict)
-    finally:
-        ArnGenerator.BOTO_SESSION_REGION_NAME = saved
-    return output
 
 
 def _lambda_config(cfn: dict[str, Any]) -> dict[str, Any]:
