@@ -61,7 +61,8 @@ def cmd_lambda_build(args: argparse.Namespace) -> int:
 
 
 def cmd_invoke(args: argparse.Namespace) -> int:
-    from .emulator import EmulatedFunction, find_built_function, read_event_file
+    from .emulator import EmulatedFunction, find_built_function
+    from .inputs import read_event_file
     from .outcome import NO_HANDLER, outcome_of
     from .run import LocalAws, seeded_local_aws
 

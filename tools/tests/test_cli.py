@@ -13,7 +13,9 @@ import pytest
 
 from cognito_triggers.sources import TriggerFamily, TriggerSource
 from cognito_triggers_tools.cli import main
-from cognito_triggers_tools.emulator import EventFileError, read_event_file
+from cognito_triggers_tools.emulator import read_event_file
+from cognito_triggers_tools.inputs import InputError
+from cognito_triggers_tools.inputs import read_event_file as read_cli_event_file
 from cognito_triggers_tools.outcome import changes
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,8 +26,8 @@ NOT_JSON_FILES = sorted(NOT_JSON.glob("*.json")) if NOT_JSON.is_dir() else []
 @pytest.mark.skipif(not NOT_JSON_FILES, reason=f"{NOT_JSON} is not beside the repository")
 @pytest.mark.parametrize("path", NOT_JSON_FILES, ids=lambda p: p.name)
 def test_bad_event_files_name_the_file_and_position(path: Path) -> None:
-    with pytest.raises(EventFileError) as raised:
-        read_event_file(path)
+    with pytest.raises(InputError) as raised:
+        read_cli_event_file(path)
     message = str(raised.value)
     assert message.startswith(f"{path}:")
     line, column = message[len(str(path)) + 1 :].split(":")[:2]
@@ -40,6 +42,17 @@ def test_invoke_refuses_a_bad_event_file(
     bad.write_text('{\n  "a": 1, // comment\n}\n')
     assert main(["--project", str(ROOT), "invoke", "PreSignUpFunction", "--event", str(bad)]) == 2
     assert f"{bad}:2:" in capsys.readouterr().err
+
+
+def test_invoke_refuses_a_deeply_nested_event_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000)
+    command = ["--project", str(ROOT), "invoke", "PreSignUpFunction", "--event", str(deep)]
+    assert main(command) == 2
+    err = capsys.readouterr().err
+    assert err == f"cognito-triggers: error: {deep}: not valid JSON: nested too deeply to read\n"
 
 
 def test_events_new_prints_a_sample(capsys: pytest.CaptureFixture[str]) -> None:
