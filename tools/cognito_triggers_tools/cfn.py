@@ -11,12 +11,14 @@ from typing import Any
 
 import yaml
 
+from .inputs import InputError, read_text
+
 __all__ = ["Template", "TemplateError", "load_template", "logical_id_of_arn"]
 
 _SCALAR_TAGS = {"Ref": "Ref", "Condition": "Condition"}
 
 
-class TemplateError(Exception):
+class TemplateError(InputError):
     """The template cannot be read or does not have the shape a tool needs."""
 
 
@@ -41,16 +43,27 @@ def _construct_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dic
 _Loader.add_multi_constructor("!", _construct_tag)
 
 
+def _yaml_problem(path: Path, error: yaml.YAMLError) -> str:
+    """PyYAML's error (several lines, with a snippet) as one: where, what, and while doing what."""
+    if not isinstance(error, yaml.MarkedYAMLError) or error.problem_mark is None:
+        return f"{path}: not valid YAML: {' '.join(str(error).split())}"
+    mark = error.problem_mark
+    context = f" ({error.context})" if error.context else ""
+    return f"{path}:{mark.line + 1}:{mark.column + 1}: not valid YAML: {error.problem}{context}"
+
+
 def load_template(path: str | Path) -> Template:
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise TemplateError(f"{path}: cannot read the template ({error.strerror})") from None
+        text = read_text(path, "template")
+    except InputError as error:
+        raise TemplateError(str(error)) from None
     try:
         data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as error:
-        raise TemplateError(f"{path}: not valid YAML: {error}") from None
+        raise TemplateError(_yaml_problem(path, error)) from None
+    except RecursionError:  # the parser recurses once per level: Python's stack ran out
+        raise TemplateError(f"{path}: not valid YAML: nested too deeply to read") from None
     if not isinstance(data, dict) or not isinstance(data.get("Resources"), dict):
         raise TemplateError(f"{path}: not a CloudFormation template (no Resources)")
     return Template(path=path, data=data)

@@ -31,7 +31,7 @@ from typing import Any
 from cognito_triggers.router import Route, TriggerRouter
 from cognito_triggers.sources import TriggerFamily, TriggerSource, unknown_source
 
-from .cfn import Template, TemplateError, load_template, logical_id_of_arn
+from .cfn import Template, load_template, logical_id_of_arn
 from .wiring import WIRING
 
 __all__ = ["OBJECT_KEYS", "check_project", "check_template", "wiring"]
@@ -400,11 +400,9 @@ def _check_pre_token_types(
 
 
 def check_project(template_path: Path) -> tuple[list[str], str]:
-    """Problems (empty when all agree) and a one-line summary."""
-    try:
-        template = load_template(template_path)
-    except TemplateError as error:
-        return [str(error)], ""
+    """Problems (empty when all agree) and a one-line summary; :class:`TemplateError` if the
+    template cannot be read (that is no disagreement with the code)."""
+    template = load_template(template_path)
     problems, wires = check_template(template)
     # Every function with a handler module, wired or not: an unwired router is a finding too.
     for fn in sorted(template.of_type("AWS::Serverless::Function")):

@@ -148,6 +148,24 @@ def test_check_lists_disagreements(tmp_path: Path, capsys: pytest.CaptureFixture
     assert "PostConfirmationPermission: no SourceAccount" in out
 
 
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (b"Resources: " + b"[" * 100_000, ": not valid YAML: nested too deeply to read"),
+        (b"Resources:\n  Pool: {Type: caf\xe9}\n", ":2:19: not UTF-8 text"),
+    ],
+    ids=["deeply-nested", "latin-1"],
+)
+def test_check_refuses_an_unreadable_template_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes, problem: str
+) -> None:
+    template = tmp_path / "template.yaml"
+    template.write_bytes(content)
+    assert main(["--project", str(tmp_path), "check"]) == 2
+    out, err = capsys.readouterr()
+    assert (out, err) == ("", f"cognito-triggers: error: {template}{problem}\n")
+
+
 def test_invoke_runs_the_built_function_under_the_emulator(
     build: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
