@@ -13,9 +13,7 @@ import pytest
 
 from cognito_triggers.sources import TriggerFamily, TriggerSource
 from cognito_triggers_tools.cli import main
-from cognito_triggers_tools.emulator import read_event_file
-from cognito_triggers_tools.inputs import InputError
-from cognito_triggers_tools.inputs import read_event_file as read_cli_event_file
+from cognito_triggers_tools.inputs import InputError, read_event_file
 from cognito_triggers_tools.outcome import changes
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,7 +25,7 @@ NOT_JSON_FILES = sorted(NOT_JSON.glob("*.json")) if NOT_JSON.is_dir() else []
 @pytest.mark.parametrize("path", NOT_JSON_FILES, ids=lambda p: p.name)
 def test_bad_event_files_name_the_file_and_position(path: Path) -> None:
     with pytest.raises(InputError) as raised:
-        read_cli_event_file(path)
+        read_event_file(path)
     message = str(raised.value)
     assert message.startswith(f"{path}:")
     line, column = message[len(str(path)) + 1 :].split(":")[:2]
