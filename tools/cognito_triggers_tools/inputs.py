@@ -34,8 +34,7 @@ def read_text(path: str | Path, what: str) -> str:
 
 
 def read_json(path: str | Path, what: str) -> Any:
-    """Strict JSON, as Lambda's own parser reads it: no byte-order mark, comments, ``NaN`` or
-    trailing text."""
+    """Strict JSON: no byte-order mark, comments, ``NaN`` or trailing text."""
     path = Path(path)
     text = read_text(path, what)
     if text.startswith("\ufeff"):
