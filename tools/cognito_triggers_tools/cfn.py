@@ -14,6 +14,8 @@ from typing import Any
 
 import yaml
 
+from .inputs import InputError, read_text
+
 __all__ = [
     "CannotResolve",
     "Functions",
@@ -25,9 +27,21 @@ __all__ = [
 ]
 
 _SCALAR_TAGS = {"Ref": "Ref", "Condition": "Condition"}
+# CloudFormation's short forms, ``!Name`` for ``Fn::Name`` (``Ref`` and ``Condition`` as they are):
+# the intrinsic and condition functions, AWS::LanguageExtensions' and the rule functions, in
+# docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference.html
+# CloudFormation refuses any other tag; read as a function, it would pass a local check unnoticed.
+SHORT_TAGS = frozenset(
+    {
+        *("Ref", "Condition", "Base64", "Cidr", "FindInMap", "GetAtt", "GetAZs"),
+        *("GetStackOutput", "ImportValue", "Join", "Length", "Select", "Split", "Sub"),
+        *("ToJsonString", "Transform", "And", "Equals", "If", "Not", "Or"),
+        *("Contains", "EachMemberEquals", "EachMemberIn", "RefAll", "ValueOf", "ValueOfAll"),
+    }
+)
 
 
-class TemplateError(Exception):
+class TemplateError(InputError):
     """The template cannot be read or does not have the shape a tool needs."""
 
 
@@ -63,10 +77,22 @@ def _no_get_att(logical_id: str, attribute: str) -> str:
 
 
 class _Loader(yaml.SafeLoader):
-    pass
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.unknown_tags: list[tuple[yaml.Mark, str]] = []
 
 
-def _construct_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
+def _unknown_tag(suffix: str) -> str:
+    by_case = {tag.lower(): tag for tag in SHORT_TAGS}  # !ref is a typo of !Ref too
+    close = [by_case[t] for t in difflib.get_close_matches(suffix.lower(), by_case, n=3)]
+    if close:
+        return f"did you mean {' or '.join('!' + tag for tag in close)}?"
+    return f"CloudFormation knows {', '.join('!' + tag for tag in sorted(SHORT_TAGS))}"
+
+
+def _construct_tag(loader: _Loader, suffix: str, node: yaml.Node) -> dict[str, Any]:
+    if suffix not in SHORT_TAGS:
+        loader.unknown_tags.append((node.start_mark, suffix))  # said once all is read
     value: Any
     if isinstance(node, yaml.ScalarNode):
         value = loader.construct_scalar(node)
@@ -83,16 +109,36 @@ def _construct_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dic
 _Loader.add_multi_constructor("!", _construct_tag)
 
 
+def _yaml_problem(path: Path, error: yaml.YAMLError) -> str:
+    """PyYAML's error (several lines, with a snippet) as one: where, what, and while doing what."""
+    if not isinstance(error, yaml.MarkedYAMLError) or error.problem_mark is None:
+        return f"{path}: not valid YAML: {' '.join(str(error).split())}"
+    mark = error.problem_mark
+    context = f" ({error.context})" if error.context else ""
+    return f"{path}:{mark.line + 1}:{mark.column + 1}: not valid YAML: {error.problem}{context}"
+
+
 def load_template(path: str | Path) -> Template:
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise TemplateError(f"{path}: cannot read the template ({error.strerror})") from None
+        text = read_text(path, "template")
+    except InputError as error:
+        raise TemplateError(str(error)) from None
+    loader = _Loader(text)
     try:
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+        data = loader.get_single_data()
     except yaml.YAMLError as error:
-        raise TemplateError(f"{path}: not valid YAML: {error}") from None
+        raise TemplateError(_yaml_problem(path, error)) from None
+    except RecursionError:  # the parser recurses once per level: Python's stack ran out
+        raise TemplateError(f"{path}: not valid YAML: nested too deeply to read") from None
+    finally:
+        loader.dispose()
+    if loader.unknown_tags:  # the first in the file, whatever order PyYAML built them in
+        mark, suffix = min(loader.unknown_tags, key=lambda found: found[0].index)
+        raise TemplateError(
+            f"{path}:{mark.line + 1}:{mark.column + 1}: !{suffix} is not a CloudFormation tag; "
+            + _unknown_tag(suffix)
+        )
     if not isinstance(data, dict) or not isinstance(data.get("Resources"), dict):
         raise TemplateError(f"{path}: not a CloudFormation template (no Resources)")
     return Template(path=path, data=data)

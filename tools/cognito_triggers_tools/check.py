@@ -439,11 +439,9 @@ def _check_pre_token_types(
 
 
 def check_project(template_path: Path) -> tuple[list[str], str]:
-    """Problems (empty when all agree) and a one-line summary."""
-    try:
-        template = load_template(template_path)
-    except TemplateError as error:
-        return [str(error)], ""
+    """Problems (empty when all agree) and a one-line summary; :class:`TemplateError` if the
+    template cannot be read (that is no disagreement with the code)."""
+    template = load_template(template_path)
     problems, wires = check_template(template)
     # Every function with a handler module, wired or not: an unwired router is a finding too.
     for fn in sorted(template.of_type("AWS::Serverless::Function")):

@@ -26,14 +26,21 @@ from .toolchain import ToolError, find_project_root
 __all__ = ["main"]
 
 
-def _parameters(values: Sequence[str]) -> dict[str, str]:
+def _parameters(values: Sequence[str], option: str) -> dict[str, str]:
     overrides = {}
     for value in values:
         name, sep, setting = value.partition("=")
-        if not sep:
-            raise ToolError(f"--parameter {value!r}: expected NAME=VALUE")
+        if not sep or not name:
+            raise ToolError(f"{option} {value!r}: expected NAME=VALUE")
         overrides[name] = setting
     return overrides
+
+
+def _port(value: str) -> int:
+    port = int(value) if value.isdigit() else -1
+    if not 0 <= port < 65536:
+        raise argparse.ArgumentTypeError(f"{value!r} is no TCP port (0-65535; 0 picks a free one)")
+    return port
 
 
 def _root(args: argparse.Namespace) -> Path:
@@ -45,7 +52,9 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     root = _root(args)
     template = Path(args.template) if args.template else root / "template.yaml"
-    return sam_build_for_host(root, template, _parameters(args.parameter), args.sam_args)
+    return sam_build_for_host(
+        root, template, _parameters(args.parameter, "--parameter"), args.sam_args
+    )
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -61,17 +70,19 @@ def cmd_lambda_build(args: argparse.Namespace) -> int:
 
 
 def cmd_invoke(args: argparse.Namespace) -> int:
-    from .emulator import EmulatedFunction, find_built_function, read_event_file
+    from .emulator import EmulatedFunction, find_built_function
+    from .inputs import read_event_file
     from .outcome import NO_HANDLER, outcome_of
     from .run import LocalAws, seeded_local_aws
 
     root = _root(args)
     event = read_event_file(args.event)
-    overrides = _parameters(args.parameter)
+    overrides = _parameters(args.parameter, "--parameter")
+    extra_environment = _parameters(args.env, "--env")
     function = find_built_function(root, args.function, parameter_overrides=overrides)
     with ExitStack() as stack:
         aws = stack.enter_context(seeded_local_aws(root)) if args.local_aws else LocalAws({}, {})
-        environment = {**aws.environment_of(args.function), **_parameters(args.env)}
+        environment = {**aws.environment_of(args.function), **extra_environment}
         emulated = stack.enter_context(
             EmulatedFunction(root, function, extra_environment=environment)
         )
@@ -119,9 +130,9 @@ def cmd_start_lambda(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         local_aws=args.local_aws,
-        endpoints=_parameters(args.endpoint),
-        environment=_parameters(args.env),
-        parameter_overrides=_parameters(args.parameter),
+        endpoints=_parameters(args.endpoint, "--endpoint"),
+        environment=_parameters(args.env, "--env"),
+        parameter_overrides=_parameters(args.parameter, "--parameter"),
     )
 
 
@@ -237,7 +248,7 @@ def _parser() -> argparse.ArgumentParser:
         "start-lambda", help="serve the Lambda Invoke API for the built functions (no Docker)"
     )
     start.add_argument("--host", default="127.0.0.1")
-    start.add_argument("--port", type=int, default=3001, help="default 3001, as SAM's")
+    start.add_argument("--port", type=_port, default=3001, help="default 3001, as SAM's")
     start.add_argument(
         "--local-aws",
         action="store_true",

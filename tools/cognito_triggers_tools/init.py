@@ -82,7 +82,7 @@ def _unknown(name: str) -> ToolError:
         hint = ": a Cognito trigger, but one init writes no starter for yet."
     else:
         close = difflib.get_close_matches(name, list(dict.fromkeys([*STARTERS, *triggers])), n=3)
-        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        hint = f"; did you mean {', '.join(close)}?" if close else "."
     return ToolError(
         f"init has no starter for the trigger {name!r}{hint} It writes: {', '.join(STARTERS)}. "
         "Add the others by hand: a module in triggers/ and its wiring in template.yaml "
@@ -181,8 +181,12 @@ def init_project(folder: Path, triggers: list[str] | None = None) -> list[Path]:
     written = []
     for relative, content in files.items():
         path = folder / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(content, encoding="utf-8")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(content, encoding="utf-8")
+        except OSError as error:  # a parent that is a file, no permission, a full disk...
+            where = error.filename or path
+            raise ToolError(f"{folder}: cannot write {where} ({error.strerror})") from None
         written.append(path)
     return written
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from cognito_triggers_tools.cfn import load_template
 from cognito_triggers_tools.check import check_project
 from cognito_triggers_tools.cli import main
 
@@ -277,3 +278,48 @@ def test_a_client_credentials_handler_with_v3_passes(tmp_path: Path) -> None:
     template = _project(tmp_path, MACHINE_HANDLER, lambda_config=config)
     _deployable(template)
     assert check_project(template)[0] == []
+
+
+@pytest.mark.parametrize(
+    ("value", "hint"),
+    [
+        ("!Include shared.yaml", "; CloudFormation knows !And, !Base64, "),
+        ("!GetAt Fn.Arn", "; did you mean !GetAtt or !GetAZs?"),
+        ("!ref Fn", "; did you mean !Ref or !RefAll?"),
+    ],
+    ids=["Include", "GetAt", "ref"],
+)
+def test_a_tag_cloudformation_does_not_know_is_refused_with_its_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], value: str, hint: str
+) -> None:
+    """CloudFormation refuses the template; read as a function, `check` said it agreed."""
+    config = "PreTokenGeneration: !GetAtt Fn.Arn\n"
+    template = _project(tmp_path, V1_HANDLER, lambda_config=config)
+    text = template.read_text() + f"Outputs:\n  Shared:\n    Value: {value}\n"
+    template.write_text(text + "  Later:\n    Value: !Nope x\n")  # the first one is named
+    line = text.count("\n")
+    assert main(["--project", str(tmp_path), "check"]) == 2
+    out, err = capsys.readouterr()
+    tag = value.split()[0]
+    assert out == ""
+    assert err.startswith(
+        f"cognito-triggers: error: {template}:{line}:12: {tag} is not a CloudFormation tag{hint}"
+    )
+    assert err.count("\n") == 1
+
+
+def test_cloudformations_short_tags_are_read_as_its_functions(tmp_path: Path) -> None:
+    tags = [  # written out, not read from cfn.SHORT_TAGS: dropping one there must fail here
+        *("Ref", "GetAtt", "Sub", "Join", "If", "Equals", "Not", "And", "Or", "Select"),
+        *("Split", "FindInMap", "ImportValue", "GetAZs", "Base64", "Cidr", "Condition"),
+        *("Transform", "ToJsonString", "Length", "GetStackOutput", "Contains", "RefAll"),
+        *("EachMemberEquals", "EachMemberIn", "ValueOf", "ValueOfAll"),
+    ]
+    outputs = "".join(f"  {tag}:\n    Value: !{tag} [x]\n" for tag in tags)
+    path = tmp_path / "template.yaml"
+    path.write_text(f"Resources: {{}}\nOutputs:\n{outputs}")
+    read = load_template(path).data["Outputs"]
+    assert read["Ref"] == {"Value": {"Ref": ["x"]}}
+    assert read["Condition"] == {"Value": {"Condition": ["x"]}}
+    for tag in set(tags) - {"Ref", "Condition"}:
+        assert read[tag] == {"Value": {f"Fn::{tag}": ["x"]}}
