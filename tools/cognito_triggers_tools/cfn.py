@@ -14,6 +14,8 @@ from typing import Any
 
 import yaml
 
+from cognito_triggers.sources import unknown_name
+
 from .inputs import InputError, read_text
 
 __all__ = [
@@ -359,10 +361,8 @@ class Functions:
             if isinstance(target, list) and len(target) == 2:
                 logical_id, attribute = map(str, target)
                 if logical_id not in resources:
-                    raise TemplateError(
-                        f"{short_form(value)}: no resource {logical_id}"
-                        + _closest(logical_id, sorted(self.ids))
-                    )
+                    known = unknown_name(logical_id, sorted(self.ids), "a function of the template")
+                    raise TemplateError(f"{short_form(value)}: {known}")
                 if logical_id not in self.ids:
                     raise TemplateError(
                         f"{short_form(value)} points at {logical_id}, not a function"
@@ -411,11 +411,6 @@ class Functions:
         if match is None:
             raise TemplateError(f"{arn!r} is not a Lambda function ARN")
         return self.by_name.get(match.group(1))
-
-
-def _closest(name: str, known: list[str]) -> str:
-    close = difflib.get_close_matches(name, known, n=3)
-    return f" (did you mean {' or '.join(close)}?)" if close else ""
 
 
 def _merge_globals(common: Any, own: Any) -> Any:

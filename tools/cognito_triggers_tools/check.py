@@ -29,9 +29,10 @@ from types import ModuleType
 from typing import Any
 
 from cognito_triggers.router import Route, TriggerRouter
-from cognito_triggers.sources import TriggerFamily, TriggerSource, unknown_source
+from cognito_triggers.sources import TriggerFamily, TriggerSource, unknown_name, unknown_source
 
 from .cfn import CannotResolve, Functions, Template, TemplateError, load_template
+from .lint import lint_errors
 from .wiring import WIRING
 
 __all__ = ["OBJECT_KEYS", "check_project", "check_template", "wiring"]
@@ -40,6 +41,10 @@ __all__ = ["OBJECT_KEYS", "check_project", "check_template", "wiring"]
 OBJECT_KEYS = {w.config_key: f for f, w in WIRING.items() if w.config_key}
 """Keys whose value is an object ``{LambdaArn, LambdaVersion}``, and the family each wires."""
 NOT_TRIGGERS = {"KMSKeyID"}  # the custom senders' key, beside them in LambdaConfig
+LAMBDA_CONFIG_KEYS = sorted(
+    {f.lambda_config_key for f, w in WIRING.items() if w.arn_key} | set(OBJECT_KEYS) | NOT_TRIGGERS
+)
+"""Every key ``LambdaConfig`` takes, for the closest ones to a misspelt key."""
 
 
 @dataclass
@@ -110,7 +115,8 @@ def _sam_event_wires(template: Template, problems: list[str]) -> list[Wire]:
                         )
                     )
                 elif family is None:
-                    problems.append(f"{where} is not a Cognito trigger")
+                    known = [k for k in LAMBDA_CONFIG_KEYS if _string_key_family(k)]
+                    problems.append(f"{where}: {unknown_name(str(trigger), known, 'a trigger')}")
                 elif isinstance(config, dict) and trigger in config:
                     problems.append(
                         f"{where}: {pool}.LambdaConfig.{trigger} is also set by hand; SAM refuses "
@@ -152,7 +158,9 @@ def _config_wires(template: Template, problems: list[str]) -> list[Wire]:
             else:
                 valid = _string_key_family(key)
                 if valid is None:
-                    problems.append(f"{pool}.LambdaConfig.{key} is not a Cognito trigger")
+                    problems.append(
+                        f"{pool}.LambdaConfig: {unknown_name(key, LAMBDA_CONFIG_KEYS, 'a trigger')}"
+                    )
                     continue
                 family, arn, version = valid, value, None
                 if isinstance(value, dict) and "LambdaArn" in value:
@@ -438,11 +446,16 @@ def _check_pre_token_types(
         problems.append(f"{fn}: {name} takes V1 events but the pool sends {version} events")
 
 
-def check_project(template_path: Path) -> tuple[list[str], str]:
+def check_project(
+    template_path: Path, *, parameter_overrides: dict[str, str] | None = None
+) -> tuple[list[str], str]:
     """Problems (empty when all agree) and a one-line summary; :class:`TemplateError` if the
     template cannot be read (that is no disagreement with the code)."""
     template = load_template(template_path)
+    template.parameter_overrides = dict(parameter_overrides or {})
     problems, wires = check_template(template)
+    lint, notes = lint_errors(template)
+    problems += lint
     # Every function with a handler module, wired or not: an unwired router is a finding too.
     for fn in sorted(template.of_type("AWS::Serverless::Function")):
         try:
@@ -463,5 +476,6 @@ def check_project(template_path: Path) -> tuple[list[str], str]:
     )
     for wire in wires:
         if wire.unresolved is not None:  # a trigger of another stack's function, say
-            summary += f"\n  not checked: {wire.pool}.LambdaConfig.{wire.key}: {wire.unresolved}"
+            notes.append(f"not checked: {wire.pool}.LambdaConfig.{wire.key}: {wire.unresolved}")
+    summary += "".join(f"\n  {note}" for note in notes)
     return problems, summary

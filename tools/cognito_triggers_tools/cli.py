@@ -141,9 +141,11 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     root = _root(args)
     template = Path(args.template) if args.template else root / "template.yaml"
-    problems, summary = check_project(template)
+    problems, summary = check_project(
+        template, parameter_overrides=_parameters(args.parameter, "--parameter")
+    )
     if problems:
-        print(f"{template}: {len(problems)} disagreement(s) between the template and the code:")
+        print(f"{template}: {len(problems)} problem(s) in the template or with the code:")
         for problem in problems:
             print(f"  - {problem}")
         return 1
@@ -271,6 +273,9 @@ def _parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="check template.yaml against the handlers")
     check.add_argument("--template", help="default: template.yaml of the project")
+    check.add_argument(
+        "--parameter", action="append", default=[], metavar="NAME=VALUE", help="template parameter"
+    )
     check.set_defaults(run=cmd_check)
 
     events = commands.add_parser("events", help="sample events")

@@ -241,7 +241,7 @@ Events:
     )
     text = "\n".join(problems)
     assert "Trigger PreTokenGenerationConfig: SAM writes it as an ARN string" in text
-    assert "Trigger PreSignUpp is not a Cognito trigger" in text
+    assert "Trigger PreSignUpp: 'PreSignUpp' is not a trigger; did you mean 'PreSignUp'" in text
     assert "UserPool.LambdaConfig.CustomMessage is also set by hand" in text
 
 
@@ -323,3 +323,29 @@ def test_cloudformations_short_tags_are_read_as_its_functions(tmp_path: Path) ->
     assert read["Condition"] == {"Value": {"Condition": ["x"]}}
     for tag in set(tags) - {"Ref", "Condition"}:
         assert read[tag] == {"Value": {f"Fn::{tag}": ["x"]}}
+
+
+def test_a_misspelt_lambda_config_key_gets_the_closest_ones(tmp_path: Path) -> None:
+    problems, _ = check_project(
+        _project(tmp_path, SIGN_UP_HANDLER, lambda_config="CustomMesage: !GetAtt Fn.Arn\n")
+    )
+    assert (
+        "UserPool.LambdaConfig: 'CustomMesage' is not a trigger; did you mean 'CustomMessage' or "
+        "'CustomSMSSender'?" in problems
+    )
+
+
+def test_a_template_that_cannot_deploy_never_reads_agree(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The pool -> function -> pool cycle: the function's environment names the pool that names
+    the function. Our own checks see nothing wrong; cfn-lint's E3004 does."""
+    template = _project(tmp_path, SIGN_UP_HANDLER, lambda_config="PreSignUp: !GetAtt Fn.Arn\n")
+    text = template.read_text().replace(
+        "      CodeUri: fn/\n",
+        "      CodeUri: fn/\n      Environment:\n        Variables:\n          POOL: !Ref UserPool\n",
+    )
+    template.write_text(text)
+    assert main(["--project", str(tmp_path), "check"]) == 1
+    out = capsys.readouterr().out
+    assert "template.yaml (after SAM's translation): E3004 Circular Dependencies" in out

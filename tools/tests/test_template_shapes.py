@@ -145,7 +145,7 @@ FnAlias:
     Shape(
         "misspelt-function",
         "!GetAtt Fnn.Arn",
-        check="!GetAtt Fnn.Arn: no resource Fnn (did you mean Fn?)",
+        check="!GetAtt Fnn.Arn: 'Fnn' is not a function of the template; did you mean 'Fn'?",
         # cfn-lint 1.58 says E1010 of it, but not beside an AWS::Serverless::Function;
         # CloudFormation refuses it ("Unresolved resource dependencies [Fnn]").
         deploys=False,
