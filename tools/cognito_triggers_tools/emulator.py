@@ -189,6 +189,31 @@ def find_built_function(
     )
 
 
+# The emulator answers a timeout with this text alone (status 200, no error header), where
+# Lambda reports a function error, Sandbox.Timedout
+# (https://docs.aws.amazon.com/lambda/latest/dg/troubleshooting-invocation.html).
+_TIMED_OUT = re.compile(r"Task timed out after (\d+\.\d+) seconds")
+_START = re.compile(r"START RequestId: (\S+)")
+
+
+def _timeout_error(seconds: str, log: list[str]) -> dict[str, str]:
+    """Lambda's error object for a timeout, with the request id its START line gave."""
+    ids = [m.group(1) for line in log if (m := _START.match(line))]
+    where = f"RequestId: {ids[-1]} " if ids else ""
+    return {
+        "errorType": "Sandbox.Timedout",
+        "errorMessage": f"{where}Error: Task timed out after {seconds} seconds",
+    }
+
+
+def _is_error_object(raw: bytes) -> bool:
+    try:
+        payload = json.loads(raw)
+    except ValueError:
+        return False
+    return isinstance(payload, dict) and "errorType" in payload and "errorMessage" in payload
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -319,6 +344,12 @@ class EmulatedFunction:
             ) as reply:
                 raw = reply.read()
                 function_error = reply.headers.get("X-Amz-Function-Error")
+        except urllib.error.HTTPError as error:
+            # A runtime that exits is answered 502 with Lambda's error object: a function error
+            # (Lambda answers it 200, X-Amz-Function-Error: Unhandled); any other status is ours.
+            raw, function_error = error.read(), "Unhandled"
+            if not _is_error_object(raw):
+                raise ToolError(f"the emulator did not answer: {error}") from None
         except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
             raise ToolError(f"the emulator did not answer: {error}") from None
         duration = time.perf_counter() - started
@@ -326,6 +357,7 @@ class EmulatedFunction:
             payload = json.loads(raw) if raw else None
         except json.JSONDecodeError:
             payload = raw.decode("utf-8", errors="replace")
+        timed_out = _TIMED_OUT.fullmatch(payload) if isinstance(payload, str) else None
         failure = None
         if (
             isinstance(payload, dict)
@@ -344,6 +376,9 @@ class EmulatedFunction:
                     break
                 self._changed.wait(remaining)
             log = list(self._lines[first_line:])
+        if timed_out:
+            payload = _timeout_error(timed_out.group(1), log)
+            failure = f"{payload['errorType']}: {payload['errorMessage']}"
         return Invocation(payload=payload, duration=duration, log=log, error=failure)
 
     def stop(self) -> None:

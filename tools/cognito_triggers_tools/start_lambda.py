@@ -5,9 +5,9 @@ the Docker-free counterpart of ``sam local start-lambda``.
 as ``invoke`` does, one warm emulator per function (started on its first call). A function is
 named by its logical id (``PreSignUpFunction``), by the LambdaConfig key that wires it
 (``PreSignUp``; what Cognito emulators such as cognito-local are configured with) or by an ARN
-ending in either, URL-encoded. A function's error comes back as Lambda's: status 200, the error
-object as payload, ``X-Amz-Function-Error: Unhandled``. An unknown name is a 404
-``ResourceNotFoundException``.
+ending in either, URL-encoded. A function's error (a timeout and a runtime that exits included)
+comes back as Lambda's: status 200, the error object as payload, ``X-Amz-Function-Error:
+Unhandled``. An unknown name is a 404 ``ResourceNotFoundException``.
 """
 
 from __future__ import annotations

@@ -1,0 +1,142 @@
+"""Faults a load, soak and fault test found in the local Lambda: a function that times out or
+whose runtime exits, an emulator killed under the server, bursts of clients, a long-running
+server's memory, and requests Lambda itself refuses. They run on a tiny built project of one
+function that misbehaves on request (no `sam build` needed), under the real runtime emulator."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+
+from cognito_triggers_tools.cli import main
+from cognito_triggers_tools.emulator import EmulatedFunction, find_built_function
+from cognito_triggers_tools.start_lambda import LambdaInvokeServer
+
+FUNCTION = "FaultyFunction"
+
+_TEMPLATE = f"""\
+AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  {FUNCTION}:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: {FUNCTION}
+      Handler: app.handler
+      Runtime: python3.13
+      Timeout: 1
+"""
+
+# What the function does is the event's "action"; without one it answers the event unchanged.
+_HANDLER = """\
+import os
+import signal
+import time
+
+
+def handler(event, context):
+    action = event.get("action")
+    if action == "sleep":
+        time.sleep(30)  # past the function's 1 s timeout
+    elif action == "exit":
+        os._exit(3)
+    elif action == "kill-emulator":
+        os.kill(os.getppid(), signal.SIGKILL)  # the runtime's parent is the emulator
+        time.sleep(30)
+    elif action == "log":
+        print(event["line"])
+    return event
+"""
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project as `cognito-triggers build` leaves it: template.yaml and .aws-sam/build."""
+    root = tmp_path_factory.mktemp("faulty")
+    (root / "template.yaml").write_text(_TEMPLATE)
+    build = root / ".aws-sam" / "build"
+    (build / FUNCTION).mkdir(parents=True)
+    (build / "template.yaml").write_text(_TEMPLATE)
+    (build / FUNCTION / "app.py").write_text(_HANDLER)
+    return root
+
+
+@pytest.fixture
+def function(project: Path) -> Iterator[EmulatedFunction]:
+    with EmulatedFunction(project, find_built_function(project, FUNCTION)) as running:
+        yield running
+
+
+@pytest.fixture
+def server(project: Path) -> Iterator[LambdaInvokeServer]:
+    with LambdaInvokeServer(project) as running:
+        yield running
+
+
+def invoke(url: str, event: dict[str, Any]) -> tuple[dict[str, Any], Any]:
+    client = boto3.client(
+        "lambda",
+        endpoint_url=url,
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+        config=Config(retries={"max_attempts": 1}, read_timeout=60),
+    )
+    reply = client.invoke(FunctionName=FUNCTION, Payload=json.dumps(event).encode())
+    return reply, json.loads(reply["Payload"].read())
+
+
+# -- 1. a timeout is a function error, as Lambda reports it ------------------------------------
+
+
+def test_a_timeout_is_a_function_error(function: EmulatedFunction) -> None:
+    result = function.invoke({"action": "sleep"})
+    (start,) = [line for line in result.log if line.startswith("START RequestId: ")]
+    request_id = start.split()[2]
+    assert result.payload == {
+        "errorType": "Sandbox.Timedout",
+        "errorMessage": f"RequestId: {request_id} Error: Task timed out after 1.00 seconds",
+    }
+    assert result.error == f"Sandbox.Timedout: {result.payload['errorMessage']}"
+    # The environment is reset, as Lambda does: the next call runs.
+    assert function.invoke({"n": 1}).payload == {"n": 1}
+
+
+def test_invoke_exits_non_zero_when_the_function_times_out(
+    project: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    event = tmp_path / "sleep.json"
+    event.write_text(json.dumps({"action": "sleep"}))
+    command = ["--project", str(project), "invoke", FUNCTION, "--event", str(event)]
+    assert main(command) == 1
+    out, err = capfd.readouterr()
+    assert json.loads(out)["errorType"] == "Sandbox.Timedout"
+    assert f"cognito-triggers: {FUNCTION} failed: Sandbox.Timedout: RequestId: " in err
+    assert "response unchanged" not in err
+
+
+def test_start_lambda_answers_a_timeout_as_unhandled(server: LambdaInvokeServer) -> None:
+    reply, payload = invoke(server.url, {"action": "sleep"})
+    assert reply["StatusCode"] == 200
+    assert reply["FunctionError"] == "Unhandled"
+    assert payload["errorType"] == "Sandbox.Timedout"
+    assert payload["errorMessage"].endswith("Error: Task timed out after 1.00 seconds")
+
+
+def test_a_runtime_that_exits_is_a_function_error(
+    function: EmulatedFunction, server: LambdaInvokeServer
+) -> None:
+    result = function.invoke({"action": "exit"})
+    assert result.payload["errorType"] == "Runtime.ExitError"
+    assert result.error is not None
+    assert result.error.endswith("Error: Runtime exited with error: exit status 3")
+    assert function.invoke({"n": 1}).payload == {"n": 1}  # a new runtime, as in Lambda
+    reply, payload = invoke(server.url, {"action": "exit"})
+    assert (reply["StatusCode"], reply["FunctionError"]) == (200, "Unhandled")
+    assert payload["errorType"] == "Runtime.ExitError"
