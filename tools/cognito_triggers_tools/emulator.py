@@ -7,12 +7,14 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import threading
 import time
 import urllib.error
 import urllib.request
+from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,12 +34,28 @@ __all__ = [
 
 
 # awslambdaric's own entry point, after turning the ``cognito_triggers`` logger up to DEBUG, as a
-# user would to see the router name the handler it calls (the function's code is unchanged).
-_BOOTSTRAP = (
-    "import logging, sys; logging.getLogger('cognito_triggers').setLevel(logging.DEBUG); "
-    "from awslambdaric.__main__ import main; main(sys.argv)"
-)
+# user would to see the router name the handler it calls (the function's code is unchanged). A
+# runtime whose emulator was killed ends too, rather than finish its handler unseen.
+_BOOTSTRAP = """\
+import logging, os, sys, threading, time
+
+logging.getLogger("cognito_triggers").setLevel(logging.DEBUG)
+
+
+def _end_with_the_emulator(emulator=os.getppid()):
+    while os.getppid() == emulator:
+        time.sleep(1)
+    os._exit(1)
+
+
+threading.Thread(target=_end_with_the_emulator, daemon=True).start()
+from awslambdaric.__main__ import main
+
+main(sys.argv)
+"""
 _PY_TAG = re.compile(r"\.cpython-(\d)(\d+)-")
+_TAIL_LINES = 50  # log lines an emulator keeps between invocations
+_TOLD_LINES = 12  # of which an emulator's death names the last
 
 
 class EventFileError(ToolError):
@@ -233,7 +251,11 @@ class Invocation:
 
 
 class EmulatedFunction:
-    """One built function served by the emulator; invoke it as often as needed (it stays warm)."""
+    """One built function served by the emulator; invoke it as often as needed (it stays warm).
+
+    An emulator that dies (killed, out of memory) fails the call that finds it dead, saying why,
+    and the next call starts a new one, as Lambda gives a new execution environment.
+    """
 
     def __init__(
         self,
@@ -247,8 +269,12 @@ class EmulatedFunction:
         self.function = function
         self.extra_environment = dict(extra_environment or {})
         self.region = region
+        self._running = False  # between start() and stop()
         self._process: subprocess.Popen[bytes] | None = None
-        self._lines: list[str] = []
+        # The log of the invocation under way, and the last lines (to say why an emulator
+        # died): nothing older is kept, however long the emulator serves.
+        self._capture: list[str] | None = None
+        self._tail: deque[str] = deque(maxlen=_TAIL_LINES)
         self._changed = threading.Condition()
         self._port = 0
 
@@ -282,6 +308,10 @@ class EmulatedFunction:
         return env
 
     def start(self, ready_timeout: float = 10.0) -> None:
+        self._running = True
+        self._launch(ready_timeout)
+
+    def _launch(self, ready_timeout: float = 10.0) -> None:
         rie = find_rie()
         python = runtime_python()
         self._port = _free_port()
@@ -299,7 +329,7 @@ class EmulatedFunction:
             _BOOTSTRAP,
             self.function.handler,
         ]
-        self._process = subprocess.Popen(  # noqa: S603 - our own command line
+        process = subprocess.Popen(  # noqa: S603 - our own command line
             command,
             cwd=self.function.code_dir,
             env=self._environment(),
@@ -307,36 +337,92 @@ class EmulatedFunction:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
         )
-        threading.Thread(target=self._read_log, daemon=True).start()
+        with self._changed:
+            self._tail.clear()  # the lines of this emulator only
+            self._process = process
+        reader = threading.Thread(target=self._read_log, args=(process,), daemon=True)
+        reader.start()
         deadline = time.monotonic() + ready_timeout
         while time.monotonic() < deadline:
-            if self._process.poll() is not None:
+            if process.poll() is not None:
+                reader.join(timeout=1)  # its last words
                 break
             try:
                 with socket.create_connection(("127.0.0.1", self._port), timeout=0.2):
                     return
             except OSError:
                 time.sleep(0.02)
-        log = "\n".join(self._lines[-20:])
-        self.stop()
+        with self._changed:
+            log = "\n".join(self._tail)
+        self._end()
         raise ToolError(f"the emulator did not start for {self.function.logical_id}:\n{log}")
 
-    def _read_log(self) -> None:
-        assert self._process is not None
-        assert self._process.stdout is not None
-        for raw in self._process.stdout:
+    def _read_log(self, process: subprocess.Popen[bytes]) -> None:
+        assert process.stdout is not None
+        for raw in process.stdout:
+            line = raw.decode("utf-8", errors="replace").rstrip("\n")
             with self._changed:
-                self._lines.append(raw.decode("utf-8", errors="replace").rstrip("\n"))
+                if process is not self._process:
+                    continue  # a dead emulator's runtime, still finishing its handler
+                self._tail.append(line)
+                if self._capture is not None:
+                    self._capture.append(line)
                 self._changed.notify_all()
 
+    def _died(self, process: subprocess.Popen[bytes]) -> ToolError:
+        """Why the emulator ended, with its last lines; the next call starts a new one."""
+        code = process.returncode
+        how = f"was killed by {_signal_name(-code)}" if code < 0 else f"exited with status {code}"
+        with self._changed:
+            tail = list(self._tail)[-_TOLD_LINES:]
+        self._end()
+        lines = "".join(f"\n  | {line}" for line in tail) or " (none)"
+        return ToolError(
+            f"the emulator of {self.function.logical_id} {how}; its last log lines:{lines}\n"
+            "a new one starts on the next call"
+        )
+
     def invoke(self, event: Mapping[str, Any]) -> Invocation:
-        if self._process is None:
+        if not self._running:
             raise ToolError("the emulator is not running")
-        first_line = len(self._lines)
+        if self._process is None:  # the last one died, and its call said why
+            self._launch()
+        process = self._process
+        assert process is not None
+        if process.poll() is not None:
+            raise self._died(process)
         url = f"http://127.0.0.1:{self._port}/2015-03-31/functions/function/invocations"
         body = json.dumps(event).encode()
         request = urllib.request.Request(url, data=body, method="POST")
         request.add_header("Content-Type", "application/json")
+        log: list[str] = []
+        with self._changed:
+            self._capture = log
+        try:
+            payload, duration, failure = self._call(request, process)
+            # The REPORT line follows the response; give it a moment so the log is whole.
+            deadline = time.monotonic() + 2.0
+            seen = 0
+            with self._changed:
+                while not any("REPORT RequestId" in line for line in log[seen:]):
+                    seen = len(log)
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        break
+                    self._changed.wait(remaining)
+        finally:
+            with self._changed:
+                self._capture = None
+        timed_out = _TIMED_OUT.fullmatch(payload) if isinstance(payload, str) else None
+        if timed_out and failure is None:
+            payload = _timeout_error(timed_out.group(1), log)
+            failure = f"{payload['errorType']}: {payload['errorMessage']}"
+        return Invocation(payload=payload, duration=duration, log=log, error=failure)
+
+    def _call(
+        self, request: urllib.request.Request, process: subprocess.Popen[bytes]
+    ) -> tuple[Any, float, str | None]:
+        """The emulator's answer: the payload, the seconds it took and the failure, if any."""
         started = time.perf_counter()
         try:
             with urllib.request.urlopen(  # noqa: S310 - loopback
@@ -351,13 +437,16 @@ class EmulatedFunction:
             if not _is_error_object(raw):
                 raise ToolError(f"the emulator did not answer: {error}") from None
         except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
-            raise ToolError(f"the emulator did not answer: {error}") from None
+            try:
+                process.wait(timeout=2)  # an emulator killed under the call: say so
+            except subprocess.TimeoutExpired:
+                raise ToolError(f"the emulator did not answer: {error}") from None
+            raise self._died(process) from None
         duration = time.perf_counter() - started
         try:
             payload = json.loads(raw) if raw else None
         except json.JSONDecodeError:
             payload = raw.decode("utf-8", errors="replace")
-        timed_out = _TIMED_OUT.fullmatch(payload) if isinstance(payload, str) else None
         failure = None
         if (
             isinstance(payload, dict)
@@ -367,22 +456,12 @@ class EmulatedFunction:
             failure = f"{payload.get('errorType', 'Error')}: {payload['errorMessage']}"
         elif function_error:
             failure = f"{function_error}: {payload}"
-        # The REPORT line follows the response; give it a moment so the log is whole.
-        deadline = time.monotonic() + 2.0
-        with self._changed:
-            while not any("REPORT RequestId" in line for line in self._lines[first_line:]):
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    break
-                self._changed.wait(remaining)
-            log = list(self._lines[first_line:])
-        if timed_out:
-            payload = _timeout_error(timed_out.group(1), log)
-            failure = f"{payload['errorType']}: {payload['errorMessage']}"
-        return Invocation(payload=payload, duration=duration, log=log, error=failure)
+        return payload, duration, failure
 
-    def stop(self) -> None:
-        process, self._process = self._process, None
+    def _end(self) -> None:
+        """Stop the current emulator, if any; the runtime it started stops with it."""
+        with self._changed:
+            process, self._process = self._process, None
         if process is None:
             return
         process.terminate()
@@ -391,6 +470,17 @@ class EmulatedFunction:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+    def stop(self) -> None:
+        self._running = False
+        self._end()
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
 
 
 def load_source_template(root: Path) -> Template:

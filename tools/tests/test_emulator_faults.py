@@ -17,6 +17,7 @@ from botocore.config import Config
 from cognito_triggers_tools.cli import main
 from cognito_triggers_tools.emulator import EmulatedFunction, find_built_function
 from cognito_triggers_tools.start_lambda import LambdaInvokeServer
+from cognito_triggers_tools.toolchain import ToolError
 
 FUNCTION = "FaultyFunction"
 
@@ -31,6 +32,11 @@ Resources:
       Handler: app.handler
       Runtime: python3.13
       Timeout: 1
+  UserPool:
+    Type: AWS::Cognito::UserPool
+    Properties:
+      LambdaConfig:
+        PreSignUp: !GetAtt {FUNCTION}.Arn
 """
 
 # What the function does is the event's "action"; without one it answers the event unchanged.
@@ -41,6 +47,8 @@ import time
 
 
 def handler(event, context):
+    if "line" in event:
+        print(event["line"], flush=True)
     action = event.get("action")
     if action == "sleep":
         time.sleep(30)  # past the function's 1 s timeout
@@ -49,8 +57,6 @@ def handler(event, context):
     elif action == "kill-emulator":
         os.kill(os.getppid(), signal.SIGKILL)  # the runtime's parent is the emulator
         time.sleep(30)
-    elif action == "log":
-        print(event["line"])
     return event
 """
 
@@ -79,16 +85,19 @@ def server(project: Path) -> Iterator[LambdaInvokeServer]:
         yield running
 
 
-def invoke(url: str, event: dict[str, Any]) -> tuple[dict[str, Any], Any]:
-    client = boto3.client(
+def lambda_client(url: str) -> Any:
+    return boto3.client(
         "lambda",
         endpoint_url=url,
         region_name="us-east-1",
         aws_access_key_id="local",
         aws_secret_access_key="local",
-        config=Config(retries={"max_attempts": 1}, read_timeout=60),
+        config=Config(retries={"max_attempts": 1, "mode": "standard"}, read_timeout=60),
     )
-    reply = client.invoke(FunctionName=FUNCTION, Payload=json.dumps(event).encode())
+
+
+def invoke(url: str, event: dict[str, Any]) -> tuple[dict[str, Any], Any]:
+    reply = lambda_client(url).invoke(FunctionName=FUNCTION, Payload=json.dumps(event).encode())
     return reply, json.loads(reply["Payload"].read())
 
 
@@ -140,3 +149,57 @@ def test_a_runtime_that_exits_is_a_function_error(
     reply, payload = invoke(server.url, {"action": "exit"})
     assert (reply["StatusCode"], reply["FunctionError"]) == (200, "Unhandled")
     assert payload["errorType"] == "Runtime.ExitError"
+
+
+# -- 2. a killed emulator says why, and the next call has a new one -----------------------------
+
+KILL = {"action": "kill-emulator", "line": "the last thing it said"}
+
+
+def test_a_killed_emulator_says_why_then_the_next_call_restarts_it(
+    function: EmulatedFunction,
+) -> None:
+    assert function.invoke({"n": 1}).payload == {"n": 1}
+    with pytest.raises(ToolError) as raised:
+        function.invoke(KILL)
+    message = str(raised.value)
+    assert message.startswith(f"the emulator of {FUNCTION} was killed by SIGKILL; its last log")
+    assert "\n  | the last thing it said\n" in message
+    assert message.endswith("\na new one starts on the next call")
+    assert function.invoke({"n": 2}).payload == {"n": 2}
+    assert function.invoke({"n": 3}).payload == {"n": 3}
+
+
+def test_start_lambda_restarts_a_killed_emulator(server: LambdaInvokeServer) -> None:
+    assert invoke(server.url, {"n": 1})[1] == {"n": 1}
+    client = lambda_client(server.url)
+    with pytest.raises(client.exceptions.ServiceException) as raised:
+        client.invoke(FunctionName=FUNCTION, Payload=json.dumps(KILL).encode())
+    assert f"the emulator of {FUNCTION} was killed by SIGKILL" in str(raised.value)
+    for n in (2, 3):
+        reply, payload = invoke(server.url, {"n": n})
+        assert "FunctionError" not in reply
+        assert payload == {"n": n}
+
+
+def test_run_goes_on_past_a_killed_emulator(
+    project: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    sign_up = {"triggerSource": "PreSignUp_SignUp"}
+    for name, extra in (
+        ("1-ok", {}),
+        ("2-killed", KILL),
+        ("3-ok", {}),
+        ("4-sleep", {"action": "sleep"}),
+    ):
+        (tmp_path / f"{name}.json").write_text(json.dumps({**sign_up, **extra}))
+    assert (
+        main(["--project", str(project), "run", "--events", str(tmp_path), "--no-local-aws"]) == 1
+    )
+    out = capfd.readouterr().out
+    rows = {line.split()[0]: line for line in out.splitlines() if ".json " in line}
+    assert rows["1-ok.json"].endswith(" ok")
+    assert f"error: the emulator of {FUNCTION} was killed by SIGKILL" in rows["2-killed.json"]
+    assert rows["3-ok.json"].endswith(" ok")
+    assert "error: Sandbox.Timedout: RequestId: " in rows["4-sleep.json"]
+    assert out.rstrip().endswith("4 invoked, 0 skipped (trigger not wired), 2 failed")
