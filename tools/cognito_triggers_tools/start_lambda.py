@@ -74,6 +74,13 @@ class InvocationRecord:
         return f"{name} {self.source} -> {outcome}, {self.invocation.duration * 1000:.0f} ms"
 
 
+class _Server(ThreadingHTTPServer):
+    # socketserver listens with a queue of 5: a burst of clients beyond it (sign-ups from a load
+    # test, cognito-local's parallel triggers) had connections reset before being accepted.
+    request_queue_size = 128
+    daemon_threads = True
+
+
 class LambdaInvokeServer:
     """The Invoke API for the project's built functions, on ``host:port`` (0: a free port).
 
@@ -107,8 +114,7 @@ class LambdaInvokeServer:
         }
         self._guard = threading.Lock()
         self._closed = False
-        self._server = ThreadingHTTPServer((host, port), _handler_for(self))
-        self._server.daemon_threads = True
+        self._server = _Server((host, port), _handler_for(self))
         self._thread: threading.Thread | None = None
 
     @property

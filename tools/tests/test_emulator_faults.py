@@ -5,7 +5,10 @@ function that misbehaves on request (no `sam build` needed), under the real runt
 
 from __future__ import annotations
 
+import http.client
 import json
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -203,3 +206,41 @@ def test_run_goes_on_past_a_killed_emulator(
     assert rows["3-ok.json"].endswith(" ok")
     assert "error: Sandbox.Timedout: RequestId: " in rows["4-sleep.json"]
     assert out.rstrip().endswith("4 invoked, 0 skipped (trigger not wired), 2 failed")
+
+
+# -- 3. a burst of clients waits in the listen queue ------------------------------------------
+
+
+def test_a_burst_of_64_clients_is_queued_not_reset(project: Path) -> None:
+    # All 64 connect and send before the server accepts any: each waits in the listen queue,
+    # as a burst of sign-ups waits on a busy server. A dry run needs no emulator.
+    server = LambdaInvokeServer(project)
+    host, port = server.url.removeprefix("http://").split(":")
+    sent = [threading.Event() for _ in range(64)]
+    outcomes: list[object] = []
+
+    def client(done: threading.Event) -> None:
+        try:
+            connection = http.client.HTTPConnection(host, int(port), timeout=60)
+            path = f"/2015-03-31/functions/{FUNCTION}/invocations"
+            connection.request("POST", path, b"{}", {"X-Amz-Invocation-Type": "DryRun"})
+            done.set()
+            outcomes.append(connection.getresponse().status)
+        except OSError as error:
+            outcomes.append(error)
+        finally:
+            done.set()
+
+    threads = [threading.Thread(target=client, args=(done,)) for done in sent]
+    for thread in threads:
+        thread.start()
+    try:
+        deadline = time.monotonic() + 20
+        for done in sent:
+            done.wait(max(0.0, deadline - time.monotonic()))
+        server.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        server.stop()
+    assert outcomes == [204] * 64
