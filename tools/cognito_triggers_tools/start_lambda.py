@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 import urllib.parse
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -27,6 +28,7 @@ from typing import Any, Self
 from .cfn import TemplateError, load_template
 from .check import wiring
 from .emulator import EmulatedFunction, Invocation, find_built_function
+from .outcome import Outcome, outcome_of
 from .toolchain import ToolError
 
 __all__ = ["InvocationRecord", "LambdaInvokeServer", "function_names"]
@@ -34,6 +36,7 @@ __all__ = ["InvocationRecord", "LambdaInvokeServer", "function_names"]
 _PATH_PREFIX = "/2015-03-31/functions/"
 _PATH_SUFFIX = "/invocations"
 _LOG_TAIL = 4096  # bytes of log Lambda returns for X-Amz-Log-Type: Tail
+_KEPT_CHANGES = 20  # of a response's changes, kept in an invocation's record
 
 
 def function_names(root: Path) -> dict[str, str]:
@@ -52,26 +55,27 @@ def function_names(root: Path) -> dict[str, str]:
     return names
 
 
-@dataclass
+@dataclass(frozen=True)
 class InvocationRecord:
-    """One call served, for logs and reports."""
+    """One call served, for logs and reports: what ran and how it ended, never the event nor the
+    log (a migration's password, a sender's code, the user's attributes); changes are masked."""
 
+    number: int
+    """1 for the server's first call, then in the order calls ended."""
     name: str
     """The name the caller used."""
     function: str
     """The logical id it resolved to."""
-    event: dict[str, Any]
-    invocation: Invocation
+    source: str
+    """The event's ``triggerSource``."""
+    outcome: Outcome
+    duration: float
+    """Seconds, as the caller waited."""
     started: float = field(default_factory=time.time)
 
-    @property
-    def source(self) -> str:
-        return str(self.event.get("triggerSource", "?"))
-
     def describe(self) -> str:
-        outcome = f"error: {self.invocation.error}" if self.invocation.error else "ok"
         name = self.function if self.name == self.function else f"{self.name} ({self.function})"
-        return f"{name} {self.source} -> {outcome}, {self.invocation.duration * 1000:.0f} ms"
+        return f"{name} {self.source} -> {self.outcome.result}, {self.duration * 1000:.0f} ms"
 
 
 class _Server(ThreadingHTTPServer):
@@ -87,7 +91,8 @@ class LambdaInvokeServer:
     ``environment`` is added to every function's (a local AWS's endpoint, per-service endpoint
     overrides such as ``AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER``), then ``environments``
     (by logical id) to each one's; ``on_invocation`` is called after every call (the command
-    line logs a line per invocation with it).
+    line logs a line per invocation with it). ``invocations`` holds the records of the last
+    ``history`` calls, however long the server runs.
     """
 
     def __init__(
@@ -100,6 +105,7 @@ class LambdaInvokeServer:
         environments: Mapping[str, Mapping[str, str]] | None = None,
         parameter_overrides: Mapping[str, str] | None = None,
         on_invocation: Callable[[InvocationRecord], None] | None = None,
+        history: int = 1000,
     ) -> None:
         self.root = root
         self.names = function_names(root)
@@ -107,7 +113,9 @@ class LambdaInvokeServer:
         self.environments = {k: dict(v) for k, v in (environments or {}).items()}
         self.parameter_overrides = dict(parameter_overrides or {})
         self.on_invocation = on_invocation
-        self.invocations: list[InvocationRecord] = []
+        self.invocations: deque[InvocationRecord] = deque(maxlen=history)
+        self.served = 0
+        """Calls served so far: a mark for :meth:`since`."""
         self._functions: dict[str, EmulatedFunction] = {}
         self._locks: dict[str, threading.Lock] = {
             fn: threading.Lock() for fn in self.names.values()
@@ -176,18 +184,41 @@ class LambdaInvokeServer:
                 self._functions[logical_id] = function
         return function
 
-    def invoke(self, name: str, event: dict[str, Any]) -> InvocationRecord:
+    def invoke(self, name: str, event: dict[str, Any]) -> Invocation:
         """Run ``event`` through the function ``name`` names (see :meth:`resolve`)."""
         logical_id = self.resolve(name)
         if logical_id is None:
             raise KeyError(name)
-        with self._locks[logical_id]:  # one emulator, one invocation at a time, as in Lambda
-            invocation = self._emulated(logical_id).invoke(event)
-        record = InvocationRecord(name, logical_id, event, invocation)
-        self.invocations.append(record)
+        source = str(event.get("triggerSource", "?"))
+        started, clock = time.time(), time.perf_counter()
+        try:
+            with self._locks[logical_id]:  # one emulator, one invocation at a time, as Lambda
+                invocation = self._emulated(logical_id).invoke(event)
+        except ToolError as error:  # the emulator's failure: its first line is the record's
+            failed = Outcome("", f"error: {str(error).splitlines()[0]}")
+            self._record(name, logical_id, source, failed, time.perf_counter() - clock, started)
+            raise
+        outcome = outcome_of(event, invocation)
+        if len(outcome.changes) > _KEPT_CHANGES:
+            more = len(outcome.changes) - _KEPT_CHANGES
+            outcome.changes[_KEPT_CHANGES:] = [f"... {more} more changes"]
+        self._record(name, logical_id, source, outcome, invocation.duration, started)
+        return invocation
+
+    def _record(
+        self, name: str, logical_id: str, source: str, outcome: Outcome, took: float, at: float
+    ) -> None:
+        with self._guard:
+            self.served += 1
+            record = InvocationRecord(self.served, name, logical_id, source, outcome, took, at)
+            self.invocations.append(record)
         if self.on_invocation is not None:
             self.on_invocation(record)
-        return record
+
+    def since(self, mark: int) -> list[InvocationRecord]:
+        """The records kept of the calls after ``mark`` (a value of :attr:`served`)."""
+        with self._guard:
+            return [record for record in self.invocations if record.number > mark]
 
 
 def _handler_for(server: LambdaInvokeServer) -> type[BaseHTTPRequestHandler]:
@@ -247,11 +278,10 @@ def _handler_for(server: LambdaInvokeServer) -> type[BaseHTTPRequestHandler]:
                 self._empty(202)
                 return
             try:
-                record = self._invoke(name, event)
+                invocation = self._invoke(name, event)
             except ToolError as error:
                 self._error(502, "ServiceException", str(error))
                 return
-            invocation = record.invocation
             headers = {"X-Amz-Executed-Version": "$LATEST"}
             if invocation.error is not None:
                 headers["X-Amz-Function-Error"] = "Unhandled"
@@ -260,7 +290,7 @@ def _handler_for(server: LambdaInvokeServer) -> type[BaseHTTPRequestHandler]:
                 headers["X-Amz-Log-Result"] = base64.b64encode(tail).decode()
             self._reply(200, invocation.payload, headers)
 
-        def _invoke(self, name: str, event: Any) -> InvocationRecord:
+        def _invoke(self, name: str, event: Any) -> Invocation:
             return server.invoke(name, event if isinstance(event, dict) else {"": event})
 
         def do_GET(self) -> None:

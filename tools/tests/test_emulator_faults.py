@@ -19,7 +19,7 @@ from botocore.config import Config
 
 from cognito_triggers_tools.cli import main
 from cognito_triggers_tools.emulator import EmulatedFunction, find_built_function
-from cognito_triggers_tools.start_lambda import LambdaInvokeServer
+from cognito_triggers_tools.start_lambda import InvocationRecord, LambdaInvokeServer
 from cognito_triggers_tools.toolchain import ToolError
 
 FUNCTION = "FaultyFunction"
@@ -52,6 +52,8 @@ import time
 def handler(event, context):
     if "line" in event:
         print(event["line"], flush=True)
+    if "answer" in event:
+        event["response"] = event.pop("answer")
     action = event.get("action")
     if action == "sleep":
         time.sleep(30)  # past the function's 1 s timeout
@@ -244,3 +246,41 @@ def test_a_burst_of_64_clients_is_queued_not_reset(project: Path) -> None:
     finally:
         server.stop()
     assert outcomes == [204] * 64
+
+
+# -- 4. a bounded record of past calls, without their secrets -----------------------------------
+
+
+def test_start_lambda_keeps_a_bounded_record_without_secrets(project: Path) -> None:
+    seen: list[InvocationRecord] = []
+    with LambdaInvokeServer(project, history=3, on_invocation=seen.append) as server:
+        for n in range(5):
+            migrating = {
+                "triggerSource": "UserMigration_Authentication",
+                "request": {"password": f"Hunter2-{n}!", "validationData": {"otp": "913482"}},
+                "response": {},
+                "answer": {
+                    "finalUserStatus": "CONFIRMED",
+                    "userAttributes": {"email": "jane.doe@example.com"},
+                },
+                "line": f"call {n}",
+            }
+            invoke(server.url, migrating)
+        mark = server.served
+        invoke(server.url, {"triggerSource": "PreSignUp_SignUp"})
+        kept, after = list(server.invocations), server.since(mark)
+    assert [record.number for record in kept] == [4, 5, 6]
+    assert [record.source for record in after] == ["PreSignUp_SignUp"]
+    last_migration = kept[1]
+    assert (last_migration.function, last_migration.source) == (
+        FUNCTION,
+        "UserMigration_Authentication",
+    )
+    assert last_migration.outcome.result == "ok"
+    assert 'finalUserStatus: (absent) -> "CONFIRMED"' in last_migration.outcome.changes
+    assert "userAttributes.email: (absent) -> ***" in last_migration.outcome.changes
+    assert last_migration.describe().startswith(f"{FUNCTION} UserMigration_Authentication -> ok, ")
+    # Neither the records nor what they were told keep the events or the logs.
+    told = repr(seen) + repr(kept)
+    for secret in ("Hunter2-", "913482", "jane.doe@example.com", "call 4"):
+        assert secret not in told
