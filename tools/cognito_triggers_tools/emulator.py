@@ -24,6 +24,7 @@ from .cfn import Template, TemplateError, load_template
 from .toolchain import ToolError, find_rie, foreign_binaries, host_architecture, runtime_python
 
 __all__ = [
+    "PAYLOAD_LIMIT",
     "BuiltFunction",
     "EmulatedFunction",
     "EventFileError",
@@ -54,6 +55,10 @@ from awslambdaric.__main__ import main
 main(sys.argv)
 """
 _PY_TAG = re.compile(r"\.cpython-(\d)(\d+)-")
+# Lambda's quota for a synchronous invocation's request, 6 MB
+# (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html); the service counts
+# them as MiB ("... too large for the RequestResponse invocation type (limit 6291456 bytes)").
+PAYLOAD_LIMIT = 6 * 1024 * 1024
 _TAIL_LINES = 50  # log lines an emulator keeps between invocations
 _TOLD_LINES = 12  # of which an emulator's death names the last
 
@@ -382,7 +387,15 @@ class EmulatedFunction:
             "a new one starts on the next call"
         )
 
-    def invoke(self, event: Mapping[str, Any]) -> Invocation:
+    def invoke(self, event: Mapping[str, Any], *, body: bytes | None = None) -> Invocation:
+        """Run ``event``; ``body``, if given, is its JSON exactly as a caller sent it."""
+        if body is None:
+            body = json.dumps(event).encode()
+        if len(body) > PAYLOAD_LIMIT:
+            raise ToolError(
+                f"the event is {len(body)} bytes: Lambda refuses a request over {PAYLOAD_LIMIT} "
+                "bytes (RequestEntityTooLargeException)"
+            )
         if not self._running:
             raise ToolError("the emulator is not running")
         if self._process is None:  # the last one died, and its call said why
@@ -392,7 +405,6 @@ class EmulatedFunction:
         if process.poll() is not None:
             raise self._died(process)
         url = f"http://127.0.0.1:{self._port}/2015-03-31/functions/function/invocations"
-        body = json.dumps(event).encode()
         request = urllib.request.Request(url, data=body, method="POST")
         request.add_header("Content-Type", "application/json")
         log: list[str] = []

@@ -13,6 +13,7 @@ Unhandled``. An unknown name is a 404 ``ResourceNotFoundException``.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import sys
 import threading
@@ -27,7 +28,7 @@ from typing import Any, Self
 
 from .cfn import TemplateError, load_template
 from .check import wiring
-from .emulator import EmulatedFunction, Invocation, find_built_function
+from .emulator import PAYLOAD_LIMIT, EmulatedFunction, Invocation, find_built_function
 from .outcome import Outcome, outcome_of
 from .toolchain import ToolError
 
@@ -83,6 +84,12 @@ class _Server(ThreadingHTTPServer):
     # test, cognito-local's parallel triggers) had connections reset before being accepted.
     request_queue_size = 128
     daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # socketserver prints a traceback for anything a connection raises.
+        error = sys.exc_info()[1]
+        if not isinstance(error, ConnectionError | TimeoutError):  # not a caller gone away
+            print(f"cognito-triggers: start-lambda: {error!r}", file=sys.stderr, flush=True)
 
 
 class LambdaInvokeServer:
@@ -184,8 +191,9 @@ class LambdaInvokeServer:
                 self._functions[logical_id] = function
         return function
 
-    def invoke(self, name: str, event: dict[str, Any]) -> Invocation:
-        """Run ``event`` through the function ``name`` names (see :meth:`resolve`)."""
+    def invoke(self, name: str, event: dict[str, Any], *, body: bytes | None = None) -> Invocation:
+        """Run ``event`` through the function ``name`` names (see :meth:`resolve`); ``body``:
+        the event's JSON as the caller sent it, if it did."""
         logical_id = self.resolve(name)
         if logical_id is None:
             raise KeyError(name)
@@ -193,7 +201,7 @@ class LambdaInvokeServer:
         started, clock = time.time(), time.perf_counter()
         try:
             with self._locks[logical_id]:  # one emulator, one invocation at a time, as Lambda
-                invocation = self._emulated(logical_id).invoke(event)
+                invocation = self._emulated(logical_id).invoke(event, body=body)
         except ToolError as error:  # the emulator's failure: its first line is the record's
             failed = Outcome("", f"error: {str(error).splitlines()[0]}")
             self._record(name, logical_id, source, failed, time.perf_counter() - clock, started)
@@ -225,6 +233,7 @@ def _handler_for(server: LambdaInvokeServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         server_version = "cognito-triggers-start-lambda"
+        timeout = 60  # seconds a connection may stall mid-request (or idle) before it is closed
 
         def log_message(self, format: str, *args: Any) -> None:
             pass  # one line per invocation comes from on_invocation instead
@@ -236,6 +245,8 @@ def _handler_for(server: LambdaInvokeServer) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Length", str(len(data)))
             for key, value in (headers or {}).items():
                 self.send_header(key, value)
+            if self.close_connection:
+                self.send_header("Connection", "close")
             self.end_headers()
             self.wfile.write(data)
 
@@ -249,9 +260,48 @@ def _handler_for(server: LambdaInvokeServer) -> type[BaseHTTPRequestHandler]:
             self._reply(status, {"Type": "User", "message": message}, {"X-Amzn-ErrorType": kind})
 
         def do_POST(self) -> None:
+            try:
+                self._post()
+            except ConnectionError:
+                self.close_connection = True  # the caller is gone
+            except Exception as error:  # a bug of ours: one line, to the caller and here
+                said = f"start-lambda failed: {type(error).__name__}: {error}"
+                print(f"cognito-triggers: {said}", file=sys.stderr, flush=True)
+                self.close_connection = True
+                self._error(500, "ServiceException", said)
+
+        def _body(self) -> bytes | None:
+            """The request's body; ``None`` once Lambda's error for it is answered."""
+            header = self.headers.get("Content-Length", "0")
+            if not header.isascii() or not header.isdigit():
+                # Where the body ends is unknown: answer, then close the connection.
+                self.close_connection = True
+                message = f"Content-Length {header!r} is not a number of bytes"
+                self._error(400, "InvalidRequestContentException", message)
+                return None
+            length = int(header)
+            if length <= PAYLOAD_LIMIT:
+                return self.rfile.read(length)
+            remaining = length  # read past it, so that the connection stays usable
+            while remaining > 0:
+                chunk = self.rfile.read(min(1 << 16, remaining))
+                if not chunk:
+                    self.close_connection = True
+                    break
+                remaining -= len(chunk)
+            kind = self.headers.get("X-Amz-Invocation-Type", "RequestResponse")
+            message = (
+                f"{header} byte payload is too large for the {kind} invocation type "
+                f"(limit {PAYLOAD_LIMIT} bytes)"
+            )
+            self._error(413, "RequestEntityTooLargeException", message)
+            return None
+
+        def _post(self) -> None:
             path = urllib.parse.urlsplit(self.path).path
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else b""
+            body = self._body()
+            if body is None:
+                return
             if not (path.startswith(_PATH_PREFIX) and path.endswith(_PATH_SUFFIX)):
                 self._error(404, "UnknownOperationException", f"no operation at {path}")
                 return
@@ -268,17 +318,22 @@ def _handler_for(server: LambdaInvokeServer) -> type[BaseHTTPRequestHandler]:
             if kind == "DryRun":
                 self._empty(204)
                 return
+            body = body or b"{}"
             try:
-                event = json.loads(body or b"{}")
-            except ValueError as error:
-                self._error(400, "InvalidRequestContentException", f"not JSON: {error}")
+                event = json.loads(body)
+            except (ValueError, RecursionError) as error:
+                why = "nested too deeply" if isinstance(error, RecursionError) else str(error)
+                message = f"Could not parse request body into json: {why}"
+                self._error(400, "InvalidRequestContentException", message)
                 return
             if kind == "Event":
-                threading.Thread(target=self._invoke, args=(name, event), daemon=True).start()
+                threading.Thread(
+                    target=self._invoke_later, args=(name, event, body), daemon=True
+                ).start()
                 self._empty(202)
                 return
             try:
-                invocation = self._invoke(name, event)
+                invocation = self._invoke(name, event, body)
             except ToolError as error:
                 self._error(502, "ServiceException", str(error))
                 return
@@ -290,8 +345,14 @@ def _handler_for(server: LambdaInvokeServer) -> type[BaseHTTPRequestHandler]:
                 headers["X-Amz-Log-Result"] = base64.b64encode(tail).decode()
             self._reply(200, invocation.payload, headers)
 
-        def _invoke(self, name: str, event: Any) -> Invocation:
-            return server.invoke(name, event if isinstance(event, dict) else {"": event})
+        def _invoke(self, name: str, event: Any, body: bytes) -> Invocation:
+            # The function gets the bytes the caller sent, as in Lambda.
+            mapping = event if isinstance(event, dict) else {"": event}
+            return server.invoke(name, mapping, body=body)
+
+        def _invoke_later(self, name: str, event: Any, body: bytes) -> None:
+            with contextlib.suppress(ToolError):  # its record says what failed; nobody waits
+                self._invoke(name, event, body)
 
         def do_GET(self) -> None:
             self._error(404, "UnknownOperationException", "only Invoke is served here")

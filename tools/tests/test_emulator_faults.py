@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
+import struct
 import threading
 import time
 from collections.abc import Iterator
@@ -18,7 +20,13 @@ import pytest
 from botocore.config import Config
 
 from cognito_triggers_tools.cli import main
-from cognito_triggers_tools.emulator import EmulatedFunction, find_built_function
+from cognito_triggers_tools.emulator import (
+    PAYLOAD_LIMIT,
+    EmulatedFunction,
+    Invocation,
+    find_built_function,
+)
+from cognito_triggers_tools.outcome import outcome_of
 from cognito_triggers_tools.start_lambda import InvocationRecord, LambdaInvokeServer
 from cognito_triggers_tools.toolchain import ToolError
 
@@ -284,3 +292,138 @@ def test_start_lambda_keeps_a_bounded_record_without_secrets(project: Path) -> N
     told = repr(seen) + repr(kept)
     for secret in ("Hunter2-", "913482", "jane.doe@example.com", "call 4"):
         assert secret not in told
+
+
+# -- 5. what Lambda refuses, refused as Lambda does; never a hang or a traceback ---------------
+
+PATH = f"/2015-03-31/functions/{FUNCTION}/invocations"
+
+
+def event_of_size(size: int) -> bytes:
+    body = json.dumps({"p": "x" * (size - len(json.dumps({"p": ""})))}).encode()
+    assert len(body) == size
+    return body
+
+
+def connect(server: LambdaInvokeServer) -> http.client.HTTPConnection:
+    host, port = server.url.removeprefix("http://").split(":")
+    return http.client.HTTPConnection(host, int(port), timeout=30)  # a hang fails, not waits
+
+
+def dry_run(connection: http.client.HTTPConnection) -> int:
+    connection.request("POST", PATH, b"{}", {"X-Amz-Invocation-Type": "DryRun"})
+    reply = connection.getresponse()
+    reply.read()
+    return reply.status
+
+
+def test_a_request_over_6_mb_is_refused_as_lambda_does(
+    server: LambdaInvokeServer, capfd: pytest.CaptureFixture[str]
+) -> None:
+    client = lambda_client(server.url)
+    with pytest.raises(client.exceptions.ClientError) as raised:
+        client.invoke(FunctionName=FUNCTION, Payload=event_of_size(PAYLOAD_LIMIT + 1))
+    error = raised.value.response
+    assert error["ResponseMetadata"]["HTTPStatusCode"] == 413
+    assert error["Error"]["Code"] == "RequestEntityTooLargeException"
+    assert error["Error"]["Message"] == (
+        "6291457 byte payload is too large for the RequestResponse invocation type "
+        "(limit 6291456 bytes)"
+    )
+    # The limit itself passes, whole (the emulator alone would cut a body past 6,291,556).
+    reply = client.invoke(FunctionName=FUNCTION, Payload=event_of_size(PAYLOAD_LIMIT))
+    assert "FunctionError" not in reply
+    assert len(json.loads(reply["Payload"].read())["p"]) == PAYLOAD_LIMIT - 9
+    # The refused body was read past: the connection serves the next request.
+    connection = connect(server)
+    connection.request("POST", PATH, event_of_size(PAYLOAD_LIMIT + 1))
+    reply = connection.getresponse()
+    assert (reply.status, reply.headers["X-Amzn-ErrorType"]) == (
+        413,
+        "RequestEntityTooLargeException",
+    )
+    reply.read()
+    assert dry_run(connection) == 204
+    assert "Traceback" not in capfd.readouterr().err
+
+
+def test_invoke_refuses_an_event_over_6_mb(function: EmulatedFunction) -> None:
+    with pytest.raises(ToolError) as raised:
+        function.invoke(json.loads(event_of_size(PAYLOAD_LIMIT + 1)))
+    assert str(raised.value) == (
+        "the event is 6291457 bytes: Lambda refuses a request over 6291456 bytes "
+        "(RequestEntityTooLargeException)"
+    )
+
+
+@pytest.mark.parametrize("length", ["abc", "-1", "+2", "1e3", "²"])
+def test_a_bad_content_length_is_a_400(
+    server: LambdaInvokeServer, length: str, capfd: pytest.CaptureFixture[str]
+) -> None:
+    connection = connect(server)
+    connection.putrequest("POST", PATH, skip_accept_encoding=True)
+    connection.putheader("Content-Length", length)
+    connection.endheaders(b"{}")
+    reply = connection.getresponse()
+    assert reply.status == 400
+    assert reply.headers["X-Amzn-ErrorType"] == "InvalidRequestContentException"
+    assert json.loads(reply.read())["message"] == (
+        f"Content-Length {length!r} is not a number of bytes"
+    )
+    assert reply.headers["Connection"] == "close"  # where the body ends is unknown
+    assert "Traceback" not in capfd.readouterr().err
+
+
+def test_deeply_nested_json_is_a_400(
+    server: LambdaInvokeServer, capfd: pytest.CaptureFixture[str]
+) -> None:
+    connection = connect(server)
+    connection.request("POST", PATH, b"[" * 100_000)
+    reply = connection.getresponse()
+    assert reply.status == 400
+    assert reply.headers["X-Amzn-ErrorType"] == "InvalidRequestContentException"
+    message = json.loads(reply.read())["message"]
+    assert message == "Could not parse request body into json: nested too deeply"
+    assert dry_run(connection) == 204
+    assert "Traceback" not in capfd.readouterr().err
+
+
+def test_an_answer_too_deep_to_compare_is_said_not_raised() -> None:
+    answer: dict[str, Any] = {}
+    for _ in range(5_000):
+        answer = {"a": answer}
+    outcome = outcome_of({}, Invocation(payload=answer, duration=0.0))
+    assert (outcome.result, outcome.changes) == ("ok", ["(not compared: nested too deeply)"])
+
+
+def test_a_caller_that_resets_its_connection_is_no_traceback(
+    server: LambdaInvokeServer, capfd: pytest.CaptureFixture[str]
+) -> None:
+    before = set(threading.enumerate())
+    connection = connect(server)
+    assert dry_run(connection) == 204
+    (serving,) = [t for t in set(threading.enumerate()) - before if "process_request" in t.name]
+    assert connection.sock is not None
+    # Closed with a reset (SO_LINGER 0), as a client killed mid-keep-alive does.
+    connection.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    connection.close()
+    serving.join(timeout=30)
+    assert not serving.is_alive()
+    assert "Traceback" not in capfd.readouterr().err
+    assert dry_run(connect(server)) == 204  # the server serves on
+
+
+def test_a_bug_of_the_server_is_a_500_in_one_line(
+    server: LambdaInvokeServer, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(server, "invoke", broken)
+    connection = connect(server)
+    connection.request("POST", PATH, b"{}")
+    reply = connection.getresponse()
+    assert (reply.status, reply.headers["X-Amzn-ErrorType"]) == (500, "ServiceException")
+    assert json.loads(reply.read())["message"] == "start-lambda failed: RuntimeError: a bug"
+    err = capfd.readouterr().err
+    assert err == "cognito-triggers: start-lambda failed: RuntimeError: a bug\n"
