@@ -61,6 +61,7 @@ _PY_TAG = re.compile(r"\.cpython-(\d)(\d+)-")
 PAYLOAD_LIMIT = 6 * 1024 * 1024
 _TAIL_LINES = 50  # log lines an emulator keeps between invocations
 _TOLD_LINES = 12  # of which an emulator's death names the last
+_TOLD_WIDTH = 300  # characters of each
 
 
 class EventFileError(ToolError):
@@ -381,7 +382,7 @@ class EmulatedFunction:
         with self._changed:
             tail = list(self._tail)[-_TOLD_LINES:]
         self._end()
-        lines = "".join(f"\n  | {line}" for line in tail) or " (none)"
+        lines = "".join(f"\n  | {line[:_TOLD_WIDTH]}" for line in tail) or " (none)"
         return ToolError(
             f"the emulator of {self.function.logical_id} {how}; its last log lines:{lines}\n"
             "a new one starts on the next call"
@@ -411,7 +412,7 @@ class EmulatedFunction:
         with self._changed:
             self._capture = log
         try:
-            payload, duration, failure = self._call(request, process)
+            payload, duration, failure, timed_out = self._call(request, process)
             # The REPORT line follows the response; give it a moment so the log is whole.
             deadline = time.monotonic() + 2.0
             seen = 0
@@ -425,16 +426,16 @@ class EmulatedFunction:
         finally:
             with self._changed:
                 self._capture = None
-        timed_out = _TIMED_OUT.fullmatch(payload) if isinstance(payload, str) else None
-        if timed_out and failure is None:
-            payload = _timeout_error(timed_out.group(1), log)
+        if timed_out is not None:
+            payload = _timeout_error(timed_out, log)
             failure = f"{payload['errorType']}: {payload['errorMessage']}"
         return Invocation(payload=payload, duration=duration, log=log, error=failure)
 
     def _call(
         self, request: urllib.request.Request, process: subprocess.Popen[bytes]
-    ) -> tuple[Any, float, str | None]:
-        """The emulator's answer: the payload, the seconds it took and the failure, if any."""
+    ) -> tuple[Any, float, str | None, str | None]:
+        """The emulator's answer: the payload, the seconds it took, the failure if any, and the
+        seconds the function timed out after, if it did."""
         started = time.perf_counter()
         try:
             with urllib.request.urlopen(  # noqa: S310 - loopback
@@ -457,8 +458,10 @@ class EmulatedFunction:
         duration = time.perf_counter() - started
         try:
             payload = json.loads(raw) if raw else None
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):
             payload = raw.decode("utf-8", errors="replace")
+            if timed_out := _TIMED_OUT.fullmatch(payload):  # a bare text, not a JSON string
+                return payload, duration, None, timed_out.group(1)
         failure = None
         if (
             isinstance(payload, dict)
@@ -468,7 +471,7 @@ class EmulatedFunction:
             failure = f"{payload.get('errorType', 'Error')}: {payload['errorMessage']}"
         elif function_error:
             failure = f"{function_error}: {payload}"
-        return payload, duration, failure
+        return payload, duration, failure, None
 
     def _end(self) -> None:
         """Stop the current emulator, if any; the runtime it started stops with it."""

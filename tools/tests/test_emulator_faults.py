@@ -67,6 +67,8 @@ def handler(event, context):
         time.sleep(30)  # past the function's 1 s timeout
     elif action == "exit":
         os._exit(3)
+    elif action == "return":
+        return event["value"]
     elif action == "kill-emulator":
         os.kill(os.getppid(), signal.SIGKILL)  # the runtime's parent is the emulator
         time.sleep(30)
@@ -128,6 +130,12 @@ def test_a_timeout_is_a_function_error(function: EmulatedFunction) -> None:
     assert result.error == f"Sandbox.Timedout: {result.payload['errorMessage']}"
     # The environment is reset, as Lambda does: the next call runs.
     assert function.invoke({"n": 1}).payload == {"n": 1}
+
+
+def test_an_answer_that_reads_like_a_timeout_is_an_answer(function: EmulatedFunction) -> None:
+    said = "Task timed out after 1.00 seconds"
+    result = function.invoke({"action": "return", "value": said})
+    assert (result.payload, result.error) == (said, None)
 
 
 def test_invoke_exits_non_zero_when_the_function_times_out(
