@@ -262,8 +262,8 @@ def _handler_for(server: LambdaInvokeServer) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             try:
                 self._post()
-            except ConnectionError:
-                self.close_connection = True  # the caller is gone
+            except (ConnectionError, TimeoutError):
+                self.close_connection = True  # the caller is gone, or stalled mid-request
             except Exception as error:  # a bug of ours: one line, to the caller and here
                 said = f"start-lambda failed: {type(error).__name__}: {error}"
                 print(f"cognito-triggers: {said}", file=sys.stderr, flush=True)
@@ -272,6 +272,12 @@ def _handler_for(server: LambdaInvokeServer) -> type[BaseHTTPRequestHandler]:
 
         def _body(self) -> bytes | None:
             """The request's body; ``None`` once Lambda's error for it is answered."""
+            if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+                # Not read here: refused, rather than run the function on an empty event.
+                self.close_connection = True
+                message = "send the payload with a Content-Length, not chunked"
+                self._error(411, "InvalidRequestContentException", message)
+                return None
             header = self.headers.get("Content-Length", "0")
             if not header.isascii() or not header.isdigit():
                 # Where the body ends is unknown: answer, then close the connection.

@@ -382,6 +382,16 @@ def test_a_bad_content_length_is_a_400(
     assert "Traceback" not in capfd.readouterr().err
 
 
+def test_a_chunked_body_is_refused_not_run_as_an_empty_event(server: LambdaInvokeServer) -> None:
+    connection = connect(server)
+    connection.request("POST", PATH, iter([b'{"action": "exit"}']), encode_chunked=True)
+    reply = connection.getresponse()
+    assert (reply.status, reply.headers["Connection"]) == (411, "close")
+    message = json.loads(reply.read())["message"]
+    assert message == "send the payload with a Content-Length, not chunked"
+    assert server.served == 0
+
+
 def test_deeply_nested_json_is_a_400(
     server: LambdaInvokeServer, capfd: pytest.CaptureFixture[str]
 ) -> None:
