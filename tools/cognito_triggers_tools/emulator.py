@@ -7,12 +7,14 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import threading
 import time
 import urllib.error
 import urllib.request
+from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +24,7 @@ from .cfn import Template, TemplateError, load_template
 from .toolchain import ToolError, find_rie, foreign_binaries, host_architecture, runtime_python
 
 __all__ = [
+    "PAYLOAD_LIMIT",
     "BuiltFunction",
     "EmulatedFunction",
     "EventFileError",
@@ -32,12 +35,33 @@ __all__ = [
 
 
 # awslambdaric's own entry point, after turning the ``cognito_triggers`` logger up to DEBUG, as a
-# user would to see the router name the handler it calls (the function's code is unchanged).
-_BOOTSTRAP = (
-    "import logging, sys; logging.getLogger('cognito_triggers').setLevel(logging.DEBUG); "
-    "from awslambdaric.__main__ import main; main(sys.argv)"
-)
+# user would to see the router name the handler it calls (the function's code is unchanged). A
+# runtime whose emulator was killed ends too, rather than finish its handler unseen.
+_BOOTSTRAP = """\
+import logging, os, sys, threading, time
+
+logging.getLogger("cognito_triggers").setLevel(logging.DEBUG)
+
+
+def _end_with_the_emulator(emulator=os.getppid()):
+    while os.getppid() == emulator:
+        time.sleep(1)
+    os._exit(1)
+
+
+threading.Thread(target=_end_with_the_emulator, daemon=True).start()
+from awslambdaric.__main__ import main
+
+main(sys.argv)
+"""
 _PY_TAG = re.compile(r"\.cpython-(\d)(\d+)-")
+# Lambda's quota for a synchronous invocation's request, 6 MB
+# (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html); the service counts
+# them as MiB ("... too large for the RequestResponse invocation type (limit 6291456 bytes)").
+PAYLOAD_LIMIT = 6 * 1024 * 1024
+_TAIL_LINES = 50  # log lines an emulator keeps between invocations
+_TOLD_LINES = 12  # of which an emulator's death names the last
+_TOLD_WIDTH = 300  # characters of each
 
 
 class EventFileError(ToolError):
@@ -189,6 +213,31 @@ def find_built_function(
     )
 
 
+# The emulator answers a timeout with this text alone (status 200, no error header), where
+# Lambda reports a function error, Sandbox.Timedout
+# (https://docs.aws.amazon.com/lambda/latest/dg/troubleshooting-invocation.html).
+_TIMED_OUT = re.compile(r"Task timed out after (\d+\.\d+) seconds")
+_START = re.compile(r"START RequestId: (\S+)")
+
+
+def _timeout_error(seconds: str, log: list[str]) -> dict[str, str]:
+    """Lambda's error object for a timeout, with the request id its START line gave."""
+    ids = [m.group(1) for line in log if (m := _START.match(line))]
+    where = f"RequestId: {ids[-1]} " if ids else ""
+    return {
+        "errorType": "Sandbox.Timedout",
+        "errorMessage": f"{where}Error: Task timed out after {seconds} seconds",
+    }
+
+
+def _is_error_object(raw: bytes) -> bool:
+    try:
+        payload = json.loads(raw)
+    except ValueError:
+        return False
+    return isinstance(payload, dict) and "errorType" in payload and "errorMessage" in payload
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -208,7 +257,11 @@ class Invocation:
 
 
 class EmulatedFunction:
-    """One built function served by the emulator; invoke it as often as needed (it stays warm)."""
+    """One built function served by the emulator; invoke it as often as needed (it stays warm).
+
+    An emulator that dies (killed, out of memory) fails the call that finds it dead, saying why,
+    and the next call starts a new one, as Lambda gives a new execution environment.
+    """
 
     def __init__(
         self,
@@ -222,8 +275,12 @@ class EmulatedFunction:
         self.function = function
         self.extra_environment = dict(extra_environment or {})
         self.region = region
+        self._running = False  # between start() and stop()
         self._process: subprocess.Popen[bytes] | None = None
-        self._lines: list[str] = []
+        # The log of the invocation under way, and the last lines (to say why an emulator
+        # died): nothing older is kept, however long the emulator serves.
+        self._capture: list[str] | None = None
+        self._tail: deque[str] = deque(maxlen=_TAIL_LINES)
         self._changed = threading.Condition()
         self._port = 0
 
@@ -257,6 +314,10 @@ class EmulatedFunction:
         return env
 
     def start(self, ready_timeout: float = 10.0) -> None:
+        self._running = True
+        self._launch(ready_timeout)
+
+    def _launch(self, ready_timeout: float = 10.0) -> None:
         rie = find_rie()
         python = runtime_python()
         self._port = _free_port()
@@ -274,7 +335,7 @@ class EmulatedFunction:
             _BOOTSTRAP,
             self.function.handler,
         ]
-        self._process = subprocess.Popen(  # noqa: S603 - our own command line
+        process = subprocess.Popen(  # noqa: S603 - our own command line
             command,
             cwd=self.function.code_dir,
             env=self._environment(),
@@ -282,36 +343,99 @@ class EmulatedFunction:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
         )
-        threading.Thread(target=self._read_log, daemon=True).start()
+        with self._changed:
+            self._tail.clear()  # the lines of this emulator only
+            self._process = process
+        reader = threading.Thread(target=self._read_log, args=(process,), daemon=True)
+        reader.start()
         deadline = time.monotonic() + ready_timeout
         while time.monotonic() < deadline:
-            if self._process.poll() is not None:
+            if process.poll() is not None:
+                reader.join(timeout=1)  # its last words
                 break
             try:
                 with socket.create_connection(("127.0.0.1", self._port), timeout=0.2):
                     return
             except OSError:
                 time.sleep(0.02)
-        log = "\n".join(self._lines[-20:])
-        self.stop()
+        with self._changed:
+            log = "\n".join(self._tail)
+        self._end()
         raise ToolError(f"the emulator did not start for {self.function.logical_id}:\n{log}")
 
-    def _read_log(self) -> None:
-        assert self._process is not None
-        assert self._process.stdout is not None
-        for raw in self._process.stdout:
+    def _read_log(self, process: subprocess.Popen[bytes]) -> None:
+        assert process.stdout is not None
+        for raw in process.stdout:
+            line = raw.decode("utf-8", errors="replace").rstrip("\n")
             with self._changed:
-                self._lines.append(raw.decode("utf-8", errors="replace").rstrip("\n"))
+                if process is not self._process:
+                    continue  # a dead emulator's runtime, still finishing its handler
+                self._tail.append(line)
+                if self._capture is not None:
+                    self._capture.append(line)
                 self._changed.notify_all()
 
-    def invoke(self, event: Mapping[str, Any]) -> Invocation:
-        if self._process is None:
+    def _died(self, process: subprocess.Popen[bytes]) -> ToolError:
+        """Why the emulator ended, with its last lines; the next call starts a new one."""
+        code = process.returncode
+        how = f"was killed by {_signal_name(-code)}" if code < 0 else f"exited with status {code}"
+        with self._changed:
+            tail = list(self._tail)[-_TOLD_LINES:]
+        self._end()
+        lines = "".join(f"\n  | {line[:_TOLD_WIDTH]}" for line in tail) or " (none)"
+        return ToolError(
+            f"the emulator of {self.function.logical_id} {how}; its last log lines:{lines}\n"
+            "a new one starts on the next call"
+        )
+
+    def invoke(self, event: Mapping[str, Any], *, body: bytes | None = None) -> Invocation:
+        """Run ``event``; ``body``, if given, is its JSON exactly as a caller sent it."""
+        if body is None:
+            body = json.dumps(event).encode()
+        if len(body) > PAYLOAD_LIMIT:
+            raise ToolError(
+                f"the event is {len(body)} bytes: Lambda refuses a request over {PAYLOAD_LIMIT} "
+                "bytes (RequestEntityTooLargeException)"
+            )
+        if not self._running:
             raise ToolError("the emulator is not running")
-        first_line = len(self._lines)
+        if self._process is None:  # the last one died, and its call said why
+            self._launch()
+        process = self._process
+        assert process is not None
+        if process.poll() is not None:
+            raise self._died(process)
         url = f"http://127.0.0.1:{self._port}/2015-03-31/functions/function/invocations"
-        body = json.dumps(event).encode()
         request = urllib.request.Request(url, data=body, method="POST")
         request.add_header("Content-Type", "application/json")
+        log: list[str] = []
+        with self._changed:
+            self._capture = log
+        try:
+            payload, duration, failure, timed_out = self._call(request, process)
+            # The REPORT line follows the response; give it a moment so the log is whole.
+            deadline = time.monotonic() + 2.0
+            seen = 0
+            with self._changed:
+                while not any("REPORT RequestId" in line for line in log[seen:]):
+                    seen = len(log)
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        break
+                    self._changed.wait(remaining)
+        finally:
+            with self._changed:
+                self._capture = None
+        if timed_out is not None:
+            payload = _timeout_error(timed_out, log)
+            failure = f"{payload['errorType']}: {payload['errorMessage']}"
+        return Invocation(payload=payload, duration=duration, log=log, error=failure)
+
+    def _call(
+        self, request: urllib.request.Request, process: subprocess.Popen[bytes]
+    ) -> tuple[Any, float, str | None, str | None]:
+        """The emulator's answer: the payload, the seconds it took, the failure if any, and the
+        seconds the function timed out after, if it did."""
         started = time.perf_counter()
         try:
             with urllib.request.urlopen(  # noqa: S310 - loopback
@@ -319,13 +443,25 @@ class EmulatedFunction:
             ) as reply:
                 raw = reply.read()
                 function_error = reply.headers.get("X-Amz-Function-Error")
+        except urllib.error.HTTPError as error:
+            # A runtime that exits is answered 502 with Lambda's error object: a function error
+            # (Lambda answers it 200, X-Amz-Function-Error: Unhandled); any other status is ours.
+            raw, function_error = error.read(), "Unhandled"
+            if not _is_error_object(raw):
+                raise ToolError(f"the emulator did not answer: {error}") from None
         except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
-            raise ToolError(f"the emulator did not answer: {error}") from None
+            try:
+                process.wait(timeout=2)  # an emulator killed under the call: say so
+            except subprocess.TimeoutExpired:
+                raise ToolError(f"the emulator did not answer: {error}") from None
+            raise self._died(process) from None
         duration = time.perf_counter() - started
         try:
             payload = json.loads(raw) if raw else None
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):
             payload = raw.decode("utf-8", errors="replace")
+            if timed_out := _TIMED_OUT.fullmatch(payload):  # a bare text, not a JSON string
+                return payload, duration, None, timed_out.group(1)
         failure = None
         if (
             isinstance(payload, dict)
@@ -335,19 +471,12 @@ class EmulatedFunction:
             failure = f"{payload.get('errorType', 'Error')}: {payload['errorMessage']}"
         elif function_error:
             failure = f"{function_error}: {payload}"
-        # The REPORT line follows the response; give it a moment so the log is whole.
-        deadline = time.monotonic() + 2.0
-        with self._changed:
-            while not any("REPORT RequestId" in line for line in self._lines[first_line:]):
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    break
-                self._changed.wait(remaining)
-            log = list(self._lines[first_line:])
-        return Invocation(payload=payload, duration=duration, log=log, error=failure)
+        return payload, duration, failure, None
 
-    def stop(self) -> None:
-        process, self._process = self._process, None
+    def _end(self) -> None:
+        """Stop the current emulator, if any; the runtime it started stops with it."""
+        with self._changed:
+            process, self._process = self._process, None
         if process is None:
             return
         process.terminate()
@@ -356,6 +485,17 @@ class EmulatedFunction:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+    def stop(self) -> None:
+        self._running = False
+        self._end()
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
 
 
 def load_source_template(root: Path) -> Template:

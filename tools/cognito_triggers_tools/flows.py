@@ -39,7 +39,7 @@ from .local_deploy import (
     sam_deploy,
     sigterm_as_interrupt,
 )
-from .outcome import changes, outcome_of
+from .outcome import changes
 from .start_lambda import InvocationRecord, LambdaInvokeServer
 from .toolchain import (
     COGNITO_LOCAL_VERSION,
@@ -212,13 +212,13 @@ class DeployedWatch:
 
 def _describe_record(record: InvocationRecord, cold: bool) -> list[str]:
     """The invocation, then (indented) each change it made to the response."""
-    outcome = outcome_of(record.event, record.invocation)
+    outcome = record.outcome
     said = outcome.result
     if outcome.cause:
         said += f" (logged: {outcome.cause})"
     elif outcome.result == "ok" and not outcome.changes:
         said = "response unchanged"
-    took = f"{record.invocation.duration * 1000:.0f} ms{' (cold)' if cold else ''}"
+    took = f"{record.duration * 1000:.0f} ms{' (cold)' if cold else ''}"
     head = f"{record.source} -> {record.function}: {said}, {took}"
     return [head, *(f"  {change}" for change in outcome.changes)]
 
@@ -231,11 +231,11 @@ class InvokeWatch:
         self._seen: set[str] = set()
 
     def mark(self) -> int:
-        return len(self.server.invocations)
+        return self.server.served
 
     def fired(self, mark: int) -> list[str]:
         lines = []
-        for record in self.server.invocations[mark:]:
+        for record in self.server.since(mark):
             lines += _describe_record(record, record.function not in self._seen)
             self._seen.add(record.function)
         return lines
@@ -394,7 +394,7 @@ def _cognito_local_phase(
     seen: set[str] = set()
     durations = []
     for record in server.invocations:  # a function's first call starts its emulator
-        durations.append((record.function not in seen, record.invocation.duration * 1000))
+        durations.append((record.function not in seen, record.duration * 1000))
         seen.add(record.function)
     report.say(f"\ncognito-local flows: {time.perf_counter() - phase:.1f} s")
     report.say(_latencies("start-lambda invocations (as the caller waits)", durations))

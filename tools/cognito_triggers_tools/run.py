@@ -255,7 +255,13 @@ def run_samples(
                     EmulatedFunction(root, built, extra_environment=aws.environment_of(fn))
                 )
             sent = aws.event(event)
-            invocation = running[fn].invoke(sent)
+            try:
+                invocation = running[fn].invoke(sent)
+            except ToolError as error:  # its emulator died; the next event gets a new one
+                said, *details = str(error).splitlines()
+                rows.append(_Row(path.name, fn, "-", "-", f"error: {said}", details))
+                failures += 1
+                continue
             row = _row(path, fn, sent, invocation)
             if row.result.startswith("error"):
                 failures += 1
