@@ -27,10 +27,8 @@ __all__ = [
     "PAYLOAD_LIMIT",
     "BuiltFunction",
     "EmulatedFunction",
-    "EventFileError",
     "Invocation",
     "find_built_function",
-    "read_event_file",
 ]
 
 
@@ -62,54 +60,6 @@ PAYLOAD_LIMIT = 6 * 1024 * 1024
 _TAIL_LINES = 50  # log lines an emulator keeps between invocations
 _TOLD_LINES = 12  # of which an emulator's death names the last
 _TOLD_WIDTH = 300  # characters of each
-
-
-class EventFileError(ToolError):
-    """The event file is not a strict JSON object; the message names the file and position."""
-
-
-def read_event_file(path: str | Path) -> dict[str, Any]:
-    """A JSON event as Lambda would receive it, or :class:`EventFileError` saying where it is not.
-
-    Strict JSON only: no byte-order mark, comments, ``NaN`` or trailing text.
-    """
-    path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise EventFileError(f"{path}: cannot read the event file ({error.strerror})") from None
-    if data.startswith(b"\xef\xbb\xbf"):
-        raise EventFileError(
-            f"{path}:1:1: the file starts with a UTF-8 byte-order mark; "
-            "save it as UTF-8 without BOM"
-        )
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
-        raise EventFileError(f"{path}:{line}:{column}: not UTF-8 text") from None
-
-    def no_constants(name: str) -> Any:
-        raise ValueError(f"{name} is not JSON")
-
-    try:
-        event = json.loads(text, parse_constant=no_constants)
-    except json.JSONDecodeError as error:
-        hint = ""
-        stripped = text[error.pos : error.pos + 2]
-        if stripped.startswith(("//", "/*")) or text.lstrip().startswith(("//", "/*")):
-            hint = " (comments are not allowed in JSON)"
-        raise EventFileError(
-            f"{path}:{error.lineno}:{error.colno}: not valid JSON: {error.msg}{hint}"
-        ) from None
-    except ValueError as error:
-        raise EventFileError(f"{path}: not valid JSON: {error}") from None
-    if not isinstance(event, dict):
-        raise EventFileError(
-            f"{path}:1:1: a Cognito event is a JSON object, not {type(event).__name__}"
-        )
-    return event
 
 
 @dataclass

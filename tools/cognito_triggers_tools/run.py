@@ -29,12 +29,11 @@ from cognito_triggers.sources import TriggerFamily
 from .check import check_template
 from .emulator import (
     EmulatedFunction,
-    EventFileError,
     Invocation,
     find_built_function,
     load_source_template,
-    read_event_file,
 )
+from .inputs import InputError, read_event_file
 from .outcome import outcome_of
 from .toolchain import ToolError, uv
 
@@ -232,7 +231,7 @@ def run_samples(
         for path in files:
             try:
                 event = read_event_file(path)
-            except EventFileError as error:
+            except InputError as error:
                 rows.append(_Row(path.name, "-", "-", "-", f"error: {error}"))
                 failures += 1
                 continue
