@@ -275,7 +275,14 @@ def run_samples(
             "(`cognito-triggers events new <triggerSource>` makes one)"
         )
     ran = sum(1 for row in rows if row.function != "-")
-    print(f"\n{ran} invoked, {skipped} skipped (trigger not wired), {failures} failed")
+    print(f"\n{ran} invoked, {skipped} skipped (reached no function), {failures} failed")
+    if skipped:
+        # An event meant for a function that did not run is a test that did not happen.
+        print(
+            f"cognito-triggers: error: {skipped} event file(s) of {events_dir} reached no "
+            "function (the rows say why): wire its trigger, or remove the file",
+            file=sys.stderr,
+        )
     if ran == 0:
         # A green run that ran nothing would pass CI having checked nothing.
         print(
@@ -284,4 +291,4 @@ def run_samples(
             file=sys.stderr,
         )
         return 1
-    return 1 if failures else 0
+    return 1 if failures or skipped else 0

@@ -355,7 +355,20 @@ def test_run_tells_what_happened_per_event_file(
     assert "    userAttributes.email: (absent) -> ***\n" in out
     assert "    userAttributesToMap.email: (absent) -> ***\n" in out
     assert "jane.doe@example.com" not in out
-    assert out.rstrip().endswith("5 invoked, 1 skipped (trigger not wired), 1 failed")
+    assert out.rstrip().endswith("5 invoked, 1 skipped (reached no function), 1 failed")
+
+
+def test_run_fails_when_an_event_reached_no_function(
+    build: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Every invocation green, but one event file ran nothing: that test did not happen."""
+    shutil.copy(ROOT / "events" / "PreSignUp_SignUp.json", tmp_path / "PreSignUp_SignUp.json")
+    event = json.loads((tmp_path / "PreSignUp_SignUp.json").read_text())
+    (tmp_path / "unknown.json").write_text(json.dumps({**event, "triggerSource": "NoSuch_Thing"}))
+    assert main(["--project", str(ROOT), "run", "--events", str(tmp_path)]) == 1
+    captured = capfd.readouterr()
+    assert captured.out.rstrip().endswith("1 invoked, 1 skipped (reached no function), 0 failed")
+    assert "1 event file(s) of" in captured.err
 
 
 def test_invoke_reports_a_function_error(

@@ -223,7 +223,7 @@ def test_run_goes_on_past_a_killed_emulator(
     assert f"error: the emulator of {FUNCTION} was killed by SIGKILL" in rows["2-killed.json"]
     assert rows["3-ok.json"].endswith(" ok")
     assert "error: Sandbox.Timedout: RequestId: " in rows["4-sleep.json"]
-    assert out.rstrip().endswith("4 invoked, 0 skipped (trigger not wired), 2 failed")
+    assert out.rstrip().endswith("4 invoked, 0 skipped (reached no function), 2 failed")
 
 
 # -- 3. a burst of clients waits in the listen queue ------------------------------------------

@@ -104,7 +104,7 @@ def test_make_run_of_a_new_project_invokes_every_event(made: Made) -> None:
         ["make", "run"], cwd=made.folder, env=made.env, capture_output=True, text=True, check=False
     )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    assert "11 invoked, 0 skipped (trigger not wired), 0 failed" in run.stdout
+    assert "11 invoked, 0 skipped (reached no function), 0 failed" in run.stdout
     assert "pre_sign_up.restrict_sign_up" in run.stdout
     assert "wired, but no event" not in run.stdout
     built = made.folder / ".aws-sam" / "build"
