@@ -15,9 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 
 from cognito_triggers_tools.cli import main
 from cognito_triggers_tools.emulator import (
@@ -29,6 +27,8 @@ from cognito_triggers_tools.emulator import (
 from cognito_triggers_tools.outcome import outcome_of
 from cognito_triggers_tools.start_lambda import InvocationRecord, LambdaInvokeServer
 from cognito_triggers_tools.toolchain import ToolError
+
+from .lambda_client import lambda_client
 
 FUNCTION = "FaultyFunction"
 
@@ -98,17 +98,6 @@ def function(project: Path) -> Iterator[EmulatedFunction]:
 def server(project: Path) -> Iterator[LambdaInvokeServer]:
     with LambdaInvokeServer(project) as running:
         yield running
-
-
-def lambda_client(url: str) -> Any:
-    return boto3.client(
-        "lambda",
-        endpoint_url=url,
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-        config=Config(retries={"max_attempts": 1, "mode": "standard"}, read_timeout=60),
-    )
 
 
 def invoke(url: str, event: dict[str, Any]) -> tuple[dict[str, Any], Any]:

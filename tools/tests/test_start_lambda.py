@@ -17,14 +17,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 
 from cognito_triggers.testing import make_event
 from cognito_triggers_tools.cfn import load_template
 from cognito_triggers_tools.cognito_local import cognito_local_config
 from cognito_triggers_tools.start_lambda import InvocationRecord, LambdaInvokeServer
+
+from .lambda_client import lambda_client
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,17 +33,6 @@ ROOT = Path(__file__).resolve().parents[2]
 def server(build: Path) -> Iterator[LambdaInvokeServer]:
     with LambdaInvokeServer(ROOT) as running:
         yield running
-
-
-def lambda_client(url: str) -> Any:
-    return boto3.client(
-        "lambda",
-        endpoint_url=url,
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-        config=Config(retries={"max_attempts": 1}),
-    )
 
 
 def invoke(url: str, name: str, event: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
