@@ -15,6 +15,8 @@ import os
 from functools import cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+import aws_clients
+
 from cognito_triggers import CustomEmailSenderEvent, Metrics, TriggerRouter
 
 if TYPE_CHECKING:
@@ -88,22 +90,14 @@ def ses() -> SESClient:
     """Created on first use, then reused by warm invocations."""
     import boto3
 
-    if os.environ.get("POWERTOOLS_TRACE_DISABLED") != "true":  # template.yaml: opt in
-        from aws_lambda_powertools import Tracer  # the X-Ray SDK
-
-        Tracer(patch_modules=["botocore"])  # each AWS call an X-Ray subsegment
-    return boto3.client("ses")
+    return boto3.client("ses", config=aws_clients.client_config())
 
 
 @cache
 def cognito() -> CognitoIdentityProviderClient:
     import boto3
 
-    if os.environ.get("POWERTOOLS_TRACE_DISABLED") != "true":  # template.yaml: opt in
-        from aws_lambda_powertools import Tracer  # the X-Ray SDK
-
-        Tracer(patch_modules=["botocore"])  # each AWS call an X-Ray subsegment
-    return boto3.client("cognito-idp")
+    return boto3.client("cognito-idp", config=aws_clients.client_config())
 
 
 def send(to: str, subject: str, text: str) -> None:

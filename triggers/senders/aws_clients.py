@@ -1,0 +1,1 @@
+../aws_clients.py
