@@ -9,21 +9,23 @@ from typing import Any, Literal
 
 import argon2
 import boto3
-import create_auth_challenge
-import custom_message
-import define_auth_challenge
-import post_confirmation
-import pre_authentication
-import pre_sign_up
-import pre_token_generation
 import pytest
-import user_migration
-import verify_auth_challenge
 from argon2 import PasswordHasher
 from moto import mock_aws
 
 from cognito_triggers import TriggerFamily
 from cognito_triggers.testing import AGENT_CLIENT_ID, lambda_context, make_event
+from triggers import (
+    create_auth_challenge,
+    custom_message,
+    define_auth_challenge,
+    post_confirmation,
+    pre_authentication,
+    pre_sign_up,
+    pre_token_generation,
+    user_migration,
+    verify_auth_challenge,
+)
 
 CONTEXT = lambda_context()
 

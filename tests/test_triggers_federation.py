@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import inbound_federation
 import pytest
 
 from cognito_triggers.testing import lambda_context, make_event
+from triggers import inbound_federation
 
 CONTEXT = lambda_context()
 

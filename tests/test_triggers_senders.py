@@ -8,8 +8,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import boto3
-import custom_email_sender
-import custom_sms_sender
 import pytest
 from moto import mock_aws
 from moto.core.models import DEFAULT_ACCOUNT_ID
@@ -18,6 +16,7 @@ from moto.sns.models import sns_backends
 
 from cognito_triggers.sender_code import encrypt_code
 from cognito_triggers.testing import lambda_context, make_event
+from triggers.senders import custom_email_sender, custom_sms_sender
 
 CONTEXT = lambda_context()
 

@@ -17,8 +17,6 @@ import secrets
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-import aws_clients
-
 from cognito_triggers import CreateAuthChallengeEvent, Metrics, TriggerRouter
 
 if TYPE_CHECKING:
@@ -40,7 +38,11 @@ def ses() -> SESClient:
     not in every cold start."""
     import boto3
 
-    return boto3.client("ses", config=aws_clients.client_config())
+    if os.environ.get("POWERTOOLS_TRACE_DISABLED") != "true":  # template.yaml: opt in
+        from aws_lambda_powertools import Tracer  # the X-Ray SDK
+
+        Tracer(patch_modules=["botocore"])  # each AWS call an X-Ray subsegment
+    return boto3.client("ses")
 
 
 def new_code() -> str:

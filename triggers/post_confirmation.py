@@ -7,8 +7,6 @@ import os
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-import aws_clients
-
 from cognito_triggers import Metrics, PostConfirmationEvent, TriggerRouter
 
 if TYPE_CHECKING:
@@ -26,7 +24,11 @@ def cognito() -> CognitoIdentityProviderClient:
     not in every cold start."""
     import boto3
 
-    return boto3.client("cognito-idp", config=aws_clients.client_config())
+    if os.environ.get("POWERTOOLS_TRACE_DISABLED") != "true":  # template.yaml: opt in
+        from aws_lambda_powertools import Tracer  # the X-Ray SDK
+
+        Tracer(patch_modules=["botocore"])  # each AWS call an X-Ray subsegment
+    return boto3.client("cognito-idp")
 
 
 def add_to_group(user_pool_id: str, user_name: str, group: str) -> None:

@@ -18,8 +18,6 @@ from collections.abc import Mapping
 from functools import cache
 from typing import TYPE_CHECKING, Any, Literal
 
-import aws_clients
-
 from cognito_triggers import (
     ClientCredentialsEvent,
     Deny,
@@ -90,7 +88,11 @@ def ssm() -> SSMClient:
     for machines' tokens only; users' tokens never need it."""
     import boto3
 
-    return boto3.client("ssm", config=aws_clients.client_config())
+    if os.environ.get("POWERTOOLS_TRACE_DISABLED") != "true":  # template.yaml: opt in
+        from aws_lambda_powertools import Tracer  # the X-Ray SDK
+
+        Tracer(patch_modules=["botocore"])  # each AWS call an X-Ray subsegment
+    return boto3.client("ssm")
 
 
 # Parameter name -> (when read, the table). boto3 directly rather than Powertools' parameters

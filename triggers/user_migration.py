@@ -17,7 +17,6 @@ import os
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-import aws_clients
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -49,7 +48,11 @@ def dynamodb() -> DynamoDBClient:
     not in every cold start."""
     import boto3
 
-    return boto3.client("dynamodb", config=aws_clients.client_config())
+    if os.environ.get("POWERTOOLS_TRACE_DISABLED") != "true":  # template.yaml: opt in
+        from aws_lambda_powertools import Tracer  # the X-Ray SDK
+
+        Tracer(patch_modules=["botocore"])  # each AWS call an X-Ray subsegment
+    return boto3.client("dynamodb")
 
 
 def legacy_user(username: str) -> dict[str, str] | None:

@@ -15,8 +15,6 @@ import os
 from functools import cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-import aws_clients
-
 from cognito_triggers import CustomEmailSenderEvent, Metrics, TriggerRouter
 
 if TYPE_CHECKING:
@@ -90,14 +88,22 @@ def ses() -> SESClient:
     """Created on first use, then reused by warm invocations."""
     import boto3
 
-    return boto3.client("ses", config=aws_clients.client_config())
+    if os.environ.get("POWERTOOLS_TRACE_DISABLED") != "true":  # template.yaml: opt in
+        from aws_lambda_powertools import Tracer  # the X-Ray SDK
+
+        Tracer(patch_modules=["botocore"])  # each AWS call an X-Ray subsegment
+    return boto3.client("ses")
 
 
 @cache
 def cognito() -> CognitoIdentityProviderClient:
     import boto3
 
-    return boto3.client("cognito-idp", config=aws_clients.client_config())
+    if os.environ.get("POWERTOOLS_TRACE_DISABLED") != "true":  # template.yaml: opt in
+        from aws_lambda_powertools import Tracer  # the X-Ray SDK
+
+        Tracer(patch_modules=["botocore"])  # each AWS call an X-Ray subsegment
+    return boto3.client("cognito-idp")
 
 
 def send(to: str, subject: str, text: str) -> None:

@@ -14,8 +14,6 @@ import os
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-import aws_clients
-
 from cognito_triggers import CustomSMSSenderEvent, Metrics, TriggerRouter
 
 if TYPE_CHECKING:
@@ -48,7 +46,11 @@ def sns() -> SNSClient:
     """Created on first use, then reused by warm invocations."""
     import boto3
 
-    return boto3.client("sns", config=aws_clients.client_config())
+    if os.environ.get("POWERTOOLS_TRACE_DISABLED") != "true":  # template.yaml: opt in
+        from aws_lambda_powertools import Tracer  # the X-Ray SDK
+
+        Tracer(patch_modules=["botocore"])  # each AWS call an X-Ray subsegment
+    return boto3.client("sns")
 
 
 def send(phone_number: str, text: str) -> None:
