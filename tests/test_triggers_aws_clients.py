@@ -1,5 +1,5 @@
-"""The example functions' AWS clients give up inside Cognito's wait: an AWS endpoint that never
-answers is the router's logged, counted InternalError, not a Lambda timeout."""
+"""The example functions' AWS clients give up inside Cognito's wait (cognito_triggers.aws): an AWS
+endpoint that never answers is the router's logged, counted InternalError, not a Lambda timeout."""
 
 from __future__ import annotations
 
@@ -10,19 +10,15 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import aws_clients
-import create_auth_challenge
-import custom_email_sender
-import custom_sms_sender
-import post_confirmation
-import pre_token_generation
 import pytest
-import user_migration
 
+from cognito_triggers import aws
 from cognito_triggers.errors import InternalError
 from cognito_triggers.testing import lambda_context, make_event
+from triggers import create_auth_challenge, post_confirmation, pre_token_generation, user_migration
+from triggers.senders import custom_email_sender, custom_sms_sender
 
-# Every function's first-client factory (tests/test_build.py's FIRST_USE names the same ones).
+# Every function's client factory (tests/test_build.py's FIRST_USE names each function's first).
 FACTORIES: dict[str, Callable[[], Any]] = {
     "post_confirmation.cognito": post_confirmation.cognito,
     "create_auth_challenge.ses": create_auth_challenge.ses,
@@ -32,6 +28,33 @@ FACTORIES: dict[str, Callable[[], Any]] = {
     "custom_email_sender.cognito": custom_email_sender.cognito,
     "custom_sms_sender.sns": custom_sms_sender.sns,
 }
+
+# The synchronous triggers that call AWS, each with an event that makes it call and what it reads.
+# (The senders decrypt the code with KMS first, through the Encryption SDK's own client.)
+CALLS: dict[str, tuple[Callable[..., dict[str, Any]], str, dict[str, str]]] = {
+    "post_confirmation": (post_confirmation.lambda_handler, "PostConfirmation_ConfirmSignUp", {}),
+    "create_auth_challenge": (
+        create_auth_challenge.lambda_handler,
+        "CreateAuthChallenge_Authentication",
+        {},
+    ),
+    "user_migration": (
+        user_migration.lambda_handler,
+        "UserMigration_Authentication",
+        {"LEGACY_USERS_TABLE": "legacy"},
+    ),
+    "pre_token_generation": (
+        pre_token_generation.lambda_handler,
+        "TokenGeneration_ClientCredentials",
+        {"CLIENT_CLAIMS_PARAMETER": "/t/claims"},
+    ),
+}
+
+
+def _clear() -> None:
+    for factory in FACTORIES.values():
+        factory.cache_clear()  # type: ignore[attr-defined]
+    pre_token_generation._client_tables.clear()
 
 
 @pytest.fixture(autouse=True)
@@ -43,11 +66,9 @@ def environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         "POWERTOOLS_TRACE_DISABLED": "true",
     }.items():
         monkeypatch.setenv(name, value)
-    for factory in FACTORIES.values():
-        factory.cache_clear()  # type: ignore[attr-defined]
+    _clear()
     yield
-    for factory in FACTORIES.values():
-        factory.cache_clear()  # type: ignore[attr-defined]
+    _clear()  # no client of this module's endpoint outlives it
 
 
 @pytest.fixture
@@ -55,14 +76,16 @@ def silent_endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[socket.soc
     """Every AWS endpoint is a local server that accepts connections and never answers; the
     connections it accepted, one per attempt."""
     server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(0.05)  # closing a socket does not wake a blocked accept(): poll instead
     accepted: list[socket.socket] = []
+    done = threading.Event()
 
     def accept() -> None:
-        while True:
+        while not done.is_set():
             try:
                 connection, _ = server.accept()
-            except OSError:  # closed: the test is over
-                return
+            except TimeoutError:
+                continue
             accepted.append(connection)  # held open, never read, never answered
 
     thread = threading.Thread(target=accept, daemon=True)
@@ -71,45 +94,40 @@ def silent_endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[socket.soc
     try:
         yield accepted
     finally:
-        server.close()
+        done.set()
         thread.join()
+        server.close()
         for connection in accepted:
             connection.close()
 
 
 @pytest.mark.parametrize("name", sorted(FACTORIES))
-def test_every_client_has_the_shared_timeouts_and_attempts(name: str) -> None:
-    config = FACTORIES[name]().meta.config
-    assert config.connect_timeout == aws_clients.CONNECT_TIMEOUT
-    assert config.read_timeout == aws_clients.READ_TIMEOUT
-    assert config.retries["total_max_attempts"] == aws_clients.ATTEMPTS
-    assert config.retries["mode"] == "standard"
+def test_every_client_has_the_frameworks_timeouts_and_attempts(name: str) -> None:
+    options = vars(FACTORIES[name]().meta.config)
+    assert options["connect_timeout"] == aws.CONNECT_TIMEOUT
+    assert options["read_timeout"] == aws.READ_TIMEOUT
+    assert options["retries"] == {"total_max_attempts": aws.ATTEMPTS, "mode": "standard"}
 
 
-def test_the_budget_ends_inside_cognitos_wait() -> None:
-    # aws_clients' arithmetic: every attempt given up, plus the backoff (under 1 s) before each
-    # retry, leaves a cold start 2 s of Cognito's 5.
-    waiting = aws_clients.ATTEMPTS * (aws_clients.CONNECT_TIMEOUT + aws_clients.READ_TIMEOUT)
-    assert waiting + (aws_clients.ATTEMPTS - 1) <= 3
-
-
+@pytest.mark.parametrize("name", sorted(CALLS))
 def test_an_aws_endpoint_that_never_answers_is_a_logged_counted_internal_error(
     silent_endpoint: list[socket.socket],
     caplog: pytest.LogCaptureFixture,
     capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
 ) -> None:
-    # Without the shared config, botocore's 60 s reads and retries would outlast Lambda's 5 s
-    # Timeout: no log, no count, and Cognito would call again.
-    assert post_confirmation.cognito().meta.config.read_timeout == aws_clients.READ_TIMEOUT
+    # With botocore's defaults (60 s reads, 3 attempts) this outlasts Lambda's 5 s Timeout: no
+    # log, no count, and Cognito may call again.
+    handler, source, variables = CALLS[name]
+    for variable, value in variables.items():
+        monkeypatch.setenv(variable, value)
     capsys.readouterr()
-    event = make_event("PostConfirmation_ConfirmSignUp")
     with caplog.at_level(logging.ERROR), pytest.raises(InternalError):
-        post_confirmation.lambda_handler(event, lambda_context())
-    assert len(silent_endpoint) == aws_clients.ATTEMPTS  # the call and one retry, no more
-    failures = [r for r in caplog.records if "failed with" in r.getMessage()]
-    assert [r.getMessage() for r in failures] == [
-        "cognito-triggers: PostConfirmation_ConfirmSignUp failed with ReadTimeoutError"
-    ]
-    counts = [json.loads(line) for line in capsys.readouterr().out.splitlines() if "_aws" in line]
-    assert [c["Failed"] for c in counts if "Failed" in c] == [1]
-    assert not any("UserConfirmed" in c for c in counts)
+        handler(make_event(source), lambda_context())
+    assert len(silent_endpoint) == aws.ATTEMPTS  # the call and one retry, no more
+    failures = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert failures == [f"cognito-triggers: {source} failed with ReadTimeoutError"]
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    counts = [line for line in lines if "_aws" in line and "ColdStart" not in line]
+    assert [line.get("Failed") for line in counts] == [1]

@@ -26,6 +26,7 @@ from cognito_triggers import (
     PreTokenGenerationV1Event,
     TriggerRouter,
 )
+from cognito_triggers.aws import client_config
 from cognito_triggers.rules import TokenUse
 
 if TYPE_CHECKING:
@@ -92,7 +93,7 @@ def ssm() -> SSMClient:
         from aws_lambda_powertools import Tracer  # the X-Ray SDK
 
         Tracer(patch_modules=["botocore"])  # each AWS call an X-Ray subsegment
-    return boto3.client("ssm")
+    return boto3.client("ssm", config=client_config())
 
 
 # Parameter name -> (when read, the table). boto3 directly rather than Powertools' parameters
