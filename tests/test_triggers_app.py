@@ -13,7 +13,7 @@ import pytest
 from argon2 import PasswordHasher
 from moto import mock_aws
 
-from cognito_triggers import TriggerFamily
+from cognito_triggers import Deny, TriggerFamily
 from cognito_triggers.testing import AGENT_CLIENT_ID, lambda_context, make_event
 from triggers import (
     create_auth_challenge,
@@ -234,9 +234,13 @@ def test_user_tokens_get_tenant_and_role() -> None:
         assert details[token]["claimsToAddOrOverride"] == {"tenant": "acme", "role": "editor"}
 
 
+def _client_table(value: str) -> None:
+    boto3.client("ssm").put_parameter(Name="/t/claims", Type="String", Value=value, Overwrite=True)
+
+
 def test_machine_tokens_get_the_clients_claims(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
     table = {AGENT_CLIENT_ID: {"department": "support", "groups": ["agents", "gateway"]}}
-    boto3.client("ssm").put_parameter(Name="/t/claims", Type="String", Value=json.dumps(table))
+    _client_table(json.dumps(table))
     monkeypatch.setenv("CLIENT_CLAIMS_PARAMETER", "/t/claims")
     result = pre_token_generation.lambda_handler(
         make_event("TokenGeneration_ClientCredentials"), CONTEXT
@@ -246,27 +250,125 @@ def test_machine_tokens_get_the_clients_claims(aws: None, monkeypatch: pytest.Mo
         "department": "support",
         "groups": ["agents", "gateway"],
     }
-    unknown = make_event("TokenGeneration_ClientCredentials", callerContext={"clientId": "other"})
-    assert pre_token_generation.lambda_handler(unknown, CONTEXT) == unknown
+
+
+def test_a_client_with_an_empty_entry_gets_a_token_without_claims(
+    aws: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _client_table(json.dumps({AGENT_CLIENT_ID: {}}))
+    monkeypatch.setenv("CLIENT_CLAIMS_PARAMETER", "/t/claims")
+    event = make_event("TokenGeneration_ClientCredentials")
+    assert pre_token_generation.lambda_handler(event, CONTEXT) == event
+
+
+def _refused(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """A machine token asked for: it is denied (no token); the log lines of the function."""
+    caplog.clear()
+    with (
+        caplog.at_level("INFO", logger=pre_token_generation.logger.name),
+        pytest.raises(Deny, match=f"^{pre_token_generation.NO_TOKEN}$"),
+    ):
+        pre_token_generation.lambda_handler(
+            make_event("TokenGeneration_ClientCredentials"), CONTEXT
+        )
+    return [r.getMessage() for r in caplog.records if r.name == pre_token_generation.logger.name]
+
+
+def test_a_client_missing_from_the_table_gets_no_token(
+    aws: None, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    _client_table(json.dumps({"another-client": {"department": "support"}}))
+    monkeypatch.setenv("CLIENT_CLAIMS_PARAMETER", "/t/claims")
+    assert _refused(caplog) == ["no machine token: the client table has no entry for this client"]
+
+
+def test_no_client_gets_a_token_when_the_parameter_is_not_set(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.delenv("CLIENT_CLAIMS_PARAMETER", raising=False)
+    assert _refused(caplog) == [
+        "no machine token: CLIENT_CLAIMS_PARAMETER (the client table's SSM name) is not set"
+    ]
+
+
+SECRETISH = "s3cr3t-looking-value"  # never in a log line
+
+
+@pytest.mark.parametrize(
+    ("table", "said"),
+    [
+        ("not json {", "the client table is not JSON"),
+        (json.dumps([AGENT_CLIENT_ID]), "the client table is a JSON array, not an object"),
+        (json.dumps(SECRETISH), "the client table is a JSON string, not an object"),
+        (
+            json.dumps({AGENT_CLIENT_ID: [SECRETISH]}),
+            f"client table entry {AGENT_CLIENT_ID!r} is a JSON array, not an object",
+        ),
+        (
+            json.dumps({AGENT_CLIENT_ID: {"groups": "agents"}}),
+            f"client table entry {AGENT_CLIENT_ID!r}: groups is not a list of text",
+        ),
+        (
+            json.dumps({AGENT_CLIENT_ID: {"groups": ["agents", 7]}}),
+            f"client table entry {AGENT_CLIENT_ID!r}: groups is not a list of text",
+        ),
+        (
+            json.dumps({AGENT_CLIENT_ID: {"department": None}}),
+            f"client table entry {AGENT_CLIENT_ID!r}: department is a JSON null, not text",
+        ),
+        (
+            json.dumps({AGENT_CLIENT_ID: {"department": 42}}),
+            f"client table entry {AGENT_CLIENT_ID!r}: department is a JSON number, not text",
+        ),
+        (
+            json.dumps({AGENT_CLIENT_ID: {"group": [SECRETISH]}}),
+            f"client table entry {AGENT_CLIENT_ID!r}: unknown key 'group' (department, groups)",
+        ),
+        # Another client's bad entry: the table is wrong, so no client gets a token from it.
+        (
+            json.dumps({AGENT_CLIENT_ID: {}, "other": {"groups": SECRETISH}}),
+            "client table entry 'other': groups is not a list of text",
+        ),
+    ],
+)
+def test_a_malformed_table_means_no_token_and_a_log_line_that_says_why(
+    aws: None,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    table: str,
+    said: str,
+) -> None:
+    _client_table(table)
+    monkeypatch.setenv("CLIENT_CLAIMS_PARAMETER", "/t/claims")
+    assert _refused(caplog) == [f"no machine token: {said}"]
+    assert SECRETISH not in caplog.text
+    # Not kept: the fixed table is read on the next token.
+    _client_table(json.dumps({AGENT_CLIENT_ID: {"groups": ["agents"]}}))
+    result = pre_token_generation.lambda_handler(
+        make_event("TokenGeneration_ClientCredentials"), CONTEXT
+    )
+    access = result["response"]["claimsAndScopeOverrideDetails"]["accessTokenGeneration"]
+    assert access["claimsToAddOrOverride"] == {"groups": ["agents"]}
 
 
 def test_the_client_table_is_read_again_once_it_is_old(
     aws: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ssm = boto3.client("ssm")
-    ssm.put_parameter(Name="/t/claims", Type="String", Value=json.dumps({AGENT_CLIENT_ID: {}}))
+    _client_table(json.dumps({AGENT_CLIENT_ID: {}}))
     monkeypatch.setenv("CLIENT_CLAIMS_PARAMETER", "/t/claims")
     now = [1000.0]
     monkeypatch.setattr("time.monotonic", lambda: now[0])
-    assert pre_token_generation.client_table() == {AGENT_CLIENT_ID: {}}
-    ssm.put_parameter(Name="/t/claims", Type="String", Value='{"x": {}}', Overwrite=True)
+    empty = pre_token_generation.ClientClaims()
+    assert pre_token_generation.client_table() == {AGENT_CLIENT_ID: empty}
+    _client_table('{"x": {}}')
     now[0] += pre_token_generation.CLIENT_CLAIMS_MAX_AGE - 1
-    assert pre_token_generation.client_table() == {AGENT_CLIENT_ID: {}}  # a warm function's copy
+    assert pre_token_generation.client_table() == {AGENT_CLIENT_ID: empty}  # a warm copy
     now[0] += 1
-    assert pre_token_generation.client_table() == {"x": {}}
-    ssm.put_parameter(Name="/t/claims", Type="String", Value="[1]", Overwrite=True)
+    assert pre_token_generation.client_table() == {"x": empty}
+    _client_table("[1]")
     now[0] += pre_token_generation.CLIENT_CLAIMS_MAX_AGE
-    assert pre_token_generation.client_table() == {}  # not a table: no client gets claims
+    with pytest.raises(pre_token_generation.ClientTableError, match="not an object"):
+        pre_token_generation.client_table()  # not a table: no client gets a token
 
 
 @pytest.mark.parametrize("source", sorted(custom_message.MESSAGES))

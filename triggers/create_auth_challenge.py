@@ -18,6 +18,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from cognito_triggers import CreateAuthChallengeEvent, Metrics, TriggerRouter
+from cognito_triggers.aws import client_config
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -42,7 +43,7 @@ def ses() -> SESClient:
         from aws_lambda_powertools import Tracer  # the X-Ray SDK
 
         Tracer(patch_modules=["botocore"])  # each AWS call an X-Ray subsegment
-    return boto3.client("ses")
+    return boto3.client("ses", config=client_config())
 
 
 def new_code() -> str:

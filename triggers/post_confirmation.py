@@ -8,6 +8,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from cognito_triggers import Metrics, PostConfirmationEvent, TriggerRouter
+from cognito_triggers.aws import client_config
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -28,7 +29,7 @@ def cognito() -> CognitoIdentityProviderClient:
         from aws_lambda_powertools import Tracer  # the X-Ray SDK
 
         Tracer(patch_modules=["botocore"])  # each AWS call an X-Ray subsegment
-    return boto3.client("cognito-idp")
+    return boto3.client("cognito-idp", config=client_config())
 
 
 def add_to_group(user_pool_id: str, user_name: str, group: str) -> None:

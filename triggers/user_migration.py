@@ -21,6 +21,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from cognito_triggers import Deny, Metrics, TriggerRouter, UserMigrationEvent
+from cognito_triggers.aws import client_config
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -52,7 +53,7 @@ def dynamodb() -> DynamoDBClient:
         from aws_lambda_powertools import Tracer  # the X-Ray SDK
 
         Tracer(patch_modules=["botocore"])  # each AWS call an X-Ray subsegment
-    return boto3.client("dynamodb")
+    return boto3.client("dynamodb", config=client_config())
 
 
 def legacy_user(username: str) -> dict[str, str] | None:

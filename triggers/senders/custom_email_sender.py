@@ -16,6 +16,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from cognito_triggers import CustomEmailSenderEvent, Metrics, TriggerRouter
+from cognito_triggers.aws import client_config
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -92,7 +93,7 @@ def ses() -> SESClient:
         from aws_lambda_powertools import Tracer  # the X-Ray SDK
 
         Tracer(patch_modules=["botocore"])  # each AWS call an X-Ray subsegment
-    return boto3.client("ses")
+    return boto3.client("ses", config=client_config())
 
 
 @cache
@@ -103,7 +104,7 @@ def cognito() -> CognitoIdentityProviderClient:
         from aws_lambda_powertools import Tracer  # the X-Ray SDK
 
         Tracer(patch_modules=["botocore"])  # each AWS call an X-Ray subsegment
-    return boto3.client("cognito-idp")
+    return boto3.client("cognito-idp", config=client_config())
 
 
 def send(to: str, subject: str, text: str) -> None:

@@ -15,6 +15,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from cognito_triggers import CustomSMSSenderEvent, Metrics, TriggerRouter
+from cognito_triggers.aws import client_config
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -50,7 +51,7 @@ def sns() -> SNSClient:
         from aws_lambda_powertools import Tracer  # the X-Ray SDK
 
         Tracer(patch_modules=["botocore"])  # each AWS call an X-Ray subsegment
-    return boto3.client("sns")
+    return boto3.client("sns", config=client_config())
 
 
 def send(phone_number: str, text: str) -> None:
