@@ -67,9 +67,16 @@ def _client() -> EncryptionSDKClient:
 def _key_provider(key_arn: str) -> StrictAwsKmsMasterKeyProvider:
     # Strict: decrypts data keys wrapped by this key only, never one the message names. Created
     # once per key and reused by warm invocations (it holds the KMS client).
+    import botocore.session
     from aws_encryption_sdk import StrictAwsKmsMasterKeyProvider
 
-    return StrictAwsKmsMasterKeyProvider(key_ids=[key_arn])
+    from .aws import client_config
+
+    # Its KMS client gives up inside Cognito's wait, as every client should (aws.py): a hanging
+    # KMS is a logged, counted failure, not Lambda's timeout.
+    session = botocore.session.Session()
+    session.set_default_client_config(client_config())
+    return StrictAwsKmsMasterKeyProvider(key_ids=[key_arn], botocore_session=session)
 
 
 def _key_arn(key_arn: str | None) -> str:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,3 +32,32 @@ def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = subprocess.run(command, cwd=out, env=env, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
     return out
+
+
+@pytest.fixture
+def silent_endpoint() -> Iterator[tuple[str, list[socket.socket]]]:
+    """A local HTTP endpoint that accepts every connection and never answers: its URL, and the
+    connections it accepted (one per attempt: botocore drops a connection that timed out)."""
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(0.05)  # closing a socket does not wake a blocked accept(): poll instead
+    accepted: list[socket.socket] = []
+    done = threading.Event()
+
+    def accept() -> None:
+        while not done.is_set():
+            try:
+                connection, _ = server.accept()
+            except TimeoutError:
+                continue
+            accepted.append(connection)  # held open, never read, never answered
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.getsockname()[1]}", accepted
+    finally:
+        done.set()
+        thread.join()
+        server.close()
+        for connection in accepted:
+            connection.close()

@@ -6,8 +6,6 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
-import threading
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, assert_type
 
 import boto3
@@ -19,35 +17,6 @@ from cognito_triggers.aws import client_config, worst_case
 
 if TYPE_CHECKING:
     from mypy_boto3_ssm import SSMClient  # noqa: F401 (assert_type reads it below)
-
-
-@pytest.fixture
-def silent_endpoint() -> Iterator[tuple[str, list[socket.socket]]]:
-    """A local HTTP endpoint that accepts every connection and never answers: its URL, and the
-    connections it accepted (one per attempt: botocore drops a connection that timed out)."""
-    server = socket.create_server(("127.0.0.1", 0))
-    server.settimeout(0.05)  # closing a socket does not wake a blocked accept(): poll instead
-    accepted: list[socket.socket] = []
-    done = threading.Event()
-
-    def accept() -> None:
-        while not done.is_set():
-            try:
-                connection, _ = server.accept()
-            except TimeoutError:
-                continue
-            accepted.append(connection)  # held open, never read, never answered
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.getsockname()[1]}", accepted
-    finally:
-        done.set()
-        thread.join()
-        server.close()
-        for connection in accepted:
-            connection.close()
 
 
 def test_importing_the_module_loads_no_botocore() -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import html
 import logging
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -31,7 +32,7 @@ from cognito_triggers import (
     parse_event,
 )
 from cognito_triggers.events.senders import CustomSenderRequest
-from cognito_triggers.sender_code import CONTEXT_KEY, decrypt_code, encrypt_code
+from cognito_triggers.sender_code import CONTEXT_KEY, _key_provider, decrypt_code, encrypt_code
 from cognito_triggers.testing import USER_POOL_ID, invoke, make_event
 
 CODE = "482913"
@@ -274,3 +275,18 @@ def test_the_sdk_is_imported_only_when_a_code_is_decrypted() -> None:
         timeout=60,
     ).stdout.strip()
     assert loaded == "[]"
+
+
+def test_a_silent_kms_fails_the_decryption_inside_cognitos_wait(
+    key_arn: str,
+    silent_endpoint: tuple[str, list[socket.socket]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The KMS client has aws.client_config()'s timeouts and attempts, not botocore's 60 s ones."""
+    ciphertext = encrypt_code(CODE, user_pool_id=USER_POOL_ID, key_arn=key_arn)
+    url, accepted = silent_endpoint
+    _key_provider.cache_clear()  # the next provider's KMS client is made for the endpoint
+    monkeypatch.setenv("AWS_ENDPOINT_URL_KMS", url)  # moto lets a call to it through
+    with pytest.raises(CodeDecryptionError):
+        decrypt_code(ciphertext, user_pool_id=USER_POOL_ID, key_arn=key_arn)
+    assert len(accepted) == 2  # the call and one retry
