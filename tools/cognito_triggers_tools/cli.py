@@ -176,7 +176,11 @@ def cmd_events_new(args: argparse.Namespace) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="cognito-triggers", description="Develop Cognito user pool triggers locally."
+        prog="cognito-triggers",
+        description="Develop Cognito user pool triggers locally, without Docker or AWS. What a "
+        "command needs and does not find (SAM CLI, Python 3.13, ministack, cognito-local) it "
+        "installs, pinned, into the per-user cache (~/.cache/cognito-triggers, or "
+        "$COGNITO_TRIGGERS_CACHE), never into your environment.",
     )
     parser.add_argument("--project", help="the SAM project folder (default: found from here up)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -195,7 +199,10 @@ def _parser() -> argparse.ArgumentParser:
     init.set_defaults(run=cmd_init)
 
     build = commands.add_parser(
-        "build", help="sam build for this machine's architecture (what invoke and run use)"
+        "build",
+        help="sam build for this machine's architecture (what invoke and run use)",
+        description="Runs SAM CLI's `sam build` (installed with uv into the cache if missing, "
+        "with Python 3.13 from PATH or pyenv, else from uv) for this machine's architecture.",
     )
     build.add_argument("--template", help="default: template.yaml of the project")
     build.add_argument(
@@ -213,7 +220,14 @@ def _parser() -> argparse.ArgumentParser:
     lambda_build.add_argument("--artifacts", help="default: $ARTIFACTS_DIR, as SAM sets it")
     lambda_build.set_defaults(run=cmd_lambda_build)
 
-    invoke = commands.add_parser("invoke", help="run a built function on an event, like sam local")
+    invoke = commands.add_parser(
+        "invoke",
+        help="run a built function on an event, like sam local invoke",
+        description="Runs one function of the build under AWS's runtime emulator "
+        "(aws-lambda-rie, from SAM CLI) on Python 3.13, without Docker; exits 1 on a function "
+        "error or timeout. With --local-aws, its AWS calls go to a moto server seeded by "
+        "scripts/seed_local_aws.py (moto, not ministack: seconds to start).",
+    )
     invoke.add_argument("function", metavar="FUNCTION", help="the function's logical id")
     invoke.add_argument("--event", "-e", required=True, help="a JSON event file")
     invoke.add_argument(
@@ -229,7 +243,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     invoke.set_defaults(run=cmd_invoke)
 
-    run = commands.add_parser("run", help="invoke every sample event through its wired function")
+    run = commands.add_parser(
+        "run",
+        help="invoke every sample event through its wired function",
+        description="Every events/*.json through the function the template wires for its "
+        "trigger, under AWS's runtime emulator, with a moto server for their AWS calls (seeded "
+        "by scripts/seed_local_aws.py); exits 1 if any function failed or any event reached "
+        "no function, and if nothing ran.",
+    )
     run.add_argument("--events", help="the folder of sample events (default: events/)")
     run.add_argument(
         "--no-local-aws", action="store_true", help="do not start a local AWS (moto) server"
@@ -237,7 +258,11 @@ def _parser() -> argparse.ArgumentParser:
     run.set_defaults(run=cmd_run)
 
     flows = commands.add_parser(
-        "flows", help="sam deploy to a local AWS (ministack) and play the Cognito flows"
+        "flows",
+        help="sam deploy to a local AWS (ministack) and play the Cognito flows",
+        description="Deploys the template with `sam deploy` to ministack (pinned, installed "
+        "with uv into the cache) and plays the flows; the triggers ministack does not fire "
+        "play through cognito-local (pinned, from npm: needs node and npm on PATH).",
     )
     flows.add_argument(
         "--no-cognito-local",
@@ -247,7 +272,11 @@ def _parser() -> argparse.ArgumentParser:
     flows.set_defaults(run=cmd_flows)
 
     start = commands.add_parser(
-        "start-lambda", help="serve the Lambda Invoke API for the built functions (no Docker)"
+        "start-lambda",
+        help="serve the Lambda Invoke API for the built functions (no Docker)",
+        description="The Lambda Invoke API on HTTP for every built function, each under AWS's "
+        "runtime emulator, like `sam local start-lambda`. With --local-aws, the functions' AWS "
+        "calls go to the seeded moto server that `run` uses.",
     )
     start.add_argument("--host", default="127.0.0.1")
     start.add_argument("--port", type=_port, default=3001, help="default 3001, as SAM's")
@@ -271,7 +300,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     start.set_defaults(run=cmd_start_lambda)
 
-    check = commands.add_parser("check", help="check template.yaml against the handlers")
+    check = commands.add_parser(
+        "check",
+        help="check template.yaml against the handlers (and cfn-lint's errors)",
+        description="Reads the template as CloudFormation and SAM do, imports each function's "
+        "handler module and compares: every wired trigger has a handler, every handler's "
+        "trigger is wired, versions and permissions agree; adds cfn-lint's errors, on the "
+        "template and on SAM's translation. Installs nothing; exits 1 on any problem.",
+    )
     check.add_argument("--template", help="default: template.yaml of the project")
     check.add_argument(
         "--parameter", action="append", default=[], metavar="NAME=VALUE", help="template parameter"
