@@ -469,13 +469,17 @@ def check_project(
             continue
         _check_function(fn, router, wires, problems)
     resolved = [w for w in wires if w.function is not None]
+    unresolved = [f"{w.pool}.LambdaConfig.{w.key}: {w.unresolved}" for w in wires if w.unresolved]
+    if not resolved:  # "agree" after comparing nothing would pass CI having checked nothing
+        problems.append(
+            "no user pool of the template wires a trigger to a function of the template: "
+            "nothing to check" + "".join(f"; {u}" for u in unresolved)
+        )
     functions = len({w.function for w in resolved})
     summary = (
         f"{template_path}: {len(resolved)} trigger(s) wired to {functions} function(s); "
         "template and handlers agree"
     )
-    for wire in wires:
-        if wire.unresolved is not None:  # a trigger of another stack's function, say
-            notes.append(f"not checked: {wire.pool}.LambdaConfig.{wire.key}: {wire.unresolved}")
+    notes += [f"not checked: {u}" for u in unresolved]  # another stack's function, say
     summary += "".join(f"\n  {note}" for note in notes)
     return problems, summary

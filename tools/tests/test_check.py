@@ -349,3 +349,8 @@ def test_a_template_that_cannot_deploy_never_reads_agree(
     assert main(["--project", str(tmp_path), "check"]) == 1
     out = capsys.readouterr().out
     assert "template.yaml (after SAM's translation): E3004 Circular Dependencies" in out
+
+
+def test_a_template_that_wires_nothing_is_no_agreement(tmp_path: Path) -> None:
+    problems, _ = check_project(_project(tmp_path, SIGN_UP_HANDLER.replace("@app.", "# @app.")))
+    assert problems[-1].endswith("nothing to check")

@@ -226,16 +226,33 @@ def test_a_parameter_given_resolves_what_its_default_could_not(tmp_path: Path) -
     assert (wire.function, wire.unresolved) == ("Fn", None)
 
 
-def test_an_unresolved_trigger_no_router_handles_is_noted_not_failed(tmp_path: Path) -> None:
-    shape = Shape("import-only", "!ImportValue shared-arn")
+def test_an_unresolved_trigger_is_noted_beside_what_was_checked(tmp_path: Path) -> None:
+    shape = Shape("import-beside", "!GetAtt Fn.Arn")
     template = _template(tmp_path, shape)
+    text = template.read_text().replace(
+        "        PreSignUp: !GetAtt Fn.Arn\n",
+        "        PreSignUp: !GetAtt Fn.Arn\n        PostConfirmation: !ImportValue shared-arn\n",
+    )
+    template.write_text(text)
+    problems, summary = check_project(template)
+    assert problems == []
+    assert "not checked: UserPool.LambdaConfig.PostConfirmation: cannot resolve !ImportValue" in (
+        summary
+    )
+
+
+def test_only_unresolved_triggers_are_nothing_checked(tmp_path: Path) -> None:
+    template = _template(tmp_path, Shape("import-only", "!ImportValue shared-arn"))
     (tmp_path / "fn" / "app.py").write_text(
         "from cognito_triggers import TriggerRouter\n\napp = TriggerRouter()\n"
         "lambda_handler = app.lambda_handler\n"
     )
-    problems, summary = check_project(template)
-    assert problems == []
-    assert "not checked: UserPool.LambdaConfig.PreSignUp: cannot resolve !ImportValue" in summary
+    problems, _ = check_project(template)
+    assert problems == [
+        "no user pool of the template wires a trigger to a function of the template: nothing "
+        "to check; UserPool.LambdaConfig.PreSignUp: cannot resolve !ImportValue shared-arn: an "
+        "export of another stack, known once deployed"
+    ]
 
 
 def test_globals_merge_as_sam_merges_them(tmp_path: Path) -> None:
