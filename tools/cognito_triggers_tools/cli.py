@@ -119,7 +119,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_flows(args: argparse.Namespace) -> int:
     from .flows import play_flows
 
-    return play_flows(_root(args), cognito_local=not args.no_cognito_local)
+    return play_flows(
+        _root(args), cognito_local=not args.no_cognito_local, pytest_args=args.pytest_args
+    )
 
 
 def cmd_start_lambda(args: argparse.Namespace) -> int:
@@ -237,12 +239,17 @@ def _parser() -> argparse.ArgumentParser:
     run.set_defaults(run=cmd_run)
 
     flows = commands.add_parser(
-        "flows", help="sam deploy to a local AWS (ministack) and play the Cognito flows"
+        "flows",
+        help="the project's e2e tests (pytest -m e2e, deployed to a local AWS, ministack) with "
+        "a report of the triggers each one fired",
     )
     flows.add_argument(
         "--no-cognito-local",
         action="store_true",
-        help="skip the flows played through cognito-local",
+        help="skip the tests on cognito-local",
+    )
+    flows.add_argument(
+        "pytest_args", nargs="*", metavar="PYTEST_ARG", help="passed to pytest (after --)"
     )
     flows.set_defaults(run=cmd_flows)
 
