@@ -68,7 +68,8 @@ build: sync
 
 # The main job: every one of the 41 sample events through the function wired for it
 # (cognito-triggers run), then sam deploy to a local AWS (ministack) and every Cognito flow
-# played against it and through cognito-local (cognito-triggers flows).
+# played against it and through cognito-local: the e2e tests on the plugin, with their report
+# (cognito-triggers flows).
 run: build
 	$(RUN) cognito-triggers run
 	$(RUN) cognito-triggers flows
@@ -80,5 +81,5 @@ samples: build
 # The end-to-end tests: the example's deploy and flows, and a project made by `init`, tested and
 # run as its README says.
 e2e: sync build
-	$(RUN) pytest -m e2e tests/test_local_flows.py
+	$(RUN) pytest -m e2e tests/test_flows_local_aws.py tests/test_flows_cognito_local.py
 	$(RUN) --directory tools pytest -m e2e

@@ -119,7 +119,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_flows(args: argparse.Namespace) -> int:
     from .flows import play_flows
 
-    return play_flows(_root(args), cognito_local=not args.no_cognito_local)
+    return play_flows(
+        _root(args), cognito_local=not args.no_cognito_local, pytest_args=args.pytest_args
+    )
 
 
 def cmd_start_lambda(args: argparse.Namespace) -> int:
@@ -259,15 +261,20 @@ def _parser() -> argparse.ArgumentParser:
 
     flows = commands.add_parser(
         "flows",
-        help="sam deploy to a local AWS (ministack) and play the Cognito flows",
-        description="Deploys the template with `sam deploy` to ministack (pinned, installed "
-        "with uv into the cache) and plays the flows; the triggers ministack does not fire "
-        "play through cognito-local (pinned, from npm: needs node and npm on PATH).",
+        help="the project's e2e tests (pytest -m e2e, deployed to a local AWS, ministack) with "
+        "a report of the triggers each one fired",
+        description="Runs the project's tests marked e2e (pytest -m e2e) with the pytest "
+        "plugin's report: your template deployed once with `sam deploy` to ministack (pinned, "
+        "installed with uv into the cache); the triggers ministack does not fire play through "
+        "cognito-local (pinned, from npm: needs node and npm on PATH).",
     )
     flows.add_argument(
         "--no-cognito-local",
         action="store_true",
-        help="skip the flows played through cognito-local",
+        help="skip the tests on cognito-local",
+    )
+    flows.add_argument(
+        "pytest_args", nargs="*", metavar="PYTEST_ARG", help="passed to pytest (after --)"
     )
     flows.set_defaults(run=cmd_flows)
 

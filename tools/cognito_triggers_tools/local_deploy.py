@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from .emulator import _free_port
+from .outcome import logged_cause
 from .toolchain import (
     MINISTACK_VERSION,
     ToolError,
@@ -55,6 +56,12 @@ _REPORT = re.compile(r"^REPORT RequestId: \S+\s+Duration: (?P<ms>[\d.]+) ms")
 # The router's failure record as plain text: ministack's workers run the handler without Lambda's
 # runtime, so nothing writes `logging` records as JSON there and Python prints them bare.
 _ROUTER_FAILURE = re.compile(r"^cognito-triggers: \S+ failed with \w+")
+# A function that fails before its handler runs (its module raised at import: init) writes
+# nothing to its log group in ministack; ministack's own log names the function and the error.
+_WORKER_ERROR = re.compile(
+    r"^(?P<time>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) ERROR \[[^]]*\] "
+    r"Warm worker execution error for (?P<name>\S+): (?P<message>.*)$"
+)
 
 
 @dataclass(frozen=True)
@@ -130,6 +137,9 @@ def ministack(root: Path, *, log: Path | None = None, timeout: float = 60.0) -> 
         "IOT_MTLS_ENABLED": "0",  # no MQTT listener on 0.0.0.0:8883
         "SFTP_ENABLED": "0",
         "LOG_LEVEL": "INFO",
+        # A pre token generation error refuses the tokens, as in AWS; by default ministack
+        # ignores it and issues them anyway.
+        "MINISTACK_COGNITO_PRETOKEN_STRICT": "1",
         **_CREDENTIALS,
     }
     url = f"http://127.0.0.1:{port}"
@@ -221,7 +231,23 @@ class FunctionRun:
     cold: bool = False
     """The ``ColdStart`` metric was written: a new execution environment."""
     errors: list[str] = field(default_factory=list)
-    """Messages of the ``ERROR`` records the function logged."""
+    """What went wrong, as the function's log tells it: the exception it raised (type and
+    message, from its traceback), the ``ERROR`` records it logged, or its failed init."""
+
+    @property
+    def failed(self) -> bool:
+        """The function raised or failed to start, whatever metrics it writes (or none)."""
+        return self.outcome == "failed" or bool(self.errors)
+
+    def describe(self) -> str:
+        """One line: the trigger, the function, how it ended and what it logged went wrong."""
+        source = self.source or "(no trigger metrics)"
+        outcome = self.outcome or ("failed" if self.failed else "ran")
+        extra = f" [{', '.join(self.metrics)}]" if self.metrics else ""
+        took = f", {self.duration_ms:.0f} ms" if self.duration_ms is not None else ""
+        cold = " (cold)" if self.cold else ""
+        errors = f"; error: {'; '.join(self.errors)}" if self.errors else ""
+        return f"{source} -> {self.logical_id}: {outcome}{extra}{took}{cold}{errors}"
 
 
 @dataclass
@@ -260,20 +286,56 @@ class DeployedStack:
                 events = [e for page in pages for e in page.get("events", [])]
             except logs.exceptions.ResourceNotFoundException:
                 continue  # never invoked: no log group yet
-            runs += _parse_runs(logical_id, events)
+            found = _parse_runs(logical_id, events)
+            _add_worker_errors(found, self.aws.log, name)
+            runs += found
         return sorted(runs, key=lambda r: r.timestamp)
+
+
+def _worker_errors(log: Path | None, function_name: str) -> list[tuple[float, str]]:
+    """(seconds since the epoch, message) of each failure ministack logged for the function."""
+    if log is None:
+        return []
+    try:
+        text = log.read_text(errors="replace")
+    except OSError:
+        return []
+    found = []
+    for line in text.splitlines():
+        match = _WORKER_ERROR.match(line)
+        if match and match.group("name") == function_name:
+            when = time.mktime(time.strptime(match.group("time"), "%Y-%m-%d %H:%M:%S"))
+            found.append((when, match.group("message")))
+    return found
+
+
+def _add_worker_errors(runs: list[FunctionRun], log: Path | None, function_name: str) -> None:
+    """A run that logged nothing of its own and that ministack says failed (at init: the
+    function's module raised on import) gets that error; each logged failure goes to the closest
+    such run, within the two seconds the log's resolution allows."""
+    silent = [run for run in runs if not run.source and not run.errors and not run.metrics]
+    failures = _worker_errors(log, function_name) if silent else []
+    for run in silent:
+        near = [f for f in failures if abs(f[0] - run.timestamp / 1000) <= 2.0]
+        if near:
+            closest = min(near, key=lambda f: abs(f[0] - run.timestamp / 1000))
+            failures.remove(closest)
+            run.errors.append(f"init failed: {closest[1]}")
 
 
 def _parse_runs(logical_id: str, events: list[dict[str, Any]]) -> list[FunctionRun]:
     runs: list[FunctionRun] = []
+    logs: list[list[str]] = []
     for event in sorted(events, key=lambda e: (e.get("timestamp", 0), e.get("eventId", ""))):
         message = str(event.get("message", ""))
         if message.startswith("START RequestId:"):
             runs.append(FunctionRun(logical_id, int(event.get("timestamp", 0))))
+            logs.append([])
             continue
         if not runs:
             continue
         run = runs[-1]
+        logs[-1].append(message)
         if report := _REPORT.match(message):
             run.duration_ms = float(report.group("ms"))
             continue
@@ -299,6 +361,13 @@ def _parse_runs(logical_id: str, events: list[dict[str, Any]]) -> list[FunctionR
                         run.outcome = name.lower()
                     elif name not in run.metrics:
                         run.metrics.append(name)
+    for run, lines in zip(runs, logs, strict=True):
+        # The exception itself, from its traceback, whatever the function writes for metrics.
+        cause = logged_cause(lines)
+        refusal = cause is not None and (cause == "Deny" or cause.startswith("Deny: "))
+        # A Deny is the trigger refusing (the ``denied`` outcome), not the function failing.
+        if cause and not refusal and not any(cause in error for error in run.errors):
+            run.errors.append(cause)
     return runs
 
 

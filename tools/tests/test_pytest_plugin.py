@@ -1,0 +1,171 @@
+"""What the local AWS's logs say a deployed function did, and the pytest plugin failing a test
+whose trigger function failed (issue 19, item 3)."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from cognito_triggers_tools.local_deploy import FunctionRun, _add_worker_errors, _parse_runs
+
+pytest_plugins = ["pytester"]
+
+
+def test_function_runs_are_read_from_their_cloudwatch_logs() -> None:
+    """What ministack writes for one cold, handled invocation and one denied one."""
+    emf = {"CloudWatchMetrics": [{"Namespace": "N", "Dimensions": [], "Metrics": []}]}
+
+    def metrics(*names: str, **keys: object) -> str:
+        directive = {**emf["CloudWatchMetrics"][0], "Metrics": [{"Name": n} for n in names]}
+        return json.dumps({"_aws": {"CloudWatchMetrics": [directive]}, **keys})
+
+    lines = [
+        "START RequestId: a Version: $LATEST",
+        metrics("ColdStart", ColdStart=[1.0]),
+        metrics("SignUpAutoConfirmed", "Handled", TriggerSource="PreSignUp_SignUp"),
+        "END RequestId: a",
+        "REPORT RequestId: a\tDuration: 2176 ms\tBilled Duration: 2176 ms",
+        "START RequestId: b Version: $LATEST",
+        json.dumps({"level": "ERROR", "message": "cognito-triggers: it failed"}),
+        metrics("Denied", TriggerSource="PreSignUp_SignUp"),
+        "REPORT RequestId: b\tDuration: 7 ms\tBilled Duration: 7 ms",
+        "START RequestId: c Version: $LATEST",
+        "cognito-triggers: PreSignUp_SignUp failed with KeyError",  # logging's bare text
+        "Traceback (most recent call last):",
+        metrics("Failed", TriggerSource="PreSignUp_SignUp"),
+        "START RequestId: d Version: $LATEST",
+        "cognito-triggers: (missing) failed with InvalidEventError",  # not an event at all
+    ]
+    events = [{"timestamp": 1000 + i, "message": m} for i, m in enumerate(lines)]
+    first, second, third, fourth = _parse_runs("PreSignUpFunction", events)
+    assert first == FunctionRun(
+        "PreSignUpFunction",
+        1000,
+        source="PreSignUp_SignUp",
+        outcome="handled",
+        metrics=["SignUpAutoConfirmed"],
+        duration_ms=2176.0,
+        cold=True,
+    )
+    assert (second.outcome, second.cold, second.duration_ms) == ("denied", False, 7.0)
+    assert second.errors == ["cognito-triggers: it failed"]
+    assert (third.outcome, third.errors) == (
+        "failed",
+        ["cognito-triggers: PreSignUp_SignUp failed with KeyError"],
+    )
+    assert fourth.errors == ["cognito-triggers: (missing) failed with InvalidEventError"]
+
+
+def _events(lines: list[str]) -> list[dict[str, object]]:
+    return [{"timestamp": 1000 + i, "message": m} for i, m in enumerate(lines)]
+
+
+def test_an_exception_is_read_from_its_traceback_whatever_the_metrics() -> None:
+    """A function with no framework metrics that raised: its exception, type and message."""
+    lines = [
+        "START RequestId: a Version: $LATEST",
+        "Traceback (most recent call last):",
+        '  File "/var/task/app.py", line 3, in handler',
+        "KeyError: 'tenant'",
+        "REPORT RequestId: a\tDuration: 3 ms\tBilled Duration: 3 ms",
+    ]
+    (run,) = _parse_runs("PreSignUpFunction", _events(lines))
+    assert run.errors == ["KeyError: 'tenant'"]
+    assert run.failed
+    assert "error: KeyError: 'tenant'" in run.describe()
+
+
+def test_a_deny_is_a_refusal_not_a_failure() -> None:
+    lines = [
+        "START RequestId: a Version: $LATEST",
+        "Traceback (most recent call last):",
+        '  File "/var/task/app.py", line 3, in handler',
+        "cognito_triggers.errors.Deny: Sign-up is closed",
+        "REPORT RequestId: a\tDuration: 3 ms\tBilled Duration: 3 ms",
+    ]
+    (run,) = _parse_runs("PreSignUpFunction", _events(lines))
+    assert (run.errors, run.failed) == ([], False)
+
+
+def test_a_failed_init_is_read_from_ministacks_own_log(tmp_path: Path) -> None:
+    """ministack writes nothing to the function's log group when its module raised at import:
+    the run gets the error its server logged for that function, not 'ran'."""
+    now = time.time()
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(now))
+    log = tmp_path / "ministack.log"
+    log.write_text(
+        f"{stamp} ERROR [lambda] Warm worker execution error for other-fn: Worker init failed: x\n"
+        f"{stamp} ERROR [lambda] Warm worker execution error for stack-pre-sign-up: "
+        "Worker init failed: Must contain a metric namespace\n"
+    )
+    silent = FunctionRun("PreSignUpFunction", int(now * 1000), duration_ms=5.0)
+    ran = FunctionRun("PreSignUpFunction", int(now * 1000), source="PreSignUp_SignUp")
+    _add_worker_errors([silent, ran], log, "stack-pre-sign-up")
+    assert silent.errors == ["init failed: Worker init failed: Must contain a metric namespace"]
+    assert silent.failed
+    assert "(no trigger metrics) -> PreSignUpFunction: failed" in silent.describe()
+    assert ran.errors == []
+
+
+_FAKE_STACK = """
+import pytest
+from cognito_triggers_tools.pytest_plugin import TriggerCall
+
+class FakeStack:
+    def __init__(self, calls):
+        self.calls = calls
+    def mark(self):
+        return 0
+    def calls_since(self, mark):
+        return list(self.calls)
+
+@pytest.fixture(scope="session")
+def local_stack():
+    return FakeStack({calls})
+"""
+
+
+def test_a_test_fails_when_a_trigger_function_failed(pytester: pytest.Pytester) -> None:
+    failed = (
+        'TriggerCall("PreSignUpFunction", "", "failed", 5.0, True, '
+        '"init failed: Worker init failed: No module named x", "local AWS")'
+    )
+    pytester.makeconftest(_FAKE_STACK.replace("{calls}", f"[{failed}]"))
+    pytester.makepyfile("def test_sign_up(local_stack):\n    pass\n")
+    result = pytester.runpytest("-p", "no:cacheprovider", "--cognito-triggers-report")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(
+        [
+            "*a trigger function failed:*",
+            "*(no trigger metrics) -> PreSignUpFunction: failed, 5 ms (cold); error: init failed:"
+            " Worker init failed: No module named x*",
+            "FAIL  1. test_sign_up*",
+            "flows: 0 passed, 1 failed, 0 skipped",
+        ]
+    )
+
+
+def test_a_run_that_invoked_no_function_fails(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(_FAKE_STACK.replace("{calls}", "[]"))
+    pytester.makepyfile("def test_nothing(local_stack):\n    pass\n")
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(["FAIL no trigger function ran*"])
+
+
+def test_a_handled_call_passes(pytester: pytest.Pytester) -> None:
+    handled = 'TriggerCall("PreSignUpFunction", "PreSignUp_SignUp", "handled", 5.0, False, None, "local AWS")'
+    pytester.makeconftest(_FAKE_STACK.replace("{calls}", f"[{handled}]"))
+    pytester.makepyfile('def test_sign_up(local_stack):\n    """Sign-up is handled"""\n')
+    result = pytester.runpytest("-p", "no:cacheprovider", "--cognito-triggers-report")
+    assert result.ret == pytest.ExitCode.OK
+    result.stdout.fnmatch_lines(
+        [
+            "ok    1. Sign-up is handled*",
+            "*trigger  PreSignUp_SignUp -> PreSignUpFunction: handled, 5 ms",
+            "flows: 1 passed, 0 failed, 0 skipped",
+        ]
+    )
