@@ -127,9 +127,8 @@ def _sam_event_wires(template: Template, problems: list[str]) -> list[Wire]:
     return wires
 
 
-def _config_wires(template: Template, problems: list[str]) -> list[Wire]:
+def _config_wires(template: Template, functions: Functions, problems: list[str]) -> list[Wire]:
     """The pools' hand-written ``LambdaConfig``, with shape problems noted."""
-    functions = Functions(template)
     wires: list[Wire] = []
     for pool, resource in template.of_type("AWS::Cognito::UserPool").items():
         config = (resource.get("Properties") or {}).get("LambdaConfig") or {}
@@ -212,7 +211,7 @@ def _target_or_text(functions: Functions, arn: Any) -> str:
 
 
 def _one_wire_per_function(
-    template: Template, wires: list[Wire], problems: list[str]
+    template: Template, functions: Functions, wires: list[Wire], problems: list[str]
 ) -> list[Wire]:
     """A family's legacy plain key (by hand or from a SAM event) beside its object key names one
     function once: the object's version counts."""
@@ -227,7 +226,7 @@ def _one_wire_per_function(
         if not isinstance(config, dict):
             kept.append(wire)  # the plain key alone: V1
             continue
-        target = _target_or_text(Functions(template), config.get("LambdaArn"))
+        target = _target_or_text(functions, config.get("LambdaArn"))
         if target != wire.function:
             if wire.by_sam:  # by hand, the two keys were compared with the pool
                 problems.append(
@@ -243,8 +242,12 @@ def _one_wire_per_function(
 
 def wiring(template: Template, problems: list[str]) -> list[Wire]:
     """Every (pool, LambdaConfig key, function) of the template, with shape problems noted."""
-    wires = _config_wires(template, problems) + _sam_event_wires(template, problems)
-    return _one_wire_per_function(template, wires, problems)
+    return _wiring(template, Functions(template), problems)
+
+
+def _wiring(template: Template, functions: Functions, problems: list[str]) -> list[Wire]:
+    wires = _config_wires(template, functions, problems) + _sam_event_wires(template, problems)
+    return _one_wire_per_function(template, functions, wires, problems)
 
 
 def _pool_of(template: Template, value: Any) -> str | None:
@@ -267,9 +270,10 @@ def _pool_of(template: Template, value: Any) -> str | None:
     return pool if pool in pools else None
 
 
-def _permissions(template: Template, wires: list[Wire], problems: list[str]) -> None:
+def _permissions(
+    template: Template, functions: Functions, wires: list[Wire], problems: list[str]
+) -> None:
     permissions = template.of_type("AWS::Lambda::Permission")
-    functions = Functions(template)
     for fn in sorted({w.function for w in wires if w.function is not None}):
         # SAM writes the permission of a function wired by its Cognito event.
         pools = {w.pool for w in wires if w.function == fn and not w.by_sam}
@@ -304,8 +308,9 @@ def _permissions(template: Template, wires: list[Wire], problems: list[str]) -> 
 
 def check_template(template: Template) -> tuple[list[str], list[Wire]]:
     problems: list[str] = []
-    wires = wiring(template, problems)
-    _permissions(template, wires, problems)
+    functions = Functions(template)  # the template's functions by name, read once
+    wires = _wiring(template, functions, problems)
+    _permissions(template, functions, wires, problems)
     return problems, wires
 
 
