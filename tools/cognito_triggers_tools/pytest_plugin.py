@@ -233,6 +233,23 @@ class _Pool:
     def idp(self) -> Any:
         raise NotImplementedError
 
+    def mark(self) -> int:
+        """Where the record of trigger calls stands now, for :meth:`calls_since`."""
+        raise NotImplementedError
+
+    def calls_since(self, mark: int) -> list[TriggerCall]:
+        raise NotImplementedError
+
+    @contextmanager
+    def watch(self) -> Iterator[Watch]:
+        """The trigger calls made while the ``with`` runs, in ``.calls`` at its end."""
+        seen = Watch()
+        mark = self.mark()
+        try:
+            yield seen
+        finally:
+            seen.calls = self.calls_since(mark)
+
     def sign_up(
         self,
         client_id: str,
@@ -348,16 +365,6 @@ class LocalStack(_Pool):
             self._seen.add(run.logical_id)
             calls.append(TriggerCall.of_run(run))
         return calls
-
-    @contextmanager
-    def watch(self) -> Iterator[Watch]:
-        """The trigger calls made while the ``with`` runs, in ``.calls`` at its end."""
-        seen = Watch()
-        mark = self.mark()
-        try:
-            yield seen
-        finally:
-            seen.calls = self.calls_since(mark)
 
     def emails(self, to: str | None = None, subject: str | None = None) -> list[Email]:
         """The e-mails the local SES accepted, oldest first; only those to ``to`` and with
@@ -530,15 +537,6 @@ class CognitoLocalPool(_Pool):
             calls.append(TriggerCall.of_record(record, record.function not in self._seen))
             self._seen.add(record.function)
         return calls
-
-    @contextmanager
-    def watch(self) -> Iterator[Watch]:
-        seen = Watch()
-        mark = self.mark()
-        try:
-            yield seen
-        finally:
-            seen.calls = self.calls_since(mark)
 
     def verify(self, token: str, client_id: str | None = None) -> dict[str, Any]:
         """``token``'s claims, its RS256 signature checked against cognito-local's JWKS."""
