@@ -48,12 +48,13 @@ pydantic-range: $(UV)
 
 test: lint typecheck pytest pydantic-range e2e
 
-# The framework alone, every example function as `sam build` ships it, and a function made by
-# `init` beside the router alone (benchmarks/).
+# The framework alone, every example function as `sam build` ships it, a function made by
+# `init` beside the router alone, and both projects deployed to the local AWS (benchmarks/).
 bench: sync build
 	$(RUN) python benchmarks/cold_start.py
 	$(RUN) python -m benchmarks.functions
 	$(RUN) python -m benchmarks.new_project
+	$(RUN) python -m benchmarks.local_stack
 
 # events/ is make_event's output, one file per triggerSource (a test holds the two equal).
 events: sync

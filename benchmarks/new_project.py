@@ -32,7 +32,9 @@ TARGET = 1.1  # a new project's PreSignUp over the router alone
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "21"))
 
 
-def _made(tmp: Path) -> tuple[Path, float]:
+def made_project(tmp: Path) -> tuple[Path, float]:
+    """A project made by ``init`` in ``tmp``, installed and built as a user does; how long its
+    ``make test`` took."""
     wheels = tmp / "wheels"
     subprocess.run(
         [uv(), "build", "--all-packages", "--quiet", "--out-dir", str(wheels)], cwd=ROOT, check=True
@@ -53,7 +55,7 @@ def main() -> None:
     python = runtime_python()
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
-        project, test_seconds = _made(tmp)
+        project, test_seconds = made_project(tmp)
         new = copy_build(project, tmp / "new")["PreSignUpFunction"]
         example = copy_build(ROOT, tmp / "example")["PreSignUpFunction"]
         event = json.loads((project / "events" / "PreSignUp_SignUp.json").read_text())

@@ -3,9 +3,10 @@
 What it writes is a project of the same shape as this repository's example: ``template.yaml``
 (a user pool, a web client, one function per trigger, the framework as a layer), ``triggers/``
 (one module per trigger, typed, with a handler worth keeping), ``tests/`` (unit tests of each on
-``make_event``), ``events/`` (one sample event per source), the build ``sam build`` runs
-(``lambda-build.mk`` and a Makefile per code folder), ``pyproject.toml``, a ``Makefile`` whose
-``make test`` and ``make run`` work on a fresh machine, ``.gitignore`` and a README.
+``make_event``, and integration tests on the pool deployed to a local AWS), ``events/`` (one
+sample event per source), the build ``sam build`` runs (``lambda-build.mk`` and a Makefile per
+code folder), ``pyproject.toml``, a ``Makefile`` whose ``make test`` and ``make run`` work on a
+fresh machine, ``.gitignore`` and a README.
 """
 
 from __future__ import annotations
@@ -176,6 +177,8 @@ def init_project(folder: Path, triggers: list[str] | None = None) -> list[Path]:
     for s in starters:
         files[f"triggers/{s.module}.py"] = _text(f"triggers/{s.module}.py")
         files[f"tests/test_{s.module}.py"] = _text(f"tests/test_{s.module}.py")
+        flows = f"tests/test_{s.module}_local_aws.py"
+        files[flows] = _text(flows)
         for source in s.family.sources:
             files[f"events/{source.value}.json"] = sample_event_json(source.value)
     written = []
