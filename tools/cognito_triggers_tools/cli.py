@@ -5,6 +5,7 @@ cognito-triggers build                      sam build for this machine's archite
 cognito-triggers invoke FUNCTION --event F  run a built function under the Lambda emulator
 cognito-triggers run                        every sample event through its wired function
 cognito-triggers flows                      deploy to a local AWS and play the Cognito flows
+cognito-triggers up                         deploy to a local AWS and keep it running
 cognito-triggers start-lambda               the Lambda Invoke API for every built function
 cognito-triggers check                      template.yaml and the handlers' routers agree
 cognito-triggers events list                the triggerSources Cognito sends
@@ -121,6 +122,17 @@ def cmd_flows(args: argparse.Namespace) -> int:
 
     return play_flows(
         _root(args), cognito_local=not args.no_cognito_local, pytest_args=args.pytest_args
+    )
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    from .up import up
+
+    return up(
+        _root(args),
+        stack_name=args.stack_name,
+        parameters=_parameters(args.parameter, "--parameter"),
+        port=args.port,
     )
 
 
@@ -277,6 +289,26 @@ def _parser() -> argparse.ArgumentParser:
         "pytest_args", nargs="*", metavar="PYTEST_ARG", help="passed to pytest (after --)"
     )
     flows.set_defaults(run=cmd_flows)
+
+    up = commands.add_parser(
+        "up",
+        help="build, deploy to a local AWS (ministack) and keep it running until Ctrl-C",
+        description="Builds the project if its build is missing or older than its sources, "
+        "starts ministack (pinned, installed with uv into the cache) on 127.0.0.1, runs `sam "
+        "deploy` of your template to it and keeps it running: prints the user pools, app "
+        "clients and their secrets (a local stack's), the hosted UI and OpenID endpoints, the "
+        "stack's outputs and the environment variables for boto3 and the AWS CLI, then a line "
+        "per trigger call. Ctrl-C (or SIGTERM) stops ministack and every function it started; "
+        "exits 1 if the local AWS stops on its own, 2 if the deploy fails.",
+    )
+    up.add_argument("--stack-name", help="default: the project folder's name")
+    up.add_argument(
+        "--parameter", action="append", default=[], metavar="NAME=VALUE", help="template parameter"
+    )
+    up.add_argument(
+        "--port", type=_port, default=0, help="the local AWS's port (default: a free one)"
+    )
+    up.set_defaults(run=cmd_up)
 
     start = commands.add_parser(
         "start-lambda",

@@ -11,17 +11,32 @@ are, so even a ``sam deploy`` of this build ships functions that import.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from .cfn import Template, load_template
-from .toolchain import ToolError, host_architecture, sam_command, sam_environment
+from .toolchain import (
+    ToolError,
+    host_architecture,
+    sam_command,
+    sam_environment,
+    sam_parameter_overrides,
+)
 
-__all__ = ["Declared", "built_template", "declared_architectures", "sam_build_for_host"]
+__all__ = [
+    "Declared",
+    "built_template",
+    "declared_architectures",
+    "host_parameters",
+    "sam_build_for_host",
+    "stale_build",
+]
 
 SAM_DEFAULT = "x86_64"  # what SAM builds a function or layer for when the template says nothing
 COPY = Path(".aws-sam") / "cognito-triggers" / "template.host.json"
@@ -88,32 +103,40 @@ def _rewrite(template: Template, logical_ids: set[str], host: str) -> dict[str, 
     return data
 
 
+def host_parameters(template: Template) -> dict[str, str]:
+    """The template's parameter overrides, with every parameter that sets an architecture set to
+    this machine's: for a build the local tools run, and for deploying that build (the built
+    template keeps the parameters, so a deploy without them would declare another machine's)."""
+    host = host_architecture()
+    overrides = dict(template.parameter_overrides)
+    for item in declared_architectures(template):
+        if item.value != host and item.parameter is not None:
+            overrides[item.parameter] = host
+    return overrides
+
+
 def sam_build_for_host(
     root: Path,
     template_file: Path,
     parameter_overrides: dict[str, str],
     sam_args: list[str],
+    output: IO[str] | None = None,
 ) -> int:
+    """``sam build`` for this machine; SAM's output (and this build's notes) to ``output`` when
+    given, else to the terminal. Its exit status."""
     template = load_template(template_file)
     template.parameter_overrides = dict(parameter_overrides)
     host = host_architecture()
     declared = declared_architectures(template)
-    overrides = dict(parameter_overrides)
-    literal: set[str] = set()
-    for item in declared:
-        if item.value == host:
-            continue
-        if item.parameter is not None:
-            overrides[item.parameter] = host
-        else:
-            literal.add(item.logical_id)
+    overrides = host_parameters(template)
+    literal = {d.logical_id for d in declared if d.value != host and d.parameter is None}
     other = sorted({f"{d.logical_id} ({d.value})" for d in declared if d.value != host})
     if other:
         print(
             f"cognito-triggers: building for {host}, this machine's architecture, where the "
             f"template says otherwise: {', '.join(other[:4])}{' ...' if len(other) > 4 else ''}. "
             "The local tools run host binaries; `sam build` builds what you deploy.",
-            file=sys.stderr,
+            file=output or sys.stderr,
         )
     command = [*sam_command(), "build"]
     if literal:
@@ -126,19 +149,66 @@ def sam_build_for_host(
             command += ["--config-file", str(config)]
     elif template_file.resolve() != (root / "template.yaml").resolve():
         command += ["--template-file", str(template_file)]
-    if overrides:
-        pairs = " ".join(f"{k}={v}" for k, v in overrides.items())
-        command += ["--parameter-overrides", pairs]
-    command += sam_args
-    print("cognito-triggers:", " ".join(command), file=sys.stderr)
-    return subprocess.run(command, cwd=root, env=sam_environment(), check=False).returncode  # noqa: S603
+    command += sam_parameter_overrides(overrides) + sam_args
+    print("cognito-triggers:", " ".join(command), file=output or sys.stderr, flush=True)
+    return subprocess.run(  # noqa: S603 - our own command line
+        command, cwd=root, env=sam_environment(), stdout=output, stderr=output, check=False
+    ).returncode
 
 
-def built_template(root: Path) -> Path:
-    """``root``'s built template, building for this machine first if there is none yet."""
+def _newest_source(root: Path, template: Template) -> tuple[float, Path]:
+    """The newest file a build is made of: the template, the lock, and every file under the
+    folders its functions and layers are built from (``CodeUri``/``ContentUri``, Globals merged)."""
+    folders: set[Path] = set()
+    for logical_id, resource in template.resources.items():
+        kind = resource.get("Type")
+        if kind == "AWS::Serverless::Function":
+            uri = template.function_property(logical_id, "CodeUri")
+        elif kind == "AWS::Serverless::LayerVersion":
+            uri = (resource.get("Properties") or {}).get("ContentUri")
+        else:
+            continue
+        if isinstance(uri, str) and not uri.startswith("s3://"):
+            folders.add((root / uri).resolve())
+    files = [template.path, root / "uv.lock"]
+    for folder in sorted(folders):
+        for parent, dirs, names in os.walk(folder):
+            dirs[:] = [d for d in dirs if not d.startswith(".") and d != "__pycache__"]
+            files += [Path(parent) / name for name in names]
+    newest = (0.0, template.path)
+    for file in files:
+        with contextlib.suppress(OSError):
+            newest = max(newest, (file.stat().st_mtime, file))
+    return newest
+
+
+def stale_build(root: Path) -> str | None:
+    """Why ``root``'s build is not what its sources would build now (``None`` when it is)."""
     built = root / ".aws-sam" / "build" / "template.yaml"
     if not built.is_file():
+        return "there is no build yet"
+    when, newest = _newest_source(root, load_template(root / "template.yaml"))
+    if when > built.stat().st_mtime:
+        return f"{newest.relative_to(root) if newest.is_relative_to(root) else newest} changed"
+    return None
+
+
+def built_template(root: Path, log: Path | None = None) -> Path:
+    """``root``'s built template, building for this machine first when there is no build yet or
+    a source changed since (the template, uv.lock, a function's or layer's folder); SAM's output
+    goes to ``log`` when given."""
+    built = root / ".aws-sam" / "build" / "template.yaml"
+    why = stale_build(root)
+    if why is None:
+        return built
+    print(f"cognito-triggers: building {root.name} ({why})", file=sys.stderr, flush=True)
+    if log is None:
         code = sam_build_for_host(root, root / "template.yaml", {}, [])
-        if code != 0:
-            raise ToolError(f"cognito-triggers build of {root} failed (exit {code})")
+    else:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("w") as sink:
+            code = sam_build_for_host(root, root / "template.yaml", {}, [], output=sink)
+    if code != 0:
+        where = f": {log}" if log else ""
+        raise ToolError(f"cognito-triggers build of {root} failed (exit {code}){where}")
     return built

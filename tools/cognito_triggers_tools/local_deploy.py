@@ -27,7 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .cfn import load_template
 from .emulator import _free_port
+from .host_build import built_template, host_parameters
 from .outcome import logged_cause
 from .toolchain import (
     MINISTACK_VERSION,
@@ -35,6 +37,7 @@ from .toolchain import (
     ministack_python,
     sam_command,
     sam_environment,
+    sam_parameter_overrides,
 )
 
 __all__ = [
@@ -45,6 +48,7 @@ __all__ = [
     "ministack",
     "sam_deploy",
     "sigterm_as_interrupt",
+    "stack_name_of",
     "stop_process_group",
 ]
 
@@ -71,6 +75,16 @@ class Ministack:
     url: str
     region: str = REGION
     log: Path | None = None
+    process: subprocess.Popen[bytes] | None = field(default=None, compare=False, repr=False)
+
+    def exited(self) -> str | None:
+        """Why ministack is no longer running (its status and last log lines), else ``None``."""
+        if self.process is None or self.process.poll() is None:
+            return None
+        tail = _log_tail(self.log, 15) if self.log else ""
+        return f"the local AWS exited (status {self.process.returncode})" + (
+            f":\n{tail}" if tail else ""
+        )
 
     def environment(self) -> dict[str, str]:
         """For a process whose AWS calls (SDKs, SAM CLI) must reach this local AWS."""
@@ -118,11 +132,14 @@ def _scratch_parent() -> str | None:
 
 
 @contextmanager
-def ministack(root: Path, *, log: Path | None = None, timeout: float = 60.0) -> Iterator[Ministack]:
-    """ministack on a free loopback port for as long as the ``with`` lasts; every process it
-    started (its Lambda workers included) is stopped at the end, also on errors and Ctrl-C."""
+def ministack(
+    root: Path, *, log: Path | None = None, port: int = 0, timeout: float = 60.0
+) -> Iterator[Ministack]:
+    """ministack on a loopback port (a free one unless given) for as long as the ``with`` lasts;
+    every process it started (its Lambda workers included) is stopped at the end, also on errors
+    and Ctrl-C."""
     python = ministack_python()
-    port = _free_port()
+    port = port or _free_port()
     scratch = Path(tempfile.mkdtemp(prefix="cognito-triggers-ministack-", dir=_scratch_parent()))
     log = log or scratch / "ministack.log"
     log.parent.mkdir(parents=True, exist_ok=True)
@@ -170,10 +187,16 @@ def ministack(root: Path, *, log: Path | None = None, timeout: float = 60.0) -> 
             if time.monotonic() > deadline:
                 raise ToolError(f"the local AWS did not answer on {url} in {timeout:.0f} s")
             time.sleep(0.1)
-        yield Ministack(url, log=log)
+        yield Ministack(url, log=log, process=process)
     finally:
         stop_process_group(process)
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def stack_name_of(folder: Path) -> str:
+    """A CloudFormation stack name from a folder's name (letters, digits, hyphens)."""
+    name = re.sub(r"[^A-Za-z0-9-]+", "-", folder.name).strip("-")
+    return name if name[:1].isalpha() else f"stack-{name}".rstrip("-")
 
 
 def stop_process_group(process: subprocess.Popen[bytes], grace: float = 10.0) -> None:
@@ -391,10 +414,13 @@ def sam_deploy(
     parameters: Mapping[str, str],
     log: Path,
 ) -> DeployedStack:
-    """``sam deploy`` of the build in ``.aws-sam/build`` to ``aws``, as a user deploys (an S3
-    bucket resolved by SAM, a change set, CloudFormation); its output goes to ``log``."""
-    if not (root / ".aws-sam" / "build" / "template.yaml").is_file():
-        raise ToolError("no build to deploy: run `cognito-triggers build` (make build) first")
+    """``sam deploy`` of ``root``'s build to ``aws``, as a user deploys (an S3 bucket resolved by
+    SAM, a change set, CloudFormation), building first where the build is missing or older than
+    its sources; the parameters that set an architecture are this machine's, as the build's are.
+    Its output goes to ``log``."""
+    built = load_template(built_template(root, log.with_name("sam-build.log")))
+    built.parameter_overrides = dict(parameters)
+    parameters = host_parameters(built)
     command = [
         *sam_command(),
         "deploy",
@@ -408,8 +434,7 @@ def sam_deploy(
         "--no-progressbar",
         "--region",
         aws.region,
-        "--parameter-overrides",
-        *(f"{name}={value}" for name, value in parameters.items()),
+        *sam_parameter_overrides(parameters),
     ]
     env = {**sam_environment(), **aws.environment()}
     log.parent.mkdir(parents=True, exist_ok=True)

@@ -36,6 +36,7 @@ __all__ = [
     "runtime_python",
     "sam_command",
     "sam_environment",
+    "sam_parameter_overrides",
     "uv",
 ]
 
@@ -174,6 +175,18 @@ def _sam_cli() -> Path:
             ]
         )
     return sam
+
+
+def sam_parameter_overrides(parameters: dict[str, str]) -> list[str]:
+    """``--parameter-overrides`` values SAM CLI reads back as given: each value quoted, so that an
+    empty value (``SesIdentity=``) or one with spaces is one parameter, not a format error."""
+    if not parameters:
+        return []
+    quoted = []
+    for name, value in parameters.items():
+        escaped = value.replace('"', '\\"')
+        quoted.append(f'{name}="{escaped}"')
+    return ["--parameter-overrides", " ".join(quoted)]
 
 
 def sam_command() -> list[str]:

@@ -107,6 +107,10 @@ def test_make_run_of_a_new_project_invokes_every_event(made: Made) -> None:
     assert "11 invoked, 0 skipped (reached no function), 0 failed" in run.stdout
     assert "pre_sign_up.restrict_sign_up" in run.stdout
     assert "wired, but no event" not in run.stdout
+    # The integration tests, deployed to the local AWS, with their report.
+    assert "flows: 4 passed, 0 failed, 0 skipped" in run.stdout, run.stdout[-3000:]
+    assert "-> PreTokenGenerationFunction: ran" in run.stdout
+    assert '"tenant": "acme"' in run.stdout
     built = made.folder / ".aws-sam" / "build"
     assert _so_architectures(built) == {host_architecture()}
     # And make test again, with the build beside the code, as a user runs them.
@@ -191,6 +195,65 @@ def test_the_local_build_reads_a_template_without_an_architecture_parameter(
     assert _so_architectures(built) == {host}
     # What was built says what it is: even deployed, its functions import.
     assert f"- {host}" in (built / "template.yaml").read_text(encoding="utf-8")
+
+
+@pytest.mark.e2e
+def test_up_serves_the_new_project_until_stopped(made: Made) -> None:
+    """`up`: deployed, the pool and the environment printed, a trigger call shown as it happens,
+    and SIGTERM (as Ctrl-C) stops the local AWS and every function."""
+    command = [str(made.folder / ".venv" / "bin" / "cognito-triggers"), "up", "--stack-name", "t"]
+    process = subprocess.Popen(
+        command, cwd=made.folder, env=made.env, stdout=subprocess.PIPE, text=True
+    )
+    assert process.stdout is not None
+    lines: list[str] = []
+    try:
+        for line in process.stdout:
+            lines.append(line.rstrip("\n"))
+            if line.startswith("ready in") or "error" in line:
+                break
+        printed = "\n".join(lines)
+        assert lines and lines[-1].startswith("ready in"), printed
+        env = dict(
+            line.strip().removeprefix("export ").split("=", 1)
+            for line in lines
+            if line.strip().startswith("export ")
+        )
+        assert set(env) >= {"AWS_ENDPOINT_URL", "AWS_REGION", "AWS_ACCESS_KEY_ID"}
+        web = re.search(r"app client web: (\w+)", printed)
+        assert web, printed
+        assert re.search(r"user pool UserPool: us-east-1_\w+", printed)
+        assert "PreSignUpFunction: t-PreSignUpFunction" in printed
+        import boto3
+
+        idp = boto3.client(
+            "cognito-idp",
+            endpoint_url=env["AWS_ENDPOINT_URL"],
+            region_name=env["AWS_REGION"],
+            aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+        )
+        idp.sign_up(
+            ClientId=web.group(1),
+            Username="joe@example.com",
+            Password="Correct-Horse-9-battery!",
+            UserAttributes=[{"Name": "email", "Value": "joe@example.com"}],
+        )
+        for line in process.stdout:
+            lines.append(line.rstrip("\n"))
+            if line.startswith("trigger"):
+                break
+        assert lines[-1].startswith("trigger") and "-> PreSignUpFunction: ran" in lines[-1]
+        assert "(cold)" in lines[-1]
+    finally:
+        process.terminate()
+        rest, _ = process.communicate(timeout=60)
+    assert process.returncode == 0
+    assert rest.strip().endswith("stopped: the local AWS and its functions")
+    import socket
+
+    with pytest.raises(ConnectionRefusedError):  # nothing listens where the local AWS was
+        socket.create_connection(("127.0.0.1", int(env["AWS_ENDPOINT_URL"].rsplit(":", 1)[1])))
 
 
 # -- without building -----------------------------------------------------------------------------

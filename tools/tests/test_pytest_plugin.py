@@ -169,3 +169,24 @@ def test_a_handled_call_passes(pytester: pytest.Pytester) -> None:
             "flows: 1 passed, 0 failed, 0 skipped",
         ]
     )
+
+
+def test_a_test_that_expects_a_failure_checks_it_itself(pytester: pytest.Pytester) -> None:
+    failed = (
+        'TriggerCall("PreSignUpFunction", "PreSignUp_SignUp", "failed", 5.0, False, '
+        '"RuntimeError: the store is down", "local AWS")'
+    )
+    pytester.makeconftest(_FAKE_STACK.replace("{calls}", f"[{failed}]"))
+    pytester.makepyfile(
+        "import pytest\n\n"
+        "@pytest.mark.expect_trigger_failure\n"
+        "def test_outage(local_stack):\n"
+        "    (call,) = local_stack.calls_since(local_stack.mark())\n"
+        "    assert call.error == 'RuntimeError: the store is down'\n\n"
+        "def test_unmarked(local_stack):\n"
+        "    pass\n"
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider", "--strict-markers")
+    # The unmarked test's body passed; the plugin fails it at its end (teardown: an error).
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(["*a trigger function failed*", "ERROR *::test_unmarked*"])
