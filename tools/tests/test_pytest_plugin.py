@@ -1,5 +1,5 @@
 """What the local AWS's logs say a deployed function did, and the pytest plugin failing a test
-whose trigger function failed (issue 19, item 3)."""
+whose trigger function failed (an exception, a failed init)."""
 
 from __future__ import annotations
 

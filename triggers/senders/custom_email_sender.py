@@ -67,7 +67,8 @@ MESSAGES: dict[str, Message] = {
     ),
 }
 
-# Account takeover: what Cognito's threat protection did, in the user's words (reference §3.10).
+# Account takeover: what threat protection did (the event's action), in the user's words; see
+# https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-custom-email-sender.html
 TAKEOVER_SUBJECT = "{brand}: a sign-in to your account from a new place"
 TAKEOVER_ACTIONS = {
     "BLOCK": "We blocked it.",
