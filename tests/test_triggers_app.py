@@ -13,19 +13,18 @@ import pytest
 from argon2 import PasswordHasher
 from moto import mock_aws
 
+import create_auth_challenge
+import custom_message
+import define_auth_challenge
+import post_confirmation
+import pre_authentication
+import pre_sign_up
+import pre_token_generation
+import user_migration
+import verify_auth_challenge
 from cognito_triggers import Deny, TriggerFamily
+from cognito_triggers.aws import reset_clients
 from cognito_triggers.testing import AGENT_CLIENT_ID, lambda_context, make_event
-from triggers import (
-    create_auth_challenge,
-    custom_message,
-    define_auth_challenge,
-    post_confirmation,
-    pre_authentication,
-    pre_sign_up,
-    pre_token_generation,
-    user_migration,
-    verify_auth_challenge,
-)
 
 CONTEXT = lambda_context()
 
@@ -49,13 +48,7 @@ def environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    for factory in (
-        post_confirmation.cognito,
-        create_auth_challenge.ses,
-        user_migration.dynamodb,
-        pre_token_generation.ssm,
-    ):
-        factory.cache_clear()
+    reset_clients()  # each test's clients are made inside its own mock_aws()
     pre_token_generation._client_tables.clear()
 
 
@@ -423,7 +416,7 @@ def traces(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[], str]]:
     # As the template has it: the functions leave X-Ray alone (a Tracer made outside Lambda would
     # switch the SDK off), and the patch below is what opting AWS calls in applies.
     monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
-    saved = (xray_recorder.emitter, global_sdk_config.sdk_enabled())
+    saved = (xray_recorder.emitter,)
     xray_recorder.emitter = Capture()
     global_sdk_config.set_sdk_enabled(True)
     patch(["botocore"])  # for good: X-Ray does nothing with it while the SDK is off
@@ -433,7 +426,8 @@ def traces(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[], str]]:
     finally:
         finish()
         xray_recorder.emitter = saved[0]
-        global_sdk_config.set_sdk_enabled(saved[1])
+        # The patch stays for the session: the SDK off keeps it inert for the tests after.
+        global_sdk_config.set_sdk_enabled(False)
 
 
 def test_no_trace_records_a_password_or_its_hash(
@@ -553,8 +547,14 @@ def test_blocked_users_get_no_tokens_on_refresh_or_otherwise(source: str) -> Non
 
 
 def test_both_functions_block_the_same_users() -> None:
-    assert pre_authentication.NOT_BLOCKED == pre_token_generation.NOT_BLOCKED
-    assert pre_authentication.SUSPENDED == pre_token_generation.SUSPENDED
+    blocked = {"userAttributes": {"custom:blocked": " Yes "}}
+    for source, module in (
+        ("PreAuthentication_Authentication", pre_authentication),
+        ("TokenGeneration_RefreshTokens", pre_token_generation),
+    ):
+        with pytest.raises(Exception, match=r"^This account is suspended") as raised:
+            module.lambda_handler(make_event(source, request=blocked), CONTEXT)
+        assert type(raised.value).__name__ == "Deny", module.__name__
 
 
 @pytest.mark.parametrize(

@@ -12,11 +12,15 @@ from typing import Any
 
 import pytest
 
+import create_auth_challenge
+import custom_email_sender
+import custom_sms_sender
+import post_confirmation
+import pre_token_generation
+import user_migration
 from cognito_triggers import aws
 from cognito_triggers.errors import InternalError
 from cognito_triggers.testing import lambda_context, make_event
-from triggers import create_auth_challenge, post_confirmation, pre_token_generation, user_migration
-from triggers.senders import custom_email_sender, custom_sms_sender
 
 # Every function's client factory (tests/test_build.py's FIRST_USE names each function's first).
 FACTORIES: dict[str, Callable[[], Any]] = {
@@ -52,8 +56,7 @@ CALLS: dict[str, tuple[Callable[..., dict[str, Any]], str, dict[str, str]]] = {
 
 
 def _clear() -> None:
-    for factory in FACTORIES.values():
-        factory.cache_clear()  # type: ignore[attr-defined]
+    aws.reset_clients()
     pre_token_generation._client_tables.clear()
 
 

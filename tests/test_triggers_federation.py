@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
+import inbound_federation
 from cognito_triggers.testing import lambda_context, make_event
-from triggers import inbound_federation
 
 CONTEXT = lambda_context()
 

@@ -14,9 +14,11 @@ from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 from moto.sns.models import sns_backends
 
+import custom_email_sender
+import custom_sms_sender
+from cognito_triggers.aws import reset_clients
 from cognito_triggers.sender_code import encrypt_code
 from cognito_triggers.testing import lambda_context, make_event
-from triggers.senders import custom_email_sender, custom_sms_sender
 
 CONTEXT = lambda_context()
 
@@ -37,8 +39,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
         "BRAND_NAME": "Acme Cloud",
     }.items():
         monkeypatch.setenv(name, value)
-    for factory in (custom_email_sender.ses, custom_email_sender.cognito, custom_sms_sender.sns):
-        factory.cache_clear()
+    reset_clients()  # each test's clients are made inside its own mock_aws()
     with mock_aws():
         key_arn = boto3.client("kms").create_key()["KeyMetadata"]["Arn"]
         monkeypatch.setenv("KEY_ARN", key_arn)

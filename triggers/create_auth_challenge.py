@@ -14,11 +14,9 @@ from __future__ import annotations
 import logging
 import os
 import secrets
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from cognito_triggers import CreateAuthChallengeEvent, Metrics, TriggerRouter
-from cognito_triggers.aws import client_config
+from cognito_triggers import CreateAuthChallengeEvent, Metrics, TriggerRouter, aws
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -33,17 +31,11 @@ metrics = Metrics()
 app = TriggerRouter(logger=logger, metrics=metrics)
 
 
-@cache
+@aws.lazy_client
 def ses() -> SESClient:
-    """Created on first use, then reused by warm invocations: boto3 (the runtime's) loads then,
-    not in every cold start."""
-    import boto3
+    import boto3  # the runtime's, loaded on the first call
 
-    if os.environ.get("POWERTOOLS_TRACE_DISABLED") != "true":  # template.yaml: opt in
-        from aws_lambda_powertools import Tracer  # the X-Ray SDK
-
-        Tracer(patch_modules=["botocore"])  # each AWS call an X-Ray subsegment
-    return boto3.client("ses", config=client_config())
+    return boto3.client("ses", config=aws.client_config())
 
 
 def new_code() -> str:

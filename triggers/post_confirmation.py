@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import logging
 import os
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from cognito_triggers import Metrics, PostConfirmationEvent, TriggerRouter
-from cognito_triggers.aws import client_config
+from cognito_triggers import Metrics, PostConfirmationEvent, TriggerRouter, aws
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -19,17 +17,11 @@ metrics = Metrics()
 app = TriggerRouter(logger=logger, metrics=metrics)
 
 
-@cache
+@aws.lazy_client
 def cognito() -> CognitoIdentityProviderClient:
-    """Created on first use, then reused by warm invocations: boto3 (the runtime's) loads then,
-    not in every cold start."""
-    import boto3
+    import boto3  # the runtime's, loaded on the first call
 
-    if os.environ.get("POWERTOOLS_TRACE_DISABLED") != "true":  # template.yaml: opt in
-        from aws_lambda_powertools import Tracer  # the X-Ray SDK
-
-        Tracer(patch_modules=["botocore"])  # each AWS call an X-Ray subsegment
-    return boto3.client("cognito-idp", config=client_config())
+    return boto3.client("cognito-idp", config=aws.client_config())
 
 
 def add_to_group(user_pool_id: str, user_name: str, group: str) -> None:

@@ -17,9 +17,9 @@ import logging
 import os
 import time
 from collections.abc import Mapping
-from functools import cache
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
+from accounts import SUSPENDED, is_blocked
 from cognito_triggers import (
     ClientCredentialsEvent,
     Deny,
@@ -27,8 +27,8 @@ from cognito_triggers import (
     PreTokenGenerationEvent,
     PreTokenGenerationV1Event,
     TriggerRouter,
+    aws,
 )
-from cognito_triggers.aws import client_config
 from cognito_triggers.rules import TokenUse
 
 if TYPE_CHECKING:
@@ -42,16 +42,6 @@ CLIENT_CLAIMS_MAX_AGE = 300  # seconds a warm function keeps the client table
 logger = logging.getLogger(__name__)
 metrics = Metrics()
 app = TriggerRouter(logger=logger, metrics=metrics)
-
-
-SUSPENDED = "This account is suspended; please contact support"
-NOT_BLOCKED = frozenset({"", "false", "no", "0"})
-
-
-def is_blocked(attributes: Mapping[str, str]) -> bool:
-    # pre_authentication.is_blocked is the same (a test holds them equal): each function ships
-    # as its own module.
-    return attributes.get("custom:blocked", "").strip().lower() not in NOT_BLOCKED
 
 
 def role_of(groups: list[str], attributes: Mapping[str, str]) -> str:
@@ -84,17 +74,11 @@ def user_claims(event: PreTokenGenerationEvent) -> None:
     event.add_claim("role", role, token=tokens)
 
 
-@cache
+@aws.lazy_client
 def ssm() -> SSMClient:
-    """Created on first use, then reused by warm invocations: boto3 (the runtime's) loads then,
-    for machines' tokens only; users' tokens never need it."""
-    import boto3
+    import boto3  # the runtime's, loaded on the first call
 
-    if os.environ.get("POWERTOOLS_TRACE_DISABLED") != "true":  # template.yaml: opt in
-        from aws_lambda_powertools import Tracer  # the X-Ray SDK
-
-        Tracer(patch_modules=["botocore"])  # each AWS call an X-Ray subsegment
-    return boto3.client("ssm", config=client_config())
+    return boto3.client("ssm", config=aws.client_config())
 
 
 NO_TOKEN = "This client gets no token"  # what the machine sees; the log says why

@@ -14,14 +14,12 @@ from __future__ import annotations
 
 import logging
 import os
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from cognito_triggers import Deny, Metrics, TriggerRouter, UserMigrationEvent
-from cognito_triggers.aws import client_config
+from cognito_triggers import Deny, Metrics, TriggerRouter, UserMigrationEvent, aws
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -43,17 +41,11 @@ app = TriggerRouter(logger=logger, metrics=metrics)
 hasher = PasswordHasher()
 
 
-@cache
+@aws.lazy_client
 def dynamodb() -> DynamoDBClient:
-    """Created on first use, then reused by warm invocations: boto3 (the runtime's) loads then,
-    not in every cold start."""
-    import boto3
+    import boto3  # the runtime's, loaded on the first call
 
-    if os.environ.get("POWERTOOLS_TRACE_DISABLED") != "true":  # template.yaml: opt in
-        from aws_lambda_powertools import Tracer  # the X-Ray SDK
-
-        Tracer(patch_modules=["botocore"])  # each AWS call an X-Ray subsegment
-    return boto3.client("dynamodb", config=client_config())
+    return boto3.client("dynamodb", config=aws.client_config())
 
 
 def legacy_user(username: str) -> dict[str, str] | None:

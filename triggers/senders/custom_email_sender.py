@@ -12,11 +12,9 @@ from __future__ import annotations
 import html
 import logging
 import os
-from functools import cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from cognito_triggers import CustomEmailSenderEvent, Metrics, TriggerRouter
-from cognito_triggers.aws import client_config
+from cognito_triggers import CustomEmailSenderEvent, Metrics, TriggerRouter, aws
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -85,27 +83,18 @@ TAKEOVER_BODY = (
 )
 
 
-@cache
+@aws.lazy_client
 def ses() -> SESClient:
-    """Created on first use, then reused by warm invocations."""
-    import boto3
+    import boto3  # the runtime's, loaded on the first call
 
-    if os.environ.get("POWERTOOLS_TRACE_DISABLED") != "true":  # template.yaml: opt in
-        from aws_lambda_powertools import Tracer  # the X-Ray SDK
-
-        Tracer(patch_modules=["botocore"])  # each AWS call an X-Ray subsegment
-    return boto3.client("ses", config=client_config())
+    return boto3.client("ses", config=aws.client_config())
 
 
-@cache
+@aws.lazy_client
 def cognito() -> CognitoIdentityProviderClient:
-    import boto3
+    import boto3  # the runtime's, loaded on the first call
 
-    if os.environ.get("POWERTOOLS_TRACE_DISABLED") != "true":  # template.yaml: opt in
-        from aws_lambda_powertools import Tracer  # the X-Ray SDK
-
-        Tracer(patch_modules=["botocore"])  # each AWS call an X-Ray subsegment
-    return boto3.client("cognito-idp", config=client_config())
+    return boto3.client("cognito-idp", config=aws.client_config())
 
 
 def send(to: str, subject: str, text: str) -> None:

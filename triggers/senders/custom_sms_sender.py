@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import logging
 import os
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from cognito_triggers import CustomSMSSenderEvent, Metrics, TriggerRouter
-from cognito_triggers.aws import client_config
+from cognito_triggers import CustomSMSSenderEvent, Metrics, TriggerRouter, aws
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -42,16 +40,11 @@ MESSAGES: dict[str, str] = {
 FALLBACK = "{brand}: your code is {code}"
 
 
-@cache
+@aws.lazy_client
 def sns() -> SNSClient:
-    """Created on first use, then reused by warm invocations."""
-    import boto3
+    import boto3  # the runtime's, loaded on the first call
 
-    if os.environ.get("POWERTOOLS_TRACE_DISABLED") != "true":  # template.yaml: opt in
-        from aws_lambda_powertools import Tracer  # the X-Ray SDK
-
-        Tracer(patch_modules=["botocore"])  # each AWS call an X-Ray subsegment
-    return boto3.client("sns", config=client_config())
+    return boto3.client("sns", config=aws.client_config())
 
 
 def send(phone_number: str, text: str) -> None:

@@ -26,16 +26,25 @@ that makes two calls in a row can spend it twice. botocore >= 1.44 also honours 
 ``x-amz-retry-after`` on a retry, up to 5 s more; then the function's ``Timeout`` (5 s) is
 the bound.
 
-botocore is imported when :func:`client_config` is called, never with this module: the function
-that makes a client has loaded boto3 anyway, and the runtime keeps no dependency on it.
+:func:`lazy_client` makes such a client on first use and keeps it for the warm invocations that
+follow, so a function pays for boto3 only when it calls AWS.
+
+botocore is imported when :func:`client_config` is called, never with this
+module: the function that makes a client has loaded boto3 anyway, and the runtime keeps no
+dependency on it.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import os
+from collections.abc import Callable
+from functools import cache, update_wrapper
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from botocore.config import Config
+
+_Client = TypeVar("_Client")
 
 __all__ = [
     "ATTEMPTS",
@@ -43,6 +52,9 @@ __all__ = [
     "CONNECT_TIMEOUT",
     "READ_TIMEOUT",
     "client_config",
+    "lazy_client",
+    "reset_clients",
+    "traced",
     "worst_case",
 ]
 
@@ -112,3 +124,52 @@ def client_config(
         read_timeout=read_timeout,
         retries={"total_max_attempts": attempts, "mode": "standard"},
     )
+
+
+def traced() -> bool:
+    """Whether AWS calls are recorded as X-Ray subsegments: an opt-in, with Powertools' own
+    switch set to ``POWERTOOLS_TRACE_DISABLED=false`` (``Tracing: Active`` alone records each
+    invocation, not each call). The X-Ray SDK costs a cold start about as much as boto3."""
+    return os.environ.get("POWERTOOLS_TRACE_DISABLED", "").strip().lower() in ("false", "0")
+
+
+_made: list[Callable[[], Any]] = []  # every lazy_client's cached factory, for reset_clients()
+
+
+def lazy_client(factory: Callable[[], _Client]) -> Callable[[], _Client]:
+    """Decorate the function that makes an AWS client: it runs on the first call, and its client
+    serves every warm invocation after. A function pays for boto3 only once it calls AWS, and
+    with :func:`traced`, Powertools' ``Tracer`` patches botocore before the client is made, so
+    each call is an X-Ray subsegment (that needs ``cognito-triggers[powertools]``, and says so).
+
+    Example::
+
+        @lazy_client
+        def ssm() -> SSMClient:  # boto3-stubs' type: your checker knows every call
+            import boto3
+
+            return boto3.client("ssm", config=client_config())
+    """
+
+    @cache
+    def made() -> _Client:
+        if traced():
+            try:
+                from aws_lambda_powertools import Tracer  # the X-Ray SDK
+            except ImportError as error:
+                raise ImportError(
+                    "POWERTOOLS_TRACE_DISABLED=false records AWS calls with Powertools' Tracer: "
+                    "install cognito-triggers[powertools], or leave the variable unset"
+                ) from error
+            Tracer(patch_modules=["botocore"])
+        return factory()
+
+    _made.append(made)
+    return update_wrapper(made, factory)
+
+
+def reset_clients() -> None:
+    """Forget every client :func:`lazy_client` made, so the next call makes a new one: for tests
+    that change the endpoint or the credentials (moto's ``mock_aws``) between cases."""
+    for made in _made:
+        made.cache_clear()  # type: ignore[attr-defined]

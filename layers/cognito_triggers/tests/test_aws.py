@@ -16,7 +16,7 @@ from cognito_triggers import aws
 from cognito_triggers.aws import client_config, worst_case
 
 if TYPE_CHECKING:
-    from mypy_boto3_ssm import SSMClient  # noqa: F401 (assert_type reads it below)
+    from mypy_boto3_ssm import SSMClient
 
 
 def test_importing_the_module_loads_no_botocore() -> None:
@@ -80,3 +80,51 @@ def test_a_silent_endpoint_fails_the_call_after_the_configured_attempts(
     with pytest.raises(ReadTimeoutError):
         client.get_parameter(Name="claims")
     assert len(accepted) == attempts
+
+
+# -- lazy_client: made on first use, kept for warm invocations, tracing opted in ----------------
+
+
+def test_a_lazy_client_is_made_once_then_kept_until_reset(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("POWERTOOLS_TRACE_DISABLED", raising=False)
+    made: list[object] = []
+
+    @aws.lazy_client
+    def ssm() -> SSMClient:
+        client = boto3.client("ssm", region_name="us-east-1", config=client_config())
+        made.append(client)
+        return client
+
+    assert_type(ssm(), "SSMClient")
+    assert ssm() is ssm() is made[0]
+    assert ssm.__name__ == "ssm"
+    aws.reset_clients()
+    assert ssm() is made[1] is not made[0]
+
+
+@pytest.mark.parametrize(
+    ("value", "traced"),
+    [(None, False), ("true", False), ("false", True), (" False ", True), ("0", True)],
+)
+def test_tracing_aws_calls_is_an_opt_in(
+    monkeypatch: pytest.MonkeyPatch, value: str | None, traced: bool
+) -> None:
+    if value is None:
+        monkeypatch.delenv("POWERTOOLS_TRACE_DISABLED", raising=False)
+    else:
+        monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", value)
+    assert aws.traced() is traced
+
+
+def test_tracing_without_powertools_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "false")
+    monkeypatch.setitem(sys.modules, "aws_lambda_powertools", None)  # as if not installed
+
+    @aws.lazy_client
+    def sns() -> object:
+        raise AssertionError("the client is not made when the tracer cannot be")
+
+    with pytest.raises(ImportError, match=r"install cognito-triggers\[powertools\]"):
+        sns()
