@@ -518,15 +518,18 @@ def _signature(token: str, jwks: Mapping[str, Any]) -> str:
     algorithm, kid = header.get("alg"), header.get("kid")
     if not isinstance(algorithm, str) or algorithm[:2] not in ("RS", "PS", "ES"):
         return f"not verified: alg {algorithm!r} is not a public-key signature"
-    try:
-        keys = [key for key in jwt.PyJWKSet.from_dict(dict(jwks)).keys if key.key_id == kid]
-    except jwt.PyJWTError as error:
-        return f"not verified: the JWKS has no usable key ({error})"
-    if not keys:
+    listed = jwks.get("keys")
+    keys = listed if isinstance(listed, list) else []
+    named = [k for k in keys if isinstance(k, Mapping) and k.get("kid") == kid]
+    if not named:
         return f"not verified: no key of the JWKS has the token's kid {kid!r}"
     try:
+        key = jwt.PyJWK(dict(named[0]), algorithm)
+    except jwt.PyJWTError as error:
+        return f"not verified: key {kid!r} of the JWKS is no usable public key ({error})"
+    try:
         # The signature only (JWS): the claims are the authorizer's rules, checked apart.
-        jwt.PyJWS().decode(token, keys[0].key, algorithms=[algorithm])
+        jwt.PyJWS().decode(token, key.key, algorithms=[algorithm])
     except jwt.InvalidSignatureError:
         return f"not verified: the signature does not match key {kid!r} of the JWKS"
     except jwt.PyJWTError as error:

@@ -505,6 +505,19 @@ def test_a_token_whose_key_is_not_in_the_jwks_is_named(
     assert decision.signature == "not verified: no key of the JWKS has the token's kid 'rotated'"
 
 
+def test_a_key_that_is_no_public_key_is_named(
+    policies: Path, keys: tuple[rsa.RSAPrivateKey, ...]
+) -> None:
+    jwks = jwks_of(keys[0])
+    jwks["keys"][0]["n"] = jwks["keys"][0]["n"][:-1]  # no longer base64url of a modulus
+    decision = gateway_of(policies).decide_token(
+        signed(keys[0], claims()), tool="support___lookup_ticket", jwks=jwks, now=NOW
+    )
+    assert decision.signature.startswith(
+        "not verified: key 'k1' of the JWKS is no usable public key (Unable to construct key"
+    )
+
+
 def test_an_unsigned_token_is_not_verified(policies: Path) -> None:
     token = jwt.encode(claims(), "", algorithm="none")
     decision = gateway_of(policies).decide_token(
