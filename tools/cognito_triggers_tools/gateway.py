@@ -322,13 +322,14 @@ def _walk(node: Any) -> Iterator[Any]:
             stack.extend(getattr(value, name) for name in value.__dataclass_fields__)
 
 
-def _tag_name(expr: Any) -> str | None:
-    """The tag of ``principal.getTag("<name>")``, or ``None``."""
+def _tag_read(expr: Any, ops: tuple[str, ...] = ("get_tag", "has_tag")) -> str | None:
+    """The tag ``principal.getTag("<name>")`` (or ``hasTag``, as ``ops`` say) reads, or
+    ``None``."""
     from cedarpy import pst
 
     if (
         isinstance(expr, pst.BinaryOp)
-        and expr.op == "get_tag"
+        and expr.op in ops
         and expr.left == pst.Var("principal")
         and isinstance(expr.right, pst.StringLit)
     ):
@@ -338,16 +339,7 @@ def _tag_name(expr: Any) -> str | None:
 
 def _reads(policy: _Policy) -> set[str]:
     """The principal's tags the policy reads (``getTag`` or ``hasTag`` with a literal name)."""
-    from cedarpy import pst
-
-    return {
-        node.right.value
-        for node in _walk(policy.node)
-        if isinstance(node, pst.BinaryOp)
-        and node.op in ("get_tag", "has_tag")
-        and node.left == pst.Var("principal")
-        and isinstance(node.right, pst.StringLit)
-    }
+    return {name for node in _walk(policy.node) if (name := _tag_read(node)) is not None}
 
 
 def _compares_as_text(policy: _Policy) -> set[str]:
@@ -358,7 +350,7 @@ def _compares_as_text(policy: _Policy) -> set[str]:
     for node in _walk(policy.node):
         if isinstance(node, pst.BinaryOp) and node.op in ("eq", "not_eq"):
             for tag, other in ((node.left, node.right), (node.right, node.left)):
-                name = _tag_name(tag)
+                name = _tag_read(tag, ("get_tag",))
                 if name is not None and isinstance(other, pst.StringLit):
                     found.add(name)
     return found
@@ -413,11 +405,12 @@ def _load_policies(files: Sequence[Path], schema: Any) -> list[_Policy]:
             labels.append(label)
             loaded.append(_Policy(label, replace(node, id=label)))
         if schema is not None:
-            checked = cedar.validate_policies(text, schema)
-            problems = [
-                f"{labels[int(e.policy_id[6:])] if e.policy_id[6:].isdigit() else path}: {e.error}"
-                for e in checked.errors
-            ]
+            problems = []
+            for problem in cedar.validate_policies(text, schema).errors:
+                # The validator names a policy by its place in the file: policy0, policy1...
+                index = problem.policy_id.removeprefix("policy")
+                known = index.isdigit() and int(index) < len(labels)
+                problems.append(f"{labels[int(index)] if known else path}: {problem.error}")
             if problems:
                 raise GatewayError(f"{path}: not valid against the schema: {'; '.join(problems)}")
     return loaded
