@@ -121,7 +121,7 @@ def seed(endpoint_url: str, template: Template, events_dir: Path) -> dict[str, A
             {
                 machine["callerContext"]["clientId"]: {
                     "department": "support",
-                    "groups": ["agents", "gateway"],
+                    "groups": ["agents", "support"],
                 }
             }
         ),

@@ -264,13 +264,13 @@ def test_machine_client_credentials_token(local_stack: LocalStack) -> None:
     """A machine client's client_credentials token carries its claims"""
     with local_stack.watch() as seen:
         token = local_stack.client_credentials(
-            local_stack.output("AgentGatewayClientId"), ["agents/invoke", "agents/read"]
+            local_stack.output("SupportAgentClientId"), ["agents/invoke", "agents/read"]
         )["access_token"]
     local_stack.note("POST /oauth2/token grant_type=client_credentials")
     assert seen.fired("TokenGeneration_ClientCredentials", "handled")
     claims = local_stack.claims("access token", token)
     assert claims.get("department") == "support", "the SSM client table's department"
-    assert claims.get("groups") == ["agents", "gateway"]
+    assert claims.get("groups") == ["agents", "support"]
 
 
 def test_hosted_ui_authorization_code_with_pkce(local_stack: LocalStack, pool: str) -> None:

@@ -208,9 +208,14 @@ def test_no_dependency_cycle_through_the_pool(cfn: dict[str, Any]) -> None:
 
 
 def test_outputs(cfn: dict[str, Any]) -> None:
-    assert {"UserPoolId", "WebClientId", "AgentGatewayClientId", "TokenEndpoint"} <= set(
-        cfn["Outputs"]
-    )
+    assert {
+        "UserPoolId",
+        "WebClientId",
+        "SupportAgentClientId",
+        "FinanceAgentClientId",
+        "DiscoveryUrl",
+        "TokenEndpoint",
+    } <= set(cfn["Outputs"])
 
 
 def test_clients(source: dict[str, Any]) -> None:
@@ -223,12 +228,13 @@ def test_clients(source: dict[str, Any]) -> None:
         "ALLOW_CUSTOM_AUTH",
         "ALLOW_REFRESH_TOKEN_AUTH",
     }
-    machine = resources["AgentGatewayClient"]["Properties"]
-    assert machine["GenerateSecret"] is True
-    assert machine["AllowedOAuthFlows"] == ["client_credentials"]
     server = resources["AgentsResourceServer"]["Properties"]
     scopes = {f"{server['Identifier']}/{s['ScopeName']}" for s in server["Scopes"]}
-    assert set(machine["AllowedOAuthScopes"]) <= scopes
+    for name in ("SupportAgentClient", "FinanceAgentClient"):
+        machine = resources[name]["Properties"]
+        assert machine["GenerateSecret"] is True
+        assert machine["AllowedOAuthFlows"] == ["client_credentials"]
+        assert set(machine["AllowedOAuthScopes"]) <= scopes
 
 
 def test_users_cannot_write_the_attributes_the_triggers_trust(source: dict[str, Any]) -> None:

@@ -10,6 +10,7 @@ cognito-triggers start-lambda               the Lambda Invoke API for every buil
 cognito-triggers check                      template.yaml and the handlers' routers agree
 cognito-triggers events list                the triggerSources Cognito sends
 cognito-triggers events new SOURCE          a sample event for one of them
+cognito-triggers gateway --tool NAME ...    would an agent gateway let this token call it
 """
 
 from __future__ import annotations
@@ -188,6 +189,46 @@ def cmd_events_new(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_gateway(args: argparse.Namespace) -> int:
+    from .gateway import EXAMPLE_GATEWAY_ARN, Gateway
+    from .inputs import read_json
+
+    gateway = Gateway.load(
+        authorizer=args.authorizer,
+        policies=args.policies,
+        schema=args.schema,
+        gateway_arn=args.gateway_arn or EXAMPLE_GATEWAY_ARN,
+        placeholders=_parameters(args.set, "--set"),
+    )
+    try:
+        tool_input = json.loads(args.input)
+    except ValueError as error:
+        raise ToolError(f"--input: not JSON ({error})") from None
+    if not isinstance(tool_input, dict):
+        raise ToolError("--input: the tool's arguments are a JSON object")
+    if args.claims:
+        claims = read_json(args.claims, "claims file")
+        if not isinstance(claims, dict):
+            raise ToolError(f"{args.claims}: a token's claims are a JSON object")
+        decision = gateway.decide(claims, tool=args.tool, input=tool_input)
+    else:
+        decision = gateway.decide_token(
+            sys.stdin.read().strip() if args.token == "-" else args.token,
+            tool=args.tool,
+            input=tool_input,
+            discovery=args.discovery,
+            jwks=args.jwks,
+            allow_unverified_signature=args.allow_unverified_signature,
+        )
+    print(decision.describe())
+    print(f"  signature {decision.signature}")
+    for name, value in decision.tags.items():
+        print(f"  tag {name} = {value}")
+    for warning in decision.warnings:
+        print(f"  warning: {warning}")
+    return 0 if decision.allowed else 1
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cognito-triggers",
@@ -360,6 +401,37 @@ def _parser() -> argparse.ArgumentParser:
     new = events_commands.add_parser("new", help="print a sample event for a triggerSource")
     new.add_argument("source", metavar="SOURCE", help="e.g. PreSignUp_SignUp (see `events list`)")
     new.set_defaults(run=cmd_events_new)
+
+    gateway = commands.add_parser(
+        "gateway",
+        help="would an AgentCore gateway let this token (or these claims) call this tool?",
+        description="Applies an Amazon Bedrock AgentCore Gateway's inbound JWT authorizer "
+        "(customJWTAuthorizer, AgentCore's JSON) and its Cedar policies (with the Cedar engine, "
+        "the tools' gateway extra) to a token or to a token's claims; prints the decision and "
+        "why. Exits 0 on allow, 1 on deny, 2 on unusable input.",
+    )
+    gateway.add_argument("--authorizer", required=True, help="the customJWTAuthorizer JSON file")
+    gateway.add_argument(
+        "--policies", required=True, nargs="+", metavar="PATH", help=".cedar files or folders"
+    )
+    gateway.add_argument("--schema", help="a Cedar schema the policies must validate against")
+    gateway.add_argument("--tool", required=True, help="the tool as the gateway names it")
+    gateway.add_argument("--input", default="{}", help="the tool's arguments, a JSON object")
+    gateway.add_argument("--gateway-arn", help="the policies' resource (default: an example)")
+    gateway.add_argument(
+        "--set", action="append", default=[], metavar="NAME=VALUE", help="fills ${NAME}"
+    )
+    given = gateway.add_mutually_exclusive_group(required=True)
+    given.add_argument("--claims", metavar="FILE", help="a JSON file of a token's claims")
+    given.add_argument("--token", help="an access token (- reads it from standard input)")
+    gateway.add_argument("--discovery", help="the issuer's discovery document (URL or file)")
+    gateway.add_argument("--jwks", help="the issuer's JWKS (URL or file; default: jwks_uri)")
+    gateway.add_argument(
+        "--allow-unverified-signature",
+        action="store_true",
+        help="decide on a token whose signature does not verify (an emulator's), and say so",
+    )
+    gateway.set_defaults(run=cmd_gateway)
     return parser
 
 
