@@ -12,11 +12,12 @@ import boto3
 import pytest
 from moto import mock_aws
 
+import pre_token_generation
 from cognito_triggers import Deny
+from cognito_triggers.aws import reset_clients
 from cognito_triggers.testing import lambda_context, make_event
 from cognito_triggers_tools.cfn import Template, load_template
 from cognito_triggers_tools.gateway import machine_token_claims, matrix
-from triggers import pre_token_generation
 
 from .agent_gateway import CLIENTS, EXPECTED, SCOPES, TOOLS, load_gateway, outcomes
 
@@ -47,7 +48,7 @@ def client_table(template: Template, monkeypatch: pytest.MonkeyPatch) -> Iterato
         ("CLIENT_CLAIMS_PARAMETER", PARAMETER),
     ):
         monkeypatch.setenv(name, value)
-    pre_token_generation.ssm.cache_clear()
+    reset_clients()
     pre_token_generation._client_tables.clear()
     table = template.resources["ClientClaimsParameter"]["Properties"]["Value"]
     with mock_aws():
@@ -55,7 +56,7 @@ def client_table(template: Template, monkeypatch: pytest.MonkeyPatch) -> Iterato
             Name=PARAMETER, Type="String", Value=template.evaluate(table)
         )
         yield
-    pre_token_generation.ssm.cache_clear()
+    reset_clients()
     pre_token_generation._client_tables.clear()
 
 
