@@ -158,6 +158,10 @@ def test_password_sign_in_gets_the_claims(
         claims = local_stack.claims(f"{ALLOWED} {kind}", result[kind])
         assert claims.get("tenant") == "acme", kind  # V3: both tokens
         assert claims.get("role") == "member", kind  # verified, in members
+    # RS256, against the keys the pool publishes (its JWKS); the ID token's audience is the client.
+    assert local_stack.verify(result["IdToken"], web)["tenant"] == "acme"
+    assert local_stack.verify(result["AccessToken"])["client_id"] == web
+    local_stack.note("both tokens' signatures verified against the pool's JWKS")
     result = local_stack.sign_in(web, TRUSTED, PASSWORD)["AuthenticationResult"]
     claims = local_stack.claims(f"{TRUSTED} access token", result["AccessToken"])
     assert claims.get("role") == "guest", "guest until the address is verified"

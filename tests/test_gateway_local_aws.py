@@ -1,10 +1,13 @@
 """The agent gateway (``gateway/``) on real tokens: each machine client's client-credentials
 access token from the stack deployed to the local AWS, decided for every tool with the pool's
-own discovery document and JWKS, as AgentCore Gateway's authorizer and policies would. ministack
-signs tokens its JWKS does not verify: the decisions opt in to that and the report says so.
+own discovery document and JWKS, as AgentCore Gateway's authorizer and policies would: the
+signatures verified against the keys the pool publishes.
 ``make e2e`` runs them; ``cognito-triggers flows`` (``make run``) prints the matrix."""
 
 from __future__ import annotations
+
+import base64
+import json
 
 import pytest
 
@@ -35,7 +38,6 @@ def test_the_agent_gateway_decides_on_real_tokens(local_stack: LocalStack) -> No
                 tool=tool,
                 input=arguments,
                 discovery=discovery,
-                allow_unverified_signature=True,
             )
             for tool, arguments in TOOLS.items()
         }
@@ -51,19 +53,23 @@ def test_the_agent_gateway_decides_on_real_tokens(local_stack: LocalStack) -> No
             local_stack.note(f"{agent}: {decision.describe()}")
     assert outcomes(decisions) == EXPECTED
 
-    # The signature is checked, never skipped: unless the caller opts in, one that does not
-    # verify is the authorizer's deny.
-    strict = gateway.decide_token(
-        tokens["support-agent"],
-        tool="support___lookup_ticket",
-        input=TOOLS["support___lookup_ticket"],
+    assert signatures == ["verified"]
+
+    # A support agent's token made to say finance: its signature no longer verifies, and the
+    # authorizer refuses it before any policy reads the forged department.
+    header, payload, signature = tokens["support-agent"].split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    claims["department"] = "finance"
+    forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    refused = gateway.decide_token(
+        f"{header}.{forged}.{signature}",
+        tool="finance___issue_refund",
+        input=TOOLS["finance___issue_refund"],
         discovery=discovery,
     )
-    if strict.signature == "verified":
-        assert strict.allowed
-    else:
-        assert (strict.allowed, strict.stage) == (False, "authorizer")
-        assert strict.reason == f"signature {strict.signature}"
+    assert (refused.allowed, refused.stage) == (False, "authorizer")
+    assert refused.signature != "verified"
+    local_stack.note(f"the support agent's token edited to say finance: {refused.describe()}")
 
 
 def test_an_unknown_machine_client_gets_no_token(local_stack: LocalStack) -> None:

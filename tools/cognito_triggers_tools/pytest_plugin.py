@@ -187,10 +187,29 @@ class Watch:
 
 
 def decode(token: str) -> dict[str, Any]:
-    """A JWT's claims, its signature not checked (ministack's cannot be: see :meth:`verify`)."""
+    """A JWT's claims, its signature not checked (``verify()`` of a pool checks it)."""
     import jwt
 
     claims: dict[str, Any] = jwt.decode(token, options={"verify_signature": False})
+    return claims
+
+
+def _pool_id(token: str) -> str:
+    """The user pool that issued ``token``: the last part of its issuer."""
+    return str(decode(token)["iss"]).rsplit("/", 1)[-1]
+
+
+def _verified(jwks_url: str, token: str, client_id: str | None) -> dict[str, Any]:
+    import jwt
+
+    key = jwt.PyJWKClient(jwks_url).get_signing_key_from_jwt(token)
+    claims: dict[str, Any] = jwt.decode(
+        token,
+        key.key,
+        algorithms=["RS256"],
+        audience=client_id,
+        options={"verify_aud": client_id is not None},
+    )
     return claims
 
 
@@ -495,10 +514,11 @@ class LocalStack(_Pool):
         tokens: dict[str, Any] = self._post_token(token_form, client_id, None)
         return tokens
 
-    def verify(self, token: str) -> dict[str, Any]:
-        """ministack's tokens cannot be verified: its JWKS does not verify its own signatures
-        (the header says RS256; the signature is 32 bytes). Use :func:`decode`."""
-        pytest.skip("ministack's token signatures are not RS256-verifiable (its JWKS is not)")
+    def verify(self, token: str, client_id: str | None = None) -> dict[str, Any]:
+        """``token``'s claims, its RS256 signature checked against the pool's JWKS (ministack
+        signs with the keys it publishes; the tools install it with cryptography for that), and
+        its audience when ``client_id`` is given (ID tokens)."""
+        return _verified(f"{self.url}/{_pool_id(token)}/.well-known/jwks.json", token, client_id)
 
 
 # -- cognito-local -------------------------------------------------------------------------------
@@ -547,20 +567,7 @@ class CognitoLocalPool(_Pool):
 
     def verify(self, token: str, client_id: str | None = None) -> dict[str, Any]:
         """``token``'s claims, its RS256 signature checked against cognito-local's JWKS."""
-        import jwt
-
-        unverified = decode(token)
-        issuer = str(unverified["iss"])
-        keys = jwt.PyJWKClient(f"{self.url}/{issuer.rsplit('/', 1)[-1]}/.well-known/jwks.json")
-        key = keys.get_signing_key_from_jwt(token)
-        claims: dict[str, Any] = jwt.decode(
-            token,
-            key.key,
-            algorithms=["RS256"],
-            audience=client_id,
-            options={"verify_aud": client_id is not None},
-        )
-        return claims
+        return _verified(f"{self.url}/{_pool_id(token)}/.well-known/jwks.json", token, client_id)
 
 
 # -- the fixtures --------------------------------------------------------------------------------

@@ -45,6 +45,9 @@ SAM_CLI_VERSION = "1.170.0"
 # so pinned. ministack applies SAM's transform with aws-sam-translator, pinned to SAM CLI's own.
 MINISTACK_VERSION = "1.5.33"
 SAM_TRANSLATOR_VERSION = "1.115.0"
+# ministack signs tokens with its pools' RSA keys (the ones its JWKS publishes) only when it can
+# import cryptography; without it the signature is 32 random bytes no key verifies.
+MINISTACK_CRYPTOGRAPHY_VERSION = "50.0.2"
 COGNITO_LOCAL_VERSION = "5.3.0"
 RUNTIME = "python3.13"
 
@@ -355,12 +358,16 @@ def runtime_python(*, quiet: bool = False) -> str:
 
 def ministack_python() -> str:
     """The Python of the cache's ``ministack``: a 3.13 (ministack runs Python functions with its own
-    interpreter, so it must be the runtime's) holding ministack, aws-sam-translator and boto3 at
-    ministack's botocore version (the Lambda runtime provides boto3). Made with uv on first use."""
+    interpreter, so it must be the runtime's) holding ministack, aws-sam-translator, cryptography
+    (so its tokens are signed with the keys its JWKS shows) and boto3 at ministack's botocore
+    version (the Lambda runtime provides boto3). Made with uv on first use."""
     venv = cache_dir() / "ministack"
     python = venv / "bin" / "python"
     marker = venv / ".ready"
-    wanted = f"ministack=={MINISTACK_VERSION} aws-sam-translator=={SAM_TRANSLATOR_VERSION}"
+    wanted = (
+        f"ministack=={MINISTACK_VERSION} aws-sam-translator=={SAM_TRANSLATOR_VERSION} "
+        f"cryptography=={MINISTACK_CRYPTOGRAPHY_VERSION}"
+    )
     if python.exists() and marker.is_file() and marker.read_text() == wanted:
         return str(python)
     _say(f"installing {wanted} (and boto3) into {venv}")
