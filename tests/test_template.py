@@ -223,6 +223,11 @@ def test_clients(source: dict[str, Any]) -> None:
         "ALLOW_CUSTOM_AUTH",
         "ALLOW_REFRESH_TOKEN_AUTH",
     }
+    # The hosted UI: the authorization code grant (with PKCE, the client having no secret).
+    assert web["AllowedOAuthFlowsUserPoolClient"] is True
+    assert web["AllowedOAuthFlows"] == ["code"]
+    assert "openid" in web["AllowedOAuthScopes"]
+    assert web["CallbackURLs"] == [{"Ref": "CallbackUrl"}]
     machine = resources["AgentGatewayClient"]["Properties"]
     assert machine["GenerateSecret"] is True
     assert machine["AllowedOAuthFlows"] == ["client_credentials"]
