@@ -456,3 +456,19 @@ def test_policies_read_only_the_principal_tags_the_pool_sets(source: dict[str, A
                 used |= set(re.findall(r"\$\{aws:PrincipalTag/([^}]+)\}", " ".join(keys)))
     assert used == set(tagged["PrincipalTags"])
 
+
+def test_each_environment_is_its_own_stack_with_the_templates_parameters(
+    source: dict[str, Any],
+) -> None:
+    """samconfig.toml: `sam deploy --config-env dev|prod` deploys a stack of its own (its own
+    pool and domain), with overrides the template has (a misspelt one fails only at deploy)."""
+    config = tomllib.loads((ROOT / "samconfig.toml").read_text(encoding="utf-8"))
+    stacks, prefixes = set(), set()
+    for env in ("default", "dev", "prod"):
+        stacks.add(config[env]["global"]["parameters"]["stack_name"])
+        deploy = config[env]["deploy"]["parameters"]
+        overrides = dict(pair.split("=", 1) for pair in deploy["parameter_overrides"].split())
+        assert set(overrides) <= set(source["Parameters"]), env
+        prefixes.add(overrides.get("DomainPrefix", source["Parameters"]["DomainPrefix"]["Default"]))
+    assert len(stacks) == len(prefixes) == 3
+    assert config["prod"]["deploy"]["parameters"]["confirm_changeset"] is True
