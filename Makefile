@@ -82,5 +82,5 @@ samples: build
 # The end-to-end tests: the example's deploy and flows, and a project made by `init`, tested and
 # run as its README says.
 e2e: sync build
-	$(RUN) pytest -m e2e tests/test_flows_local_aws.py tests/test_gateway_local_aws.py tests/test_flows_cognito_local.py
+	$(RUN) pytest -m e2e tests/test_flows_local_aws.py tests/test_gateway_local_aws.py tests/test_identity_pool_local_aws.py tests/test_flows_cognito_local.py
 	$(RUN) --directory tools pytest -m e2e

@@ -277,23 +277,21 @@ def test_machine_client_credentials_token(local_stack: LocalStack) -> None:
     assert claims.get("groups") == ["agents", "support"]
 
 
-def test_hosted_ui_authorization_code_with_pkce(local_stack: LocalStack, pool: str) -> None:
+def test_hosted_ui_authorization_code_with_pkce(
+    local_stack: LocalStack, pool: str, web: str
+) -> None:
     """The hosted UI: authorization code with PKCE (TokenGeneration_HostedAuth)"""
-    redirect = "http://localhost:3000/callback"
-    client = local_stack.idp.create_user_pool_client(
-        UserPoolId=pool,
-        ClientName="hosted-ui",
-        AllowedOAuthFlowsUserPoolClient=True,
-        AllowedOAuthFlows=["code"],
-        AllowedOAuthScopes=["openid", "email"],
-        CallbackURLs=[redirect],
-        SupportedIdentityProviders=["COGNITO"],
-    )["UserPoolClient"]["ClientId"]
-    local_stack.note("an app client with the code flow, made for this test")
+    client = local_stack.idp.describe_user_pool_client(UserPoolId=pool, ClientId=web)
+    (redirect,) = client["UserPoolClient"]["CallbackURLs"]  # the template's CallbackUrl
+    local_stack.note(f"the web client, redirecting to {redirect}")
     with local_stack.watch() as seen:
-        result = local_stack.hosted_ui_sign_in(client, TRUSTED, PASSWORD, redirect_uri=redirect)
+        result = local_stack.hosted_ui_sign_in(web, TRUSTED, PASSWORD, redirect_uri=redirect)
+    local_stack.note("GET /oauth2/authorize (S256 challenge), POST /login, POST /oauth2/token")
     assert seen.fired("TokenGeneration_HostedAuth", "handled")
-    assert local_stack.claims("ID token", result["id_token"]).get("tenant") == "acme"
+    for label, token in (("ID token", "id_token"), ("access token", "access_token")):
+        claims = local_stack.claims(label, result[token])
+        assert claims.get("tenant") == "acme", label  # V3: both tokens
+        assert claims.get("role") == "guest", label  # ann has not verified the address
 
 
 def test_invitation_then_a_new_password(local_stack: LocalStack, pool: str, web: str) -> None:

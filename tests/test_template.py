@@ -228,6 +228,11 @@ def test_clients(source: dict[str, Any]) -> None:
         "ALLOW_CUSTOM_AUTH",
         "ALLOW_REFRESH_TOKEN_AUTH",
     }
+    # The hosted UI: the authorization code grant (with PKCE, the client having no secret).
+    assert web["AllowedOAuthFlowsUserPoolClient"] is True
+    assert web["AllowedOAuthFlows"] == ["code"]
+    assert "openid" in web["AllowedOAuthScopes"]
+    assert web["CallbackURLs"] == [{"Ref": "CallbackUrl"}]
     server = resources["AgentsResourceServer"]["Properties"]
     scopes = {f"{server['Identifier']}/{s['ScopeName']}" for s in server["Scopes"]}
     for name in ("SupportAgentClient", "FinanceAgentClient"):
@@ -380,3 +385,96 @@ def test_check_wants_the_key_of_the_senders(source: dict[str, Any]) -> None:
         "UserPool.LambdaConfig.CustomEmailSender needs KMSKeyID: Cognito encrypts the codes it "
         "hands the custom senders under that KMS key"
     ]
+
+
+def _identity_pool_roles(source: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The roles Cognito identity assumes: logical id -> the role's one trust statement."""
+    roles = {}
+    for name, resource in _of_type(source, "AWS::IAM::Role").items():
+        (statement,) = resource["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+        if statement["Principal"] == {"Federated": "cognito-identity.amazonaws.com"}:
+            roles[name] = statement
+    return roles
+
+
+def test_identity_pool_roles_trust_only_this_pool_and_its_kind_of_identity(
+    source: dict[str, Any],
+) -> None:
+    roles = _identity_pool_roles(source)
+    attached = source["Resources"]["IdentityPoolRoles"]["Properties"]["Roles"]
+    guest = attached["unauthenticated"]["Fn::GetAtt"][0]
+    assert set(roles) == {"SignedInRole", "EditorsRole", "AdminsRole", "GuestRole"}
+    for name, statement in roles.items():
+        condition = statement["Condition"]
+        assert condition["StringEquals"] == {
+            "cognito-identity.amazonaws.com:aud": {"Ref": "IdentityPool"}
+        }, name
+        amr = "unauthenticated" if name == guest else "authenticated"
+        assert condition["ForAnyValue:StringLike"] == {"cognito-identity.amazonaws.com:amr": amr}
+        # Principal tags need sts:TagSession; guests get none.
+        action = statement["Action"]
+        actions = {action} if isinstance(action, str) else set(action)
+        tags = set() if name == guest else {"sts:TagSession"}
+        assert actions == {"sts:AssumeRoleWithWebIdentity"} | tags, name
+
+
+def test_the_role_comes_from_the_web_clients_token(source: dict[str, Any]) -> None:
+    resources = source["Resources"]
+    (mapping,) = resources["IdentityPoolRoles"]["Properties"]["RoleMappings"].values()
+    assert mapping == {
+        "IdentityProvider": {"Fn::Sub": "${UserPool.ProviderName}:${WebClient}"},
+        "Type": "Token",
+        "AmbiguousRoleResolution": "AuthenticatedRole",
+    }
+    (provider,) = resources["IdentityPool"]["Properties"]["CognitoIdentityProviders"]
+    assert provider["ClientId"] == {"Ref": "WebClient"}
+    assert provider["ServerSideTokenCheck"] is True
+
+
+def test_group_roles_rank_as_the_role_claim_does(source: dict[str, Any]) -> None:
+    """cognito:preferred_role is the role of the best (lowest) Precedence; the role claim of pre
+    token generation is that of the highest group in its ROLES: the two orders agree, and every
+    group role is one the identity pool may give."""
+    from pre_token_generation import ROLES
+
+    groups = {
+        g["Properties"]["GroupName"]: g["Properties"]
+        for g in _of_type(source, "AWS::Cognito::UserPoolGroup").values()
+    }
+    by_precedence = sorted(groups, key=lambda name: groups[name]["Precedence"])
+    assert by_precedence == [group for group, _ in ROLES]
+    trusted = _identity_pool_roles(source)
+    for name, group in groups.items():
+        if "RoleArn" in group:
+            assert group["RoleArn"]["Fn::GetAtt"][0] in trusted, name
+
+
+def test_policies_read_only_the_principal_tags_the_pool_sets(source: dict[str, Any]) -> None:
+    tagged = source["Resources"]["IdentityPoolTenantTag"]["Properties"]
+    assert tagged["UseDefaults"] is False
+    assert tagged["PrincipalTags"] == {"tenant": "tenant"}  # a claim pre token generation adds
+    used = set()
+    for name in _identity_pool_roles(source):
+        for policy in source["Resources"][name]["Properties"].get("Policies", []):
+            for statement in policy["PolicyDocument"]["Statement"]:
+                assert "dynamodb:Scan" not in statement["Action"], name
+                keys = statement["Condition"]["ForAllValues:StringEquals"]["dynamodb:LeadingKeys"]
+                used |= set(re.findall(r"\$\{aws:PrincipalTag/([^}]+)\}", " ".join(keys)))
+    assert used == set(tagged["PrincipalTags"])
+
+
+def test_each_environment_is_its_own_stack_with_the_templates_parameters(
+    source: dict[str, Any],
+) -> None:
+    """samconfig.toml: `sam deploy --config-env dev|prod` deploys a stack of its own (its own
+    pool and domain), with overrides the template has (a misspelt one fails only at deploy)."""
+    config = tomllib.loads((ROOT / "samconfig.toml").read_text(encoding="utf-8"))
+    stacks, prefixes = set(), set()
+    for env in ("default", "dev", "prod"):
+        stacks.add(config[env]["global"]["parameters"]["stack_name"])
+        deploy = config[env]["deploy"]["parameters"]
+        overrides = dict(pair.split("=", 1) for pair in deploy["parameter_overrides"].split())
+        assert set(overrides) <= set(source["Parameters"]), env
+        prefixes.add(overrides.get("DomainPrefix", source["Parameters"]["DomainPrefix"]["Default"]))
+    assert len(stacks) == len(prefixes) == 3
+    assert config["prod"]["deploy"]["parameters"]["confirm_changeset"] is True

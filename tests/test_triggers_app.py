@@ -601,6 +601,36 @@ def test_an_unverified_email_gets_no_role_from_groups() -> None:
         "claimsAndScopeOverrideDetails"
     ]
     assert details["idTokenGeneration"]["claimsToAddOrOverride"]["role"] == "guest"
+    # Nor an IAM role for the identity pool: the same groups, without their roles.
+    groups = event["request"]["groupConfiguration"]
+    assert groups["iamRolesToOverride"], "the sample's groups have roles"
+    assert details["groupOverrideDetails"] == {
+        "groupsToOverride": groups["groupsToOverride"],
+        "iamRolesToOverride": [],
+    }
+
+
+def test_a_verified_users_groups_and_roles_are_left_as_cognito_made_them() -> None:
+    event = make_event("TokenGeneration_Authentication")
+    assert event["request"]["userAttributes"]["email_verified"] == "true"
+    details = pre_token_generation.lambda_handler(event, CONTEXT)["response"][
+        "claimsAndScopeOverrideDetails"
+    ]
+    assert "groupOverrideDetails" not in details
+
+
+def test_an_unverified_user_without_group_roles_keeps_the_groups_untouched() -> None:
+    event = make_event(
+        "TokenGeneration_Authentication",
+        request={
+            "userAttributes": {"email_verified": "false"},
+            "groupConfiguration": {"iamRolesToOverride": [], "preferredRole": None},
+        },
+    )
+    details = pre_token_generation.lambda_handler(event, CONTEXT)["response"][
+        "claimsAndScopeOverrideDetails"
+    ]
+    assert "groupOverrideDetails" not in details
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,9 @@
 
 Users get ``tenant`` (from ``custom:tenant``) and ``role`` (from their highest group, and only once
 their e-mail address is verified: until then ``guest``) in both tokens (the ID token only, for a
-V1 event). Users marked ``custom:blocked`` get no tokens at all, on a refresh too.
+V1 event). Until then their groups' IAM roles are withheld too (``cognito:roles``,
+``cognito:preferred_role``), so the identity pool gives them its default authenticated role.
+Users marked ``custom:blocked`` get no tokens at all, on a refresh too.
 Machine-to-machine tokens (``TokenGeneration_ClientCredentials``) get the claims configured for
 their app client in the SSM parameter named by ``CLIENT_CLAIMS_PARAMETER``, a JSON object
 ``{"<client id>": {"department": "<text>", "groups": ["<group>", ...]}}`` (both keys optional).
@@ -44,10 +46,14 @@ metrics = Metrics()
 app = TriggerRouter(logger=logger, metrics=metrics)
 
 
-def role_of(groups: list[str], attributes: Mapping[str, str]) -> str:
+def verified(attributes: Mapping[str, str]) -> bool:
     # An address confirmed without a code (the trusted domain) is not proven until the user
     # verifies it: no role from groups before that.
-    if attributes.get("email_verified", "").strip().lower() != "true":
+    return attributes.get("email_verified", "").strip().lower() == "true"
+
+
+def role_of(groups: list[str], attributes: Mapping[str, str]) -> str:
+    if not verified(attributes):
         return "guest"
     for group, role in ROLES:
         if group in groups:
@@ -64,6 +70,14 @@ def user_claims(event: PreTokenGenerationEvent) -> None:
         raise Deny(SUSPENDED)
     groups = event.request.group_configuration
     role = role_of(groups.groups_to_override if groups else [], attributes)
+    if (
+        groups
+        and (groups.iam_roles_to_override or groups.preferred_role)
+        and not verified(attributes)
+    ):
+        # No IAM role from groups either (the identity pool reads cognito:roles and
+        # cognito:preferred_role). The override replaces all three claims: same groups, no roles.
+        event.override_groups(groups.groups_to_override, iam_roles=[])
     # V1 events can only change the ID token; V2/V3 change both.
     tokens: TokenUse | Literal["both"] = "both"
     if isinstance(event, PreTokenGenerationV1Event):
