@@ -199,6 +199,24 @@ class Template:
 
     # -- resolution of the intrinsics a local run meets ---------------------------------------
 
+    def check_parameter_overrides(self) -> None:
+        """Refuse an override CloudFormation would refuse: a name the template does not declare
+        (a typo would otherwise deploy the default, silently) or a value outside its
+        ``AllowedValues``."""
+        from .toolchain import ToolError
+
+        declared = self.data.get("Parameters") or {}
+        for name, value in self.parameter_overrides.items():
+            if name not in declared:
+                where = f"the template {self.path.name} declares no parameter {name!r}"
+                known = str(unknown_name(name, sorted(declared), "a parameter"))
+                hint = known.partition("; ")[2] or f"it declares: {', '.join(sorted(declared))}"
+                raise ToolError(f"{where}; {hint}" if declared else f"{where} (it has none)")
+            allowed = (declared[name] or {}).get("AllowedValues")
+            if isinstance(allowed, list) and value not in [str(v) for v in allowed]:
+                choices = ", ".join(map(str, allowed))
+                raise ToolError(f"parameter {name}={value!r}: the template allows {choices}")
+
     def parameter_value(self, name: str) -> str | None:
         if name in self.parameter_overrides:
             return self.parameter_overrides[name]

@@ -458,6 +458,7 @@ def check_project(
     template cannot be read (that is no disagreement with the code)."""
     template = load_template(template_path)
     template.parameter_overrides = dict(parameter_overrides or {})
+    template.check_parameter_overrides()
     problems, wires = check_template(template)
     lint, notes = lint_errors(template)
     problems += lint

@@ -126,6 +126,7 @@ def find_built_function(
     except TemplateError as error:
         raise ToolError(str(error)) from None
     template.parameter_overrides = dict(parameter_overrides or {})
+    template.check_parameter_overrides()
     functions = template.of_type("AWS::Serverless::Function")
     if logical_id not in functions:
         known = ", ".join(sorted(functions)) or "none"

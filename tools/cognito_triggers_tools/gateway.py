@@ -79,8 +79,9 @@ def _cedar() -> Any:
         import cedarpy
     except ImportError:
         raise GatewayError(
-            "the gateway check needs the Cedar engine: "
-            "pip install 'cognito-triggers-tools[gateway]'"
+            "the gateway check needs the Cedar engine, the tools' gateway extra: "
+            "uv add --dev 'cognito-triggers-tools[gateway]' (or pip install "
+            "'cognito-triggers-tools[gateway]')"
         ) from None
     return cedarpy
 
@@ -618,8 +619,11 @@ class Gateway:
         document = _document(discovery, "discovery document") if discovery is not None else None
         if document is not None and document.get("issuer") != self.authorizer.issuer:
             raise GatewayError(
-                f"the discovery document is the issuer {document.get('issuer')!r}'s, not the "
-                f"authorizer's ({self.authorizer.issuer!r})"
+                f"the discovery document names the issuer {document.get('issuer')!r}, the "
+                f"authorizer's discoveryUrl the issuer {self.authorizer.issuer!r}: set "
+                "discoveryUrl to the tokens' issuer (their iss) followed by "
+                "/.well-known/openid-configuration; a local AWS serves that document at another "
+                "address, which is what to read it from"
             )
         if jwks is None:
             if document is None or not isinstance(document.get("jwks_uri"), str):

@@ -69,6 +69,11 @@ def _one(template: Template, logical_id: str, written: Any) -> Declared:
         return Declared(logical_id, value, name)
     if isinstance(written, str):
         return Declared(logical_id, written, None)
+    if isinstance(written, list) and len(written) > 1:
+        raise ToolError(
+            f"{logical_id}: Architectures {written!r} names {len(written)}; a function runs on one "
+            "(SAM adds a function's Architectures to those of Globals: write it in one place)"
+        )
     raise ToolError(f"{logical_id}: cannot resolve its architecture {written!r}")
 
 
@@ -90,11 +95,17 @@ def declared_architectures(template: Template) -> list[Declared]:
 def _rewrite(template: Template, logical_ids: set[str], host: str) -> dict[str, Any]:
     """A copy of the template with those resources' literal architectures set to ``host``."""
     data: dict[str, Any] = json.loads(json.dumps(template.data))
+    common = (data.get("Globals") or {}).get("Function") or {}
     for logical_id in logical_ids:
         resource = data["Resources"][logical_id]
         if resource.get("Type") == "AWS::Serverless::Function":
-            # A function's own Architectures overrides Globals', as in SAM.
-            resource.setdefault("Properties", {})["Architectures"] = [host]
+            # SAM adds a function's list to Globals' (lists merge), so the architecture is set
+            # where the template writes it: a function of its own would have two.
+            properties = resource.setdefault("Properties", {})
+            if "Architectures" in common:
+                common["Architectures"] = [host]
+            if "Architectures" in properties or "Architectures" not in common:
+                properties["Architectures"] = [host]
         else:
             resource.setdefault("Metadata", {})["BuildArchitecture"] = host
             properties = resource.setdefault("Properties", {})
@@ -107,6 +118,7 @@ def host_parameters(template: Template) -> dict[str, str]:
     """The template's parameter overrides, with every parameter that sets an architecture set to
     this machine's: for a build the local tools run, and for deploying that build (the built
     template keeps the parameters, so a deploy without them would declare another machine's)."""
+    template.check_parameter_overrides()
     host = host_architecture()
     overrides = dict(template.parameter_overrides)
     for item in declared_architectures(template):

@@ -306,7 +306,9 @@ def pinned(requirements: Path, root: Path, architecture: str) -> list[Pin]:
 def _run(command: list[str]) -> None:
     result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
     if result.returncode != 0:
-        raise ToolError(f"{' '.join(command[:4])} ... failed:\n{result.stderr.strip()}")
+        # compileall says what did not compile (the file, the line) on stdout, pip on stderr.
+        said = "\n".join(out.strip() for out in (result.stdout, result.stderr) if out.strip())
+        raise ToolError(f"{' '.join(command[:4])} ... failed:\n{said}")
 
 
 def _install(python: str, pins: list[Pin], target: Path, architecture: str) -> None:

@@ -527,7 +527,10 @@ def test_an_unsigned_token_is_not_verified(policies: Path) -> None:
 
 
 def test_a_discovery_document_of_another_issuer_is_an_error(policies: Path) -> None:
-    with pytest.raises(GatewayError, match="discovery document is the issuer"):
+    with pytest.raises(
+        GatewayError,
+        match=r"discovery document names the issuer .https://elsewhere.example., the authorizer.s discoveryUrl the issuer .*: set discoveryUrl to the tokens. issuer",
+    ):
         gateway_of(policies).decide_token(
             jwt.encode(claims(), "k" * 32, algorithm="HS256"),
             tool="t",
