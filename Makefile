@@ -10,7 +10,7 @@ RUN := $(UV) run --no-sync
 SAM_ENV := SAM_CLI_TELEMETRY=0 AWS_EC2_METADATA_DISABLED=true
 export UV_LINK_MODE := copy
 
-.PHONY: test lint typecheck pytest pydantic-range e2e sync bench run samples events build sam-validate
+.PHONY: test lint typecheck pytest pydantic-range e2e sync bench run samples events build sam-validate docs docs-test chromium
 
 $(CACHE)/uv/bin/uv:
 	$(TOOLCHAIN) uv >/dev/null
@@ -46,7 +46,7 @@ pydantic-range: $(UV)
 	$(UV) pip install --quiet --python $(PYDANTIC_ENVS)/highest --upgrade --refresh-package pydantic ./layers/cognito_triggers --group layers/cognito_triggers/pyproject.toml:test
 	cd layers/cognito_triggers && $(PYDANTIC_ENVS)/highest/bin/python -c 'import pydantic; print("runtime tests at pydantic", pydantic.VERSION)' && UV=$(abspath $(UV)) $(PYDANTIC_ENVS)/highest/bin/python -m pytest -p no:cacheprovider
 
-test: lint typecheck pytest pydantic-range e2e
+test: lint typecheck pytest docs-test pydantic-range e2e
 
 # The framework alone, every example function as `sam build` ships it, a function made by
 # `init` beside the router alone, and both projects deployed to the local AWS (benchmarks/).
@@ -84,3 +84,36 @@ samples: build
 e2e: sync build
 	$(RUN) pytest -m e2e tests/test_flows_local_aws.py tests/test_gateway_local_aws.py tests/test_identity_pool_local_aws.py tests/test_flows_cognito_local.py
 	$(RUN) --directory tools pytest -m e2e
+
+# The documentation site (mkdocs.yml), into site/. Its diagrams' mermaid is the npm package's
+# bundle, pinned, fetched once into the per-user cache and copied beside the pages, so the site
+# loads nothing from outside itself.
+MERMAID_VERSION := 11.17.2
+MERMAID_TGZ := $(CACHE)/docs-npm/mermaid-$(MERMAID_VERSION).tgz
+MERMAID_JS := docs/assets/javascripts/mermaid.min.js
+MKDOCS := NO_MKDOCS_2_WARNING=1 $(RUN) mkdocs
+CHROMIUM := /usr/bin/chromium
+# $(call debian,COMMAND,PACKAGE,WHO): COMMAND, else Debian's PACKAGE installed when running as root
+# (as CI does), else a stop that names the command to run.
+debian = command -v $(1) >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq \
+	&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(2) >/dev/null && command -v $(1) >/dev/null; } \
+	|| { echo "$(3) needs $(1): sudo apt-get install $(2)" >&2; exit 1; }
+
+$(MERMAID_TGZ):
+	@$(call debian,npm,npm,make docs (to fetch mermaid))
+	mkdir -p $(@D)
+	npm pack --silent --pack-destination $(@D) mermaid@$(MERMAID_VERSION) >/dev/null
+
+$(MERMAID_JS): $(MERMAID_TGZ)
+	mkdir -p $(@D)
+	tar -xzOf $< package/dist/mermaid.min.js > $@.tmp && mv $@.tmp $@
+
+docs: sync $(MERMAID_JS)
+	$(MKDOCS) build --strict --quiet
+
+# The site built again by its test (tests/test_docs.py), then every page opened in Chromium.
+docs-test: sync $(MERMAID_JS) chromium
+	$(RUN) pytest -m docs tests/test_docs.py
+
+chromium:
+	@$(call debian,$(CHROMIUM),chromium,the documentation's browser test)
