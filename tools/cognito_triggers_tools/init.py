@@ -173,6 +173,7 @@ def init_project(folder: Path, triggers: list[str] | None = None) -> list[Path]:
         ),
         "triggers/Makefile": _text("triggers/Makefile"),
         "triggers/requirements.txt": _text("triggers/requirements.txt"),
+        "tests/conftest.py": _text("tests/conftest.py"),
     }
     for s in starters:
         files[f"triggers/{s.module}.py"] = _text(f"triggers/{s.module}.py")

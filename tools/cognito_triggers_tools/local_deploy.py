@@ -106,13 +106,14 @@ class Ministack:
             aws_secret_access_key=_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
         )
 
-    def _get(self, path: str) -> Any:
+    def get(self, path: str) -> Any:
+        """The JSON the local AWS answers to a GET of ``path``."""
         with urllib.request.urlopen(self.url + path, timeout=10) as reply:  # noqa: S310 - loopback
             return json.loads(reply.read())
 
     def sent_emails(self) -> list[dict[str, Any]]:
         """Every e-mail the local SES has accepted, oldest first (ministack keeps them)."""
-        by_account = self._get("/_ministack/ses/messages").get("messages", {})
+        by_account = self.get("/_ministack/ses/messages").get("messages", {})
         messages = [m for account in by_account.values() for m in account]
         return sorted(messages, key=lambda m: float(m.get("Timestamp", 0)))
 

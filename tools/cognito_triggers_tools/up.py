@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import socket
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -84,7 +85,14 @@ def _pool_lines(aws: Ministack, idp: Any, logical_id: str, pool_id: str) -> list
             f"{aws.url}/login, token endpoint {aws.url}/oauth2/token"
         )
     base = f"{aws.url}/{pool_id}/.well-known"
-    lines.append(f"  OpenID discovery: {base}/openid-configuration; JWKS: {base}/jwks.json")
+    issuer = aws.get(f"/{pool_id}/.well-known/openid-configuration").get("issuer", "?")
+    lines.append(
+        f"  issuer (the tokens' iss; a JWT authorizer's discoveryUrl is "
+        f"<issuer>/.well-known/openid-configuration): {issuer}"
+    )
+    lines.append(
+        f"  served here: OpenID discovery {base}/openid-configuration, JWKS {base}/jwks.json"
+    )
     pages = idp.get_paginator("list_user_pool_clients").paginate(UserPoolId=pool_id)
     for page in pages:
         for summary in page["UserPoolClients"]:
@@ -125,6 +133,10 @@ def up(
     if port:
         _port_is_free(port)
     started = time.perf_counter()
+    # What AWS would refuse, ministack may deploy: cfn-lint's errors (what `check` runs) are
+    # read beside the build and the deploy, and a template with any is not called ready.
+    lint = _Lint(root / "template.yaml", parameters)
+    lint.start()
     with sigterm_as_interrupt():
         try:
             built_template(root, root / _LOGS / "sam-build.log")
@@ -141,6 +153,13 @@ def up(
                     f"sam deploy --stack-name {name}: {len(deployed.resources)} resources "
                     f"({len(deployed.functions)} functions) in {deployed.seconds:.1f} s"
                 )
+                lint.join()
+                if lint.problems:
+                    raise ToolError(
+                        "the local AWS took the template, but AWS would refuse it (cfn-lint, "
+                        "as `cognito-triggers check` runs it):\n"
+                        + "\n".join(f"  - {problem}" for problem in lint.problems)
+                    )
                 for line in describe_stack(deployed):
                     say(line)
                 say(f"ready in {time.perf_counter() - started:.1f} s; Ctrl-C stops everything")
@@ -149,6 +168,28 @@ def up(
         except KeyboardInterrupt:
             say("stopped: the local AWS and its functions")
             return 0
+
+
+class _Lint(threading.Thread):
+    """cfn-lint's errors on the template, in the background (a few seconds of CPU)."""
+
+    def __init__(self, template: Path, parameters: dict[str, str]) -> None:
+        super().__init__(daemon=True)
+        self.template, self.parameters = template, parameters
+        self.problems: list[str] = []
+
+    def run(self) -> None:
+        from .cfn import load_template
+        from .lint import lint_errors
+
+        try:
+            template = load_template(self.template)
+            template.parameter_overrides = dict(self.parameters)
+            self.problems = lint_errors(template)[0]
+        except ToolError:  # an unreadable template: the build says so, in its own words
+            self.problems = []
+        except Exception as error:  # cfn-lint itself failed: said, never a thread's traceback
+            self.problems = [f"cfn-lint could not check it: {type(error).__name__}: {error}"]
 
 
 def _follow(deployed: DeployedStack, say: Callable[[str], None], until: Callable[[], bool]) -> int:

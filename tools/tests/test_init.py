@@ -109,7 +109,7 @@ def test_make_run_of_a_new_project_invokes_every_event(made: Made) -> None:
     assert "wired, but no event" not in run.stdout
     # The integration tests, deployed to the local AWS, with their report.
     assert "flows: 4 passed, 0 failed, 0 skipped" in run.stdout, run.stdout[-3000:]
-    assert "-> PreTokenGenerationFunction: ran" in run.stdout
+    assert "TokenGeneration_Authentication -> PreTokenGenerationFunction: handled" in run.stdout
     assert '"tenant": "acme"' in run.stdout
     built = made.folder / ".aws-sam" / "build"
     assert _so_architectures(built) == {host_architecture()}
@@ -248,7 +248,7 @@ def test_up_serves_the_new_project_until_stopped(made: Made) -> None:
             lines.append(line.rstrip("\n"))
             if line.startswith("trigger"):
                 break
-        assert lines[-1].startswith("trigger") and "-> PreSignUpFunction: ran" in lines[-1]
+        assert lines[-1].startswith("trigger  PreSignUp_SignUp -> PreSignUpFunction: handled")
         assert "(cold)" in lines[-1]
     finally:
         process.terminate()

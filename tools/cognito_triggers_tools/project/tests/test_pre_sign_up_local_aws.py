@@ -18,7 +18,7 @@ def test_an_allowed_domain_signs_up_and_waits_for_its_code(local_stack: LocalSta
     web, email = local_stack.output("WebClientId"), "jane@example.com"
     with local_stack.watch() as seen:
         reply = local_stack.sign_up(web, email, PASSWORD, {"email": email})
-    assert [call.function for call in seen.calls] == ["PreSignUpFunction"]
+    assert seen.fired("PreSignUp_SignUp", "handled")
     assert reply["UserConfirmed"] is False
 
 
@@ -28,6 +28,6 @@ def test_another_domain_is_refused_with_the_deny_text(local_stack: LocalStack) -
     refused = local_stack.idp.exceptions.UserLambdaValidationException
     with local_stack.watch() as seen, pytest.raises(refused) as error:
         local_stack.sign_up(web, "mallory@evil.org", PASSWORD, {"email": "mallory@evil.org"})
-    assert [call.function for call in seen.calls] == ["PreSignUpFunction"]
+    assert seen.fired("PreSignUp_SignUp", "denied")
     assert "Sign-up is open to invited domains only" in str(error.value)
     local_stack.note(f"the client sees {error.value.response['Error']['Code']}")

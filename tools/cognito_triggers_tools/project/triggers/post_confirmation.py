@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import logging
 
-from cognito_triggers import PostConfirmationEvent, TriggerRouter
+from cognito_triggers import Metrics, PostConfirmationEvent, TriggerRouter
 
 logger = logging.getLogger(__name__)
-app = TriggerRouter(logger=logger)
+metrics = Metrics()  # each call counted by triggerSource and outcome (template.yaml: namespace)
+app = TriggerRouter(logger=logger, metrics=metrics)
 
 
 @app.post_confirmation
@@ -22,4 +23,4 @@ def record_confirmation(event: PostConfirmationEvent) -> None:
     )
 
 
-lambda_handler = app.lambda_handler
+lambda_handler = metrics.log_metrics(app.lambda_handler)

@@ -6,10 +6,11 @@ from __future__ import annotations
 import logging
 import os
 
-from cognito_triggers import Deny, PreSignUpEvent, TriggerRouter
+from cognito_triggers import Deny, Metrics, PreSignUpEvent, TriggerRouter
 
 logger = logging.getLogger(__name__)
-app = TriggerRouter(logger=logger)
+metrics = Metrics()  # each call counted by triggerSource and outcome (template.yaml: namespace)
+app = TriggerRouter(logger=logger, metrics=metrics)
 
 
 def allowed_domains() -> frozenset[str]:
@@ -35,4 +36,4 @@ def restrict_sign_up(event: PreSignUpEvent) -> None:
         raise Deny("Sign-up is open to invited domains only")
 
 
-lambda_handler = app.lambda_handler
+lambda_handler = metrics.log_metrics(app.lambda_handler)

@@ -5,9 +5,18 @@ handler only when one is registered for ``TokenGeneration_ClientCredentials``.""
 
 from __future__ import annotations
 
-from cognito_triggers import PreTokenGenerationEvent, PreTokenGenerationV1Event, TriggerRouter
+import logging
 
-app = TriggerRouter()
+from cognito_triggers import (
+    Metrics,
+    PreTokenGenerationEvent,
+    PreTokenGenerationV1Event,
+    TriggerRouter,
+)
+
+logger = logging.getLogger(__name__)
+metrics = Metrics()  # each call counted by triggerSource and outcome (template.yaml: namespace)
+app = TriggerRouter(logger=logger, metrics=metrics)
 
 
 @app.pre_token_generation
@@ -21,4 +30,4 @@ def add_tenant(event: PreTokenGenerationEvent) -> None:
     )
 
 
-lambda_handler = app.lambda_handler
+lambda_handler = metrics.log_metrics(app.lambda_handler)
