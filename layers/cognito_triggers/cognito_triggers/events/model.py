@@ -8,7 +8,9 @@ BaseModel runs on, a core schema made from the class annotations, once, the firs
 used. Coercions, errors and messages are therefore pydantic's own; the API is the part of
 BaseModel's that events need (``model_validate``, ``model_dump``, ``model_fields``,
 ``model_fields_set``, ``model_extra``, validated assignment), and the classes work as field types
-in users' own pydantic models through ``__get_pydantic_core_schema__``.
+in users' own pydantic models through ``__get_pydantic_core_schema__``. What these models rely on
+in pydantic-core beyond its schema builders (how its model validator fills an instance) is in
+``_core_contract``, and used only through it.
 
 Snake_case in Python, Cognito's camelCase on the wire, unknown keys kept, assignments validated.
 """
@@ -37,8 +39,9 @@ from typing import (
     overload,
 )
 
-from pydantic_core import CoreConfig, SchemaSerializer, SchemaValidator
 from pydantic_core import core_schema as cs
+
+from . import _core_contract as core
 
 __all__ = ["CognitoModel", "FieldInfo", "SecretStr", "WithSchema", "field", "to_camel"]
 
@@ -141,7 +144,7 @@ _SECRET_SCHEMA: CoreSchema = cs.union_schema(
     # Dumped as the object itself in Python and masked in JSON, as pydantic's SecretStr is:
     # revealing takes a deliberate call.
     serialization=cs.plain_serializer_function_ser_schema(str, when_used="json"),
-    metadata={"pydantic_js_updates": {"format": "password", "writeOnly": True}},
+    metadata=core.json_schema_updates({"format": "password", "writeOnly": True}),
 )
 _SCALARS: dict[Any, CoreSchema] = {
     str: cs.str_schema(),
@@ -296,18 +299,11 @@ class _Core(NamedTuple):
     """Every key this model and the models inside it declare, by wire name."""
     defaults: dict[str, Any]
     factories: tuple[tuple[str, Callable[[], Any]], ...]
-    schema: CoreSchema
-    validator: SchemaValidator
-    serializer: SchemaSerializer
+    engine: core.Engine
 
-
-_CONFIG: CoreConfig = {
-    "extra_fields_behavior": "allow",
-    "validate_by_alias": True,
-    "validate_by_name": True,
-    "serialize_by_alias": True,
-    "hide_input_in_errors": True,  # a value may be a password or an e-mail address
-}
+    @property
+    def schema(self) -> CoreSchema:
+        return self.engine.schema
 
 
 class _ModelFields:
@@ -317,19 +313,10 @@ class _ModelFields:
 
 
 @dataclass_transform(kw_only_default=True, field_specifiers=(field,))
-class CognitoModel:
+class CognitoModel(core.Instance):
     """Base of every model: snake_case in Python, Cognito's camelCase on the wire, extras kept."""
 
-    # The attributes pydantic-core sets on the instances it validates.
-    __slots__ = (
-        "__dict__",
-        "__pydantic_extra__",
-        "__pydantic_fields_set__",
-        "__pydantic_private__",
-    )
-    __pydantic_extra__: dict[str, Any] | None
-    __pydantic_fields_set__: set[str]
-    __pydantic_private__: dict[str, Any] | None
+    __slots__ = ()
 
     model_fields: ClassVar[dict[str, FieldInfo]] = _ModelFields()  # type: ignore[assignment]
     model_config: ClassVar[dict[str, Any]] = {}
@@ -386,36 +373,26 @@ class CognitoModel:
                 fields[name] = FieldInfo(annotation, alias, spec.default, spec.default_factory)
             else:
                 fields[name] = FieldInfo(annotation, to_camel(name), spec)
-        schema = cs.model_schema(
-            cls,
-            cs.model_fields_schema(
-                {name: _field_schema(info, cls) for name, info in fields.items()},
-                model_name=cls.__name__,
-            ),
-            config=CoreConfig(title=cls.__name__, **_CONFIG),
-        )
-        core = _Core(
+        built = _Core(
             fields,
             {info.alias: name for name, info in fields.items()},
             frozenset(n for n, info in fields.items() if _holds_models(info.annotation)),
             _key_tree(fields),
             {n: i.default for n, i in fields.items() if _is_shared_default(i.default)},
             tuple(_default_factories(fields)),
-            schema,
-            SchemaValidator(schema, _CONFIG),
-            SchemaSerializer(schema, _CONFIG),
+            core.engine(cls, {name: _field_schema(info, cls) for name, info in fields.items()}),
         )
-        cls._cognito_core = core
-        return core
+        cls._cognito_core = built
+        return built
 
     def __init__(self, **data: Any) -> None:
-        type(self)._core().validator.validate_python(data, self_instance=self)
+        core.validate_into(type(self)._core().engine.validator, data, self)
 
     @classmethod
     def model_validate(cls, data: Any) -> Self:
         """Validate a dict (camelCase or snake_case keys) into this model."""
-        core: _Core | None = cls.__dict__.get("_cognito_core")
-        validator = (core if core is not None else cls._build_core()).validator
+        built: _Core | None = cls.__dict__.get("_cognito_core")
+        validator = (built if built is not None else cls._build_core()).engine.validator
         model: Self = validator.validate_python(data)
         return model
 
@@ -424,34 +401,30 @@ class CognitoModel:
         """An instance of trusted values, not validated (as in pydantic): keys by field name or
         wire name, unknown keys kept as extras, defaults for the fields not given; only the
         given fields count as set."""
-        core: _Core | None = cls.__dict__.get("_cognito_core")
-        if core is None:
-            core = cls._build_core()
-        data = core.defaults.copy()
-        for made, factory in core.factories:
+        built: _Core | None = cls.__dict__.get("_cognito_core")
+        if built is None:
+            built = cls._build_core()
+        data = built.defaults.copy()
+        for made, factory in built.factories:
             data[made] = factory()
         fields_set: set[str] = set()
         extra: dict[str, Any] = {}
         for key, value in values.items():
-            name = key if key in core.fields else core.by_alias.get(key)
+            name = key if key in built.fields else built.by_alias.get(key)
             if name is None:
                 extra[key] = value
             else:
                 data[name] = value
                 fields_set.add(name)
         model = object.__new__(cls)
-        # Straight through the slots, as pydantic-core does: helpers build parts per event.
-        _set_dict(model, data)
-        _set_extra(model, extra)
-        _set_fields_set(model, fields_set)
-        _set_private(model, None)
+        core.fill(model, data, extra, fields_set)  # no validation: helpers build parts per event
         return model
 
     def _put(self, name: str, value: Any) -> None:
         # For the package's own writes of values it built and knows valid (an empty container
         # for a helper to fill): validated assignment would cost more than the rest of the helper.
-        self.__dict__[name] = value
-        self.__pydantic_fields_set__.add(name)
+        core.values(self)[name] = value
+        self.model_fields_set.add(name)
 
     def model_dump(
         self,
@@ -462,7 +435,7 @@ class CognitoModel:
         by_alias: bool = True,
     ) -> dict[str, Any]:
         """The model as a dict, camelCase keys by default, extras included."""
-        serializer = type(self)._core().serializer
+        serializer = type(self)._core().engine.serializer
         dumped: dict[str, Any] = serializer.to_python(
             self, mode=mode, exclude_unset=exclude_unset, exclude_none=exclude_none,
             by_alias=by_alias,
@@ -474,32 +447,32 @@ class CognitoModel:
         on the wire, with the values :meth:`model_dump` gives: fields set since, values changed in
         place. A value equal once validated is not a change: a JSON ``true`` in a string map, now
         ``"true"``, or a pre-filled ``"false"`` read as ``False``."""
-        core = type(self)._core()
-        fields_set = self.__pydantic_fields_set__
+        built = type(self)._core()
+        fields_set = self.model_fields_set
         changed: dict[str, Any] = {}
-        for name, info in core.fields.items():
+        for name, info in built.fields.items():
             if name not in fields_set:
                 continue
             before = received.get(info.alias, _NO_DEFAULT)
-            value = self._dumped(core, name)
+            value = self._dumped(built, name)
             if value != before and _may_be_coerced(before, value):
                 # Validated alone, the received value may be this one: pydantic coerced it.
                 again = type(self).model_construct()
-                core.validator.validate_assignment(again, name, before)
-                if again._dumped(core, name) == value:
+                core.assign(built.engine.validator, again, name, before)
+                if again._dumped(built, name) == value:
                     continue
             if value != before:
                 changed[info.alias] = value
-        for key, value in (self.__pydantic_extra__ or {}).items():
+        for key, value in (self.model_extra or {}).items():
             if received.get(key, _NO_DEFAULT) != value:
                 changed[key] = value
         return changed
 
-    def _dumped(self, core: _Core, name: str) -> Any:
+    def _dumped(self, built: _Core, name: str) -> Any:
         # A field's value as model_dump(exclude_unset=True) would give it. Anything but a model
         # (scalars, attribute maps, claims, lists of str) dumps as itself.
-        value = self.__dict__[name]
-        if isinstance(value, CognitoModel) or name in core.holding_models:
+        value = core.values(self)[name]
+        if isinstance(value, CognitoModel) or name in built.holding_models:
             return _plain(value)
         return value
 
@@ -508,15 +481,14 @@ class CognitoModel:
         response holds (pre token generation's claims, challenge results). pydantic-core's first
         dump imports uuid, ipaddress, pathlib and urllib for its type lookup, a few milliseconds
         of every cold start; nothing a response holds needs them. A test holds the two equal."""
-        core = type(self)._core()
-        fields_set = self.__pydantic_fields_set__
-        values = self.__dict__
+        fields_set = self.model_fields_set
+        values = core.values(self)
         dumped = {
             info.alias: _plain(values[name])
-            for name, info in core.fields.items()
+            for name, info in type(self)._core().fields.items()
             if name in fields_set
         }
-        for key, value in (self.__pydantic_extra__ or {}).items():
+        for key, value in (self.model_extra or {}).items():
             dumped[key] = _plain(value)
         return dumped
 
@@ -529,20 +501,10 @@ class CognitoModel:
         _unknown_keys(changes, received, cls._core().known, "", found)
         return found
 
-    @property
-    def model_fields_set(self) -> set[str]:
-        """The fields that were received or assigned, not defaulted."""
-        return self.__pydantic_fields_set__
-
-    @property
-    def model_extra(self) -> dict[str, Any] | None:
-        """Keys this model does not declare, as received."""
-        return self.__pydantic_extra__
-
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> CoreSchema:
         # Lets an event or a part of one be a field of a user's own pydantic model.
-        return cls._core().schema
+        return cls._core().engine.schema
 
     @classmethod
     def model_json_schema(cls) -> dict[str, Any]:
@@ -559,65 +521,59 @@ class CognitoModel:
             if name.startswith("_"):
                 self._set_private_name(name, value)
                 return
-            core = type(self)._core()
-            if name not in core.fields:
-                self._refuse_unknown(name, core)
-            core.validator.validate_assignment(self, name, value)
+            built = type(self)._core()
+            if name not in built.fields:
+                self._refuse_unknown(name, built)
+            core.assign(built.engine.validator, self, name, value)
 
     def _set_private_name(self, name: str, value: Any) -> None:
-        # Slots (``_received``) and dunders as Python would; any other private name goes to
-        # ``__pydantic_private__``, never into ``__dict__`` where the fields live.
+        # Slots (``_received``) and dunders as Python would; any other private name is a private
+        # attribute, never in the field values.
         if name.startswith("__") or hasattr(type(self), name):
             object.__setattr__(self, name, value)
             return
-        private = self.__pydantic_private__
-        if private is None:
-            private = {}
-            object.__setattr__(self, "__pydantic_private__", private)
-        private[name] = value
+        core.set_private(self, name, value)
 
-    def _refuse_unknown(self, name: str, core: _Core) -> None:
+    def _refuse_unknown(self, name: str, built: _Core) -> None:
         # Unknown keys are kept, but a handler may not invent one: under Cognito's camelCase name
         # it would bypass the typed field and the response rules; misspelt, Cognito ignores it.
-        extra = self.__pydantic_extra__ or {}
-        if name in extra and name not in core.by_alias:
+        extra = self.model_extra or {}
+        if name in extra and name not in built.by_alias:
             return
-        hint = f"; set {core.by_alias[name]!r}" if name in core.by_alias else ""
-        known = ", ".join(core.fields) or "none"
+        hint = f"; set {built.by_alias[name]!r}" if name in built.by_alias else ""
+        known = ", ".join(built.fields) or "none"
         raise AttributeError(f"{type(self).__name__} has no field {name!r}{hint} (fields: {known})")
 
     if not TYPE_CHECKING:  # hidden from mypy, which would let any misspelt attribute through
 
         def __getattr__(self, name: str) -> Any:
             # Extras read as attributes, as in pydantic; only called when normal lookup failed.
-            for where in ("__pydantic_private__", "__pydantic_extra__"):
-                try:
-                    found = object.__getattribute__(self, where)
-                except AttributeError:  # not set up yet (copy, unpickling)
-                    continue
+            for found in (core.private_of(self), core.extra_of(self)):
                 if found and name in found:
                     return found[name]
             raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
-            return False
+            return NotImplemented
         fields = type(self)._core().fields
-        mine, theirs = self.__dict__, other.__dict__
+        mine, theirs = core.values(self), core.values(other)
         return all(mine.get(name) == theirs.get(name) for name in fields) and (
-            self.__pydantic_extra__ or {}
-        ) == (other.__pydantic_extra__ or {})
+            self.model_extra or {}
+        ) == (other.model_extra or {})
 
     def __copy__(self) -> Self:
         # A shallow copy with its own set of set fields, or setting a field on the copy would
         # count as a change of the original (pydantic copies it too).
         copied = object.__new__(type(self))
-        _set_dict(copied, dict(self.__dict__))
-        _set_extra(
-            copied, None if self.__pydantic_extra__ is None else dict(self.__pydantic_extra__)
+        extra, private = self.model_extra, core.private_of(self)
+        core.fill(
+            copied,
+            dict(core.values(self)),
+            None if extra is None else dict(extra),
+            set(self.model_fields_set),
+            None if private is None else dict(private),
         )
-        _set_fields_set(copied, set(self.__pydantic_fields_set__))
-        _set_private(copied, self.__pydantic_private__)
         return copied
 
     __hash__ = None  # type: ignore[assignment]  # mutable, like pydantic models
@@ -632,7 +588,7 @@ class CognitoModel:
         # Unknown keys may hold anything, so none of their values is shown.
         hidden = type(self)._hidden_fields
         for name in type(self)._core().fields:
-            value = self.__dict__.get(name)
+            value = core.values(self).get(name)
             if isinstance(value, dict):
                 shown = f"{{<{len(value)} hidden>}}"
             elif name in hidden and value is not None:
@@ -640,11 +596,5 @@ class CognitoModel:
             else:
                 shown = repr(value)
             yield f"{name}={shown}"
-        for key in self.__pydantic_extra__ or {}:
+        for key in self.model_extra or {}:
             yield f"{key}=<hidden>"
-
-
-_set_dict = CognitoModel.__dict__["__dict__"].__set__
-_set_extra = CognitoModel.__dict__["__pydantic_extra__"].__set__
-_set_fields_set = CognitoModel.__dict__["__pydantic_fields_set__"].__set__
-_set_private = CognitoModel.__dict__["__pydantic_private__"].__set__
