@@ -27,7 +27,7 @@ from cognito_triggers import (
     parse_event,
 )
 from cognito_triggers.errors import InternalError
-from cognito_triggers.events.model import CognitoModel, FieldInfo
+from cognito_triggers.events.model import CognitoField, CognitoModel
 from cognito_triggers.testing import make_event
 
 Path = tuple[str | int, ...]
@@ -146,7 +146,7 @@ def retyped_events(draw: st.DrawFn) -> dict[str, Any]:
 # -- the typed view -----------------------------------------------------------------------------
 
 
-def is_attribute_map(field: FieldInfo) -> bool:
+def is_attribute_map(field: CognitoField) -> bool:
     return field.annotation == AttributeMap or AttributeMap in get_args(field.annotation)
 
 

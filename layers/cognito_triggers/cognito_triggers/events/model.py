@@ -43,7 +43,16 @@ from pydantic_core import core_schema as cs
 
 from . import _core_contract as core
 
-__all__ = ["CognitoModel", "FieldInfo", "SecretStr", "WithSchema", "field", "to_camel"]
+__all__ = [
+    "CognitoField",
+    "CognitoModel",
+    "SecretStr",
+    "WithSchema",
+    "changes_from",
+    "field",
+    "to_camel",
+    "unknown_keys",
+]
 
 _T = TypeVar("_T")
 _NO_DEFAULT: Any = object()
@@ -59,8 +68,9 @@ def to_camel(name: str) -> str:
     return first + "".join(word.capitalize() for word in rest)
 
 
-class FieldInfo(NamedTuple):
-    """What a model knows about one field."""
+class CognitoField(NamedTuple):
+    """What a model knows about one field: ``Model.model_fields[name]``, answering as pydantic's
+    ``CognitoField`` does for what the two share."""
 
     annotation: Any
     alias: str
@@ -68,8 +78,8 @@ class FieldInfo(NamedTuple):
     default: Any = _NO_DEFAULT
     default_factory: Callable[[], Any] | None = None
 
-    @property
-    def required(self) -> bool:
+    def is_required(self) -> bool:
+        """Whether validation fails without this key (no default, no default factory)."""
         return self.default is _NO_DEFAULT and self.default_factory is None
 
 
@@ -107,7 +117,10 @@ class WithSchema:
 class SecretStr:
     """A string that shows as ``'**********'`` in ``repr``, ``str`` and any log.
 
-    Passwords, challenge answers and codes arrive as this; ``get_secret_value()`` reads them.
+    Passwords, challenge answers and codes arrive as this; ``get_secret_value()`` reads them. Not
+    pydantic's class (importing pydantic's types would cost a cold start), but the same API for
+    what it has: ``get_secret_value``, the masked ``str`` and ``repr``, ``len``, equal to a
+    ``SecretStr`` of the same value.
     """
 
     __slots__ = ("_value",)
@@ -125,7 +138,9 @@ class SecretStr:
         return "**********" if self._value else ""
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, SecretStr) and other._value == self._value
+        if not isinstance(other, SecretStr):
+            return NotImplemented
+        return other._value == self._value
 
     def __hash__(self) -> int:
         return hash(self._value)
@@ -181,7 +196,7 @@ def _core_schema(annotation: Any, owner: type) -> CoreSchema:
     raise TypeError(f"{owner.__name__}: no schema for fields of type {annotation!r}")
 
 
-def _field_schema(info: FieldInfo, owner: type) -> cs.ModelField:
+def _field_schema(info: CognitoField, owner: type) -> cs.ModelField:
     schema = _core_schema(info.annotation, owner)
     if info.default_factory is not None:
         schema = cs.with_default_schema(schema, default_factory=info.default_factory)
@@ -213,7 +228,7 @@ def _is_shared_default(default: Any) -> bool:
     return True
 
 
-def _default_factories(fields: dict[str, FieldInfo]) -> Iterator[tuple[str, Callable[[], Any]]]:
+def _default_factories(fields: dict[str, CognitoField]) -> Iterator[tuple[str, Callable[[], Any]]]:
     for name, info in fields.items():
         if info.default_factory is not None:
             yield name, info.default_factory
@@ -249,7 +264,7 @@ KeyTree = dict[str, "KeyTree | None"]
 """Wire name -> the keys of the model it holds, or None where the keys are data (maps)."""
 
 
-def _key_tree(fields: dict[str, FieldInfo]) -> KeyTree:
+def _key_tree(fields: dict[str, CognitoField]) -> KeyTree:
     tree: KeyTree = {}
     for info in fields.values():
         model = _model_in(info.annotation)
@@ -257,7 +272,7 @@ def _key_tree(fields: dict[str, FieldInfo]) -> KeyTree:
     return tree
 
 
-def _unknown_keys(
+def _find_unknown_keys(
     dumped: dict[str, Any], received: Any, known: KeyTree, path: str, found: list[str]
 ) -> None:
     # Walks a dump (plain dicts, cheaper than the models) beside what was received.
@@ -268,14 +283,14 @@ def _unknown_keys(
             if key not in before:
                 found.append(path + key)
         elif inner is not None and type(value) is dict:
-            _unknown_keys(value, before.get(key), inner, f"{path}{key}.", found)
+            _find_unknown_keys(value, before.get(key), inner, f"{path}{key}.", found)
         elif inner is not None and type(value) is list:
             items = before.get(key)
             items = items if type(items) is list else []
             for index, item in enumerate(value):
                 if type(item) is dict:
                     earlier = items[index] if index < len(items) else None
-                    _unknown_keys(item, earlier, inner, f"{path}{key}[{index}].", found)
+                    _find_unknown_keys(item, earlier, inner, f"{path}{key}[{index}].", found)
 
 
 def _may_be_coerced(received: Any, value: Any) -> bool:
@@ -291,7 +306,7 @@ def _may_be_coerced(received: Any, value: Any) -> bool:
 class _Core(NamedTuple):
     """A model class's fields and the pydantic-core objects made from them."""
 
-    fields: dict[str, FieldInfo]
+    fields: dict[str, CognitoField]
     by_alias: dict[str, str]
     holding_models: frozenset[str]
     """Fields whose containers may hold models (``list[ChallengeResult]``)."""
@@ -308,7 +323,7 @@ class _Core(NamedTuple):
 
 class _ModelFields:
     # ``Model.model_fields`` as in pydantic, without a metaclass: a descriptor on the base.
-    def __get__(self, instance: object, owner: type[CognitoModel]) -> dict[str, FieldInfo]:
+    def __get__(self, instance: object, owner: type[CognitoModel]) -> dict[str, CognitoField]:
         return owner._core().fields
 
 
@@ -318,7 +333,7 @@ class CognitoModel(core.Instance):
 
     __slots__ = ()
 
-    model_fields: ClassVar[dict[str, FieldInfo]] = _ModelFields()  # type: ignore[assignment]
+    model_fields: ClassVar[dict[str, CognitoField]] = _ModelFields()  # type: ignore[assignment]
     model_config: ClassVar[dict[str, Any]] = {}
     """Read by pydantic's JSON Schema generator when a model is used through pydantic."""
     _hidden_fields: ClassVar[frozenset[str]] = frozenset()
@@ -359,7 +374,7 @@ class CognitoModel(core.Instance):
 
     @classmethod
     def _build_core(cls) -> _Core:
-        fields: dict[str, FieldInfo] = {}
+        fields: dict[str, CognitoField] = {}
         hints = get_type_hints(cls, include_extras=True)
         for name, annotation in hints.items():
             if name.startswith("_") or get_origin(annotation) is ClassVar:
@@ -370,9 +385,9 @@ class CognitoModel(core.Instance):
             spec = owner.__dict__.get(name, _NO_DEFAULT)
             if isinstance(spec, _FieldSpec):
                 alias = spec.json_name or to_camel(name)
-                fields[name] = FieldInfo(annotation, alias, spec.default, spec.default_factory)
+                fields[name] = CognitoField(annotation, alias, spec.default, spec.default_factory)
             else:
-                fields[name] = FieldInfo(annotation, to_camel(name), spec)
+                fields[name] = CognitoField(annotation, to_camel(name), spec)
         built = _Core(
             fields,
             {info.alias: name for name, info in fields.items()},
@@ -442,32 +457,6 @@ class CognitoModel(core.Instance):
         )  # fmt: skip
         return dumped
 
-    def model_changes(self, received: dict[str, Any]) -> dict[str, Any]:
-        """What differs from ``received`` (the dict this model was validated from), key by key
-        on the wire, with the values :meth:`model_dump` gives: fields set since, values changed in
-        place. A value equal once validated is not a change: a JSON ``true`` in a string map, now
-        ``"true"``, or a pre-filled ``"false"`` read as ``False``."""
-        built = type(self)._core()
-        fields_set = self.model_fields_set
-        changed: dict[str, Any] = {}
-        for name, info in built.fields.items():
-            if name not in fields_set:
-                continue
-            before = received.get(info.alias, _NO_DEFAULT)
-            value = self._dumped(built, name)
-            if value != before and _may_be_coerced(before, value):
-                # Validated alone, the received value may be this one: pydantic coerced it.
-                again = type(self).model_construct()
-                core.assign(built.engine.validator, again, name, before)
-                if again._dumped(built, name) == value:
-                    continue
-            if value != before:
-                changed[info.alias] = value
-        for key, value in (self.model_extra or {}).items():
-            if received.get(key, _NO_DEFAULT) != value:
-                changed[key] = value
-        return changed
-
     def _dumped(self, built: _Core, name: str) -> Any:
         # A field's value as model_dump(exclude_unset=True) would give it. Anything but a model
         # (scalars, attribute maps, claims, lists of str) dumps as itself.
@@ -491,15 +480,6 @@ class CognitoModel(core.Instance):
         for key, value in (self.model_extra or {}).items():
             dumped[key] = _plain(value)
         return dumped
-
-    @classmethod
-    def model_unknown_keys(cls, changes: dict[str, Any], received: Any) -> list[str]:
-        """The paths of keys in ``changes`` (from :meth:`model_changes`) that no model declares,
-        here or inside, and that ``received`` did not hold: keys added since, which Cognito
-        would ignore. Unknown keys it sent are kept, and pass."""
-        found: list[str] = []
-        _unknown_keys(changes, received, cls._core().known, "", found)
-        return found
 
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> CoreSchema:
@@ -598,3 +578,39 @@ class CognitoModel(core.Instance):
             yield f"{name}={shown}"
         for key in self.model_extra or {}:
             yield f"{key}=<hidden>"
+
+
+def changes_from(model: CognitoModel, received: dict[str, Any]) -> dict[str, Any]:
+    """What differs in ``model`` from ``received`` (the dict it was validated from), key by key on
+    the wire, with the values ``model_dump`` gives: fields set since, values changed in place. A
+    value equal once validated is not a change: a JSON ``true`` in a string map, now ``"true"``,
+    or a pre-filled ``"false"`` read as ``False``."""
+    built = type(model)._core()
+    fields_set = model.model_fields_set
+    changed: dict[str, Any] = {}
+    for name, info in built.fields.items():
+        if name not in fields_set:
+            continue
+        before = received.get(info.alias, _NO_DEFAULT)
+        value = model._dumped(built, name)
+        if value != before and _may_be_coerced(before, value):
+            # Validated alone, the received value may be this one: pydantic coerced it.
+            again = type(model).model_construct()
+            core.assign(built.engine.validator, again, name, before)
+            if again._dumped(built, name) == value:
+                continue
+        if value != before:
+            changed[info.alias] = value
+    for key, value in (model.model_extra or {}).items():
+        if received.get(key, _NO_DEFAULT) != value:
+            changed[key] = value
+    return changed
+
+
+def unknown_keys(model: type[CognitoModel], changes: dict[str, Any], received: Any) -> list[str]:
+    """The paths of keys in ``changes`` (from :func:`changes_from`) that no model declares, in
+    ``model`` or inside it, and that ``received`` did not hold: keys added since, which Cognito
+    would ignore. Unknown keys it sent are kept, and pass."""
+    found: list[str] = []
+    _find_unknown_keys(changes, received, model._core().known, "", found)
+    return found
