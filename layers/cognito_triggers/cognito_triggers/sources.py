@@ -1,8 +1,10 @@
-"""Every ``triggerSource`` Cognito sends, the trigger family it belongs to, and how it is wired.
+"""The names: every ``triggerSource`` Cognito sends, the trigger family it belongs to, and the
+``LambdaConfig`` key that wires it, read from a name as Cognito spells it.
 
-This module is the one table of those facts (reference §1.8): the router, the event parser, the
-template check and the sample-event factories all read it. It imports nothing heavy, because it is
-on every cold start.
+The sources are the 41 that AWS documents (Amazon Cognito Developer Guide, "Lambda trigger
+sources": https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-working-with-lambda-triggers.html).
+What the runtime knows about each family is in the table of facts, ``families``. This module
+imports nothing heavy, because it is on every cold start.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Every rule of ``cognito_triggers.rules`` gets a response that breaks it and one that keeps it. The
 breaking one must fail in the developer's tests (``testing.invoke`` raises ``ResponseError``) and
-reach Cognito, in production (``app.resolve``), as ``InternalError`` carrying only the router's
+reach Cognito, in production (``app.lambda_handler``), as ``InternalError`` carrying only the router's
 ``error_message``: the rule's text is for the log, never for the end user.
 """
 
@@ -95,7 +95,7 @@ def refused(source: str, handler: Handler, **overrides: Any) -> ResponseError:
     with pytest.raises(ResponseError) as in_tests:
         invoke(app, event_for(source, **overrides))
     with pytest.raises(InternalError) as in_production:
-        app.resolve(event_for(source, **overrides))
+        app.lambda_handler(event_for(source, **overrides))
     failure = in_production.value
     assert str(failure) == app.error_message == DEFAULT_ERROR_MESSAGE
     assert failure.args == (DEFAULT_ERROR_MESSAGE,)
@@ -111,7 +111,7 @@ def accepted(source: str, handler: Handler, **overrides: Any) -> dict[str, Any]:
     received = event_for(source, **overrides)
     app = router_with(source, handler)
     typed = invoke(app, copy.deepcopy(received))
-    result = app.resolve(copy.deepcopy(received))
+    result = app.lambda_handler(copy.deepcopy(received))
     assert result == typed.to_dict()
     assert {k: v for k, v in result.items() if k != "response"} == {
         k: v for k, v in received.items() if k != "response"
@@ -185,7 +185,7 @@ def test_production_failure_is_logged_in_full_and_shows_only_the_error_message(
         caplog.at_level(logging.ERROR, logger="cognito_triggers"),
         pytest.raises(InternalError) as failed,
     ):
-        app.resolve(make_event(DEFINE))
+        app.lambda_handler(make_event(DEFINE))
     assert str(failed.value) == "Sign-in is unavailable right now"
     assert "issue tokens" not in str(failed.value)
     logged = [r for r in caplog.records if r.exc_info]
@@ -1068,7 +1068,7 @@ def refused_in_some_way(source: str, handler: Handler) -> None:
     with pytest.raises((ValueError, AttributeError)):
         invoke(app, make_event(source))
     with pytest.raises(InternalError):
-        app.resolve(make_event(source))
+        app.lambda_handler(make_event(source))
 
 
 def test_protected_claim_under_the_json_name_of_the_v2_container_is_refused() -> None:

@@ -28,7 +28,6 @@ from typing import (
     Any,
     ClassVar,
     Literal,
-    NamedTuple,
     Self,
     TypeVar,
     Union,
@@ -68,25 +67,43 @@ def to_camel(name: str) -> str:
     return first + "".join(word.capitalize() for word in rest)
 
 
-class CognitoField(NamedTuple):
+class CognitoField:
     """What a model knows about one field: ``Model.model_fields[name]``, answering as pydantic's
-    ``CognitoField`` does for what the two share."""
+    ``FieldInfo`` does for what the two share."""
 
-    annotation: Any
-    alias: str
-    """The key on the wire (camelCase)."""
-    default: Any = _NO_DEFAULT
-    default_factory: Callable[[], Any] | None = None
+    # Plain classes here and below: a NamedTuple costs a cold start a tenth of a millisecond.
+    __slots__ = ("alias", "annotation", "default", "default_factory")
+
+    def __init__(
+        self,
+        annotation: Any,
+        alias: str,
+        default: Any = _NO_DEFAULT,
+        default_factory: Callable[[], Any] | None = None,
+    ) -> None:
+        self.annotation = annotation
+        self.alias = alias
+        """The key on the wire (camelCase)."""
+        self.default = default
+        self.default_factory = default_factory
 
     def is_required(self) -> bool:
         """Whether validation fails without this key (no default, no default factory)."""
         return self.default is _NO_DEFAULT and self.default_factory is None
 
+    def __repr__(self) -> str:
+        return f"CognitoField({self.annotation!r}, alias={self.alias!r})"
 
-class _FieldSpec(NamedTuple):
-    default: Any
-    default_factory: Callable[[], Any] | None
-    json_name: str | None
+
+class _FieldSpec:
+    __slots__ = ("default", "default_factory", "json_name")
+
+    def __init__(
+        self, default: Any, default_factory: Callable[[], Any] | None, json_name: str | None
+    ) -> None:
+        self.default = default
+        self.default_factory = default_factory
+        self.json_name = json_name
 
 
 @overload
@@ -303,18 +320,23 @@ def _may_be_coerced(received: Any, value: Any) -> bool:
     return type(received) is not type(value) or type(received) in (dict, list)
 
 
-class _Core(NamedTuple):
+class _Core:
     """A model class's fields and the pydantic-core objects made from them."""
 
-    fields: dict[str, CognitoField]
-    by_alias: dict[str, str]
-    holding_models: frozenset[str]
-    """Fields whose containers may hold models (``list[ChallengeResult]``)."""
-    known: KeyTree
-    """Every key this model and the models inside it declare, by wire name."""
-    defaults: dict[str, Any]
-    factories: tuple[tuple[str, Callable[[], Any]], ...]
-    engine: core.Engine
+    __slots__ = ("by_alias", "defaults", "engine", "factories", "fields", "holding_models", "known")
+
+    def __init__(self, fields: dict[str, CognitoField], engine: core.Engine) -> None:
+        self.fields = fields
+        self.by_alias = {info.alias: name for name, info in fields.items()}
+        self.holding_models = frozenset(
+            name for name, info in fields.items() if _holds_models(info.annotation)
+        )
+        """Fields whose containers may hold models (``list[ChallengeResult]``)."""
+        self.known: KeyTree = _key_tree(fields)
+        """Every key this model and the models inside it declare, by wire name."""
+        self.defaults = {n: i.default for n, i in fields.items() if _is_shared_default(i.default)}
+        self.factories = tuple(_default_factories(fields))
+        self.engine = engine
 
     @property
     def schema(self) -> CoreSchema:
@@ -390,11 +412,6 @@ class CognitoModel(core.Instance):
                 fields[name] = CognitoField(annotation, to_camel(name), spec)
         built = _Core(
             fields,
-            {info.alias: name for name, info in fields.items()},
-            frozenset(n for n, info in fields.items() if _holds_models(info.annotation)),
-            _key_tree(fields),
-            {n: i.default for n, i in fields.items() if _is_shared_default(i.default)},
-            tuple(_default_factories(fields)),
             core.engine(cls, {name: _field_schema(info, cls) for name, info in fields.items()}),
         )
         cls._cognito_core = built
