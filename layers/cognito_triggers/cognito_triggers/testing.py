@@ -107,8 +107,8 @@ _GROUPS = {
 _SESSION = [{"challengeName": "SRP_A", "challengeResult": True, "challengeMetadata": None}]
 
 
-# What Cognito sends in ``request`` and pre-fills in ``response``, per family; per-source details
-# are in _tweak.
+# What Cognito sends in ``request`` and pre-fills in ``response``, per family; what differs by
+# source or by event version is in _SOURCE_SAMPLES and _VERSION_SAMPLES below.
 _SAMPLES: dict[TriggerFamily, tuple[dict[str, Any], dict[str, Any]]] = {
     TriggerFamily.PreSignUp: (
         {"userAttributes": _NEW_USER_ATTRIBUTES, "validationData": None},
@@ -166,7 +166,7 @@ _SAMPLES: dict[TriggerFamily, tuple[dict[str, Any], dict[str, Any]]] = {
     ),
     TriggerFamily.PreTokenGeneration: (
         {"userAttributes": _USER_ATTRIBUTES, "groupConfiguration": _GROUPS},
-        {"claimsAndScopeOverrideDetails": None},
+        {"claimsOverrideDetails": None},  # version "1"'s; "2" and "3" differ, below
     ),
     TriggerFamily.CustomMessage: (
         {
@@ -230,52 +230,80 @@ _SAMPLES: dict[TriggerFamily, tuple[dict[str, Any], dict[str, Any]]] = {
 }
 
 
+class _Replace:
+    """In a sample's differences: this value in place of the family's, not merged into it."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+_ABSENT: Any = object()
+"""In a sample's differences: a key Cognito does not send for this source."""
+
+_V2_V3 = {
+    "request": {"scopes": ["aws.cognito.signin.user.admin", "openid", "email", "profile"]},
+    "response": _Replace({"claimsAndScopeOverrideDetails": None}),
+}
+# What differs from the family's sample in one version of its events.
+_VERSION_SAMPLES: dict[tuple[TriggerFamily, str], dict[str, Any]] = {
+    (TriggerFamily.PreTokenGeneration, "2"): _V2_V3,
+    (TriggerFamily.PreTokenGeneration, "3"): _V2_V3,
+}
+_FEDERATED_USER_NAME = {"userName": "CorporateIdP_00u1ab2cd3EF4gh5"}
+# What differs from the family's sample for one source, in Cognito's real events (after the
+# version's differences).
+_SOURCE_SAMPLES: dict[str, dict[str, Any]] = {
+    TriggerSource.PreSignUp_AdminCreateUser: {
+        "callerContext": {"clientId": "CLIENT_ID_NOT_APPLICABLE"}
+    },
+    TriggerSource.PreSignUp_ExternalProvider: _FEDERATED_USER_NAME,
+    TriggerSource.InboundFederation_ExternalProvider: _FEDERATED_USER_NAME,
+    TriggerSource.UserMigration_ForgotPassword: {"request": {"password": _ABSENT}},
+    TriggerSource.CustomMessage_AdminCreateUser: {"request": {"usernameParameter": "{username}"}},
+    TriggerSource.CustomEmailSender_AccountTakeOverNotification: {
+        "request": {
+            "code": None,
+            "userAttributes": _Replace(
+                {
+                    "EVENT_ID": "8c5fa0a4-2e8e-4e57-a4b2-17a0c1d3e2f4",
+                    "USER_NAME": SUB,
+                    "IP_ADDRESS": "192.0.2.44",
+                    "ACCOUNT_TAKE_OVER_ACTION": "BLOCK",
+                    "ONE_CLICK_LINK_VALID": "https://auth.example.com/valid",
+                    "ONE_CLICK_LINK_INVALID": "https://auth.example.com/invalid",
+                    "LOGIN_TIME": "2026-11-21T09:14:03Z",
+                    "FEEDBACK_TOKEN": "ZmVlZGJhY2stdG9rZW4",
+                }
+            ),
+        }
+    },
+    # A machine has no user: no userName, attributes or groups (AWS docs, Pre token generation
+    # Lambda trigger: the client credentials event's request holds the requested scopes).
+    TriggerSource.TokenGeneration_ClientCredentials: {
+        "userName": _ABSENT,
+        "callerContext": {"clientId": AGENT_CLIENT_ID},
+        "request": _Replace({"scopes": ["agents/invoke", "agents/read"]}),
+        "response": _Replace({"claimsAndScopeOverrideDetails": None}),
+    },
+}
+
+
 class SampleEvent(dict[str, Any], Generic[E]):
     """A Cognito event (a plain ``dict`` at run time) that tells the type checker which typed
     event it parses into, so that :func:`invoke` returns that type."""
 
 
-def _tweak(source: str, event: dict[str, Any]) -> None:
-    """What differs between sources of one family, in Cognito's real events."""
-    request = event["request"]
-    if source == "PreSignUp_AdminCreateUser":
-        event["callerContext"]["clientId"] = "CLIENT_ID_NOT_APPLICABLE"
-    elif source in ("PreSignUp_ExternalProvider", "InboundFederation_ExternalProvider"):
-        event["userName"] = "CorporateIdP_00u1ab2cd3EF4gh5"
-    elif source == "UserMigration_ForgotPassword":
-        del request["password"]
-    elif source == "CustomMessage_AdminCreateUser":
-        request["usernameParameter"] = "{username}"
-    elif source == "CustomEmailSender_AccountTakeOverNotification":
-        request["code"] = None
-        request["userAttributes"] = {
-            "EVENT_ID": "8c5fa0a4-2e8e-4e57-a4b2-17a0c1d3e2f4",
-            "USER_NAME": SUB,
-            "IP_ADDRESS": "192.0.2.44",
-            "ACCOUNT_TAKE_OVER_ACTION": "BLOCK",
-            "ONE_CLICK_LINK_VALID": "https://auth.example.com/valid",
-            "ONE_CLICK_LINK_INVALID": "https://auth.example.com/invalid",
-            "LOGIN_TIME": "2026-11-21T09:14:03Z",
-            "FEEDBACK_TOKEN": "ZmVlZGJhY2stdG9rZW4",
-        }
-    if source.startswith("TokenGeneration_"):
-        version = event["version"]
-        if source == "TokenGeneration_ClientCredentials":
-            # A machine has no user: no userName, attributes or groups (reference §4.6).
-            del event["userName"]
-            event["callerContext"]["clientId"] = AGENT_CLIENT_ID
-            event["request"] = {"scopes": ["agents/invoke", "agents/read"]}
-            event["response"] = {"claimsAndScopeOverrideDetails": None}
-        elif version in ("2", "3"):
-            request["scopes"] = ["aws.cognito.signin.user.admin", "openid", "email", "profile"]
-        else:
-            event["response"] = {"claimsOverrideDetails": None}
-
-
 def _merge(base: dict[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
-    # Nested dicts merge key by key; any other value (None, lists) replaces.
+    # Nested dicts merge key by key; any other value (None, lists) replaces, as _Replace does a
+    # dict; _ABSENT takes the key out.
     for key, value in overrides.items():
-        if isinstance(value, Mapping) and isinstance(base.get(key), dict):
+        if value is _ABSENT:
+            base.pop(key, None)
+        elif isinstance(value, _Replace):
+            base[key] = copy.deepcopy(value.value)
+        elif isinstance(value, Mapping) and isinstance(base.get(key), dict):
             _merge(base[key], value)
         else:
             base[key] = copy.deepcopy(value)
@@ -405,7 +433,8 @@ def make_event(
         request=copy.deepcopy(request),
         response=copy.deepcopy(response),
     )
-    _tweak(str(source), event)
+    _merge(event, _VERSION_SAMPLES.get((family, event["version"]), {}))
+    _merge(event, _SOURCE_SAMPLES.get(source, {}))
     if not allow_unknown:
         _check_overrides(family, event, overrides)
     _merge(event, overrides)
