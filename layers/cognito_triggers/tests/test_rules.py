@@ -196,7 +196,7 @@ def test_production_failure_is_logged_in_full_and_shows_only_the_error_message(
     assert "issue tokens" in str(exc_info[1])
 
 
-# -- pre token generation: protected claims (reference §4.5) -------------------------------------
+# -- pre token generation: protected claims (AWS docs: "Claims and scopes reference") ----------
 
 PROTECTED = sorted(PROTECTED_CLAIMS)
 
@@ -453,7 +453,7 @@ def test_dev_attribute_in_v1() -> None:
     refused(V1, add)
 
 
-# -- claim value types (reference §4.4) -----------------------------------------------------------
+# -- claim value types (AWS docs: strings in V1; V2/V3 take JSON, but not for four ID claims) ----
 
 COMPLEX_VALUES = [{"street_address": "1 Main St"}, ["a", "b"], []]
 
@@ -718,7 +718,7 @@ def test_a_user_event_may_override_groups_and_change_the_id_token() -> None:
     assert details["idTokenGeneration"] == {"claimsToAddOrOverride": {"custom:tenant": "acme"}}
 
 
-# -- custom message: placeholders and lengths (reference §3.9) ------------------------------------
+# -- custom message: placeholders and lengths (AWS docs; API reference, MessageTemplateType) ------
 
 
 def message_handler(**fields: str) -> Callable[[CustomMessageEvent], None]:
@@ -831,7 +831,7 @@ def test_email_subject_outside_limits_is_refused(length: int) -> None:
     assert "emailSubject" in str(refused(source, message_handler(email_subject="s" * length)))
 
 
-# -- user migration (reference §3.8) --------------------------------------------------------------
+# -- user migration (AWS docs, Migrate user Lambda trigger) ---------------------------------------
 
 MIGRATED = {"email": "jane.doe@example.com", "email_verified": "true"}
 
@@ -1106,7 +1106,8 @@ def test_migration_status_under_its_json_name_is_refused() -> None:
 
 
 def test_the_other_versions_container_is_refused() -> None:
-    # A V2 event answered in V1's shape: Cognito ignores it (reference §9.2), unchecked here.
+    # A V2 event answered in V1's shape: Cognito reads only claimsAndScopeOverrideDetails from a V2
+    # event and ignores the rest, so this would silently do nothing: refused.
     def handler(event: Any) -> None:
         event.response.claims_override_details = {"claimsToAddOrOverride": {"sub": "x"}}
 
