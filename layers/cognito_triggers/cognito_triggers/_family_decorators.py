@@ -14,34 +14,8 @@ from .registration import Registry
 from .sources import TriggerFamily, TriggerSource
 
 if TYPE_CHECKING:
-    from .events.authentication import PostAuthenticationEvent, PreAuthenticationEvent
-    from .events.custom_auth import (
-        CreateAuthChallengeEvent,
-        DefineAuthChallengeEvent,
-        VerifyAuthChallengeResponseEvent,
-    )
-    from .events.federation import InboundFederationEvent
-    from .events.messages import CustomMessageEvent
-    from .events.migration import UserMigrationEvent
-    from .events.senders import CustomEmailSenderEvent, CustomSMSSenderEvent
-    from .events.sign_up import PostConfirmationEvent, PreSignUpEvent
-    from .events.token_generation import ClientCredentialsEvent, PreTokenGenerationEvent
+    from . import source_types as typed
     from .protocols import P, R, Registrar
-    from .source_types import (
-        CreateAuthChallengeSource,
-        CustomEmailSenderSource,
-        CustomMessageSource,
-        CustomSMSSenderSource,
-        DefineAuthChallengeSource,
-        InboundFederationSource,
-        PostAuthenticationSource,
-        PostConfirmationSource,
-        PreAuthenticationSource,
-        PreSignUpSource,
-        PreTokenGenerationSource,
-        UserMigrationSource,
-        VerifyAuthChallengeResponseSource,
-    )
 
 __all__ = ["FamilyDecorators"]
 
@@ -52,18 +26,18 @@ class FamilyDecorators(Registry):
     @overload
     def pre_sign_up(
         self,
-        handler: Callable[Concatenate[PreSignUpEvent, P], R],
+        handler: Callable[Concatenate[typed.PreSignUpEvent, P], R],
         /,
-    ) -> Callable[Concatenate[PreSignUpEvent, P], R]: ...
+    ) -> Callable[Concatenate[typed.PreSignUpEvent, P], R]: ...
     @overload
     def pre_sign_up(
         self,
         /,
         *,
-        sources: Iterable[PreSignUpSource] | None = None,
+        sources: Iterable[typed.PreSignUpSource] | None = None,
         user_pool_id: str | None = None,
         client_id: str | None = None,
-    ) -> Registrar[PreSignUpEvent]: ...
+    ) -> Registrar[typed.PreSignUpEvent]: ...
     def pre_sign_up(
         self,
         handler: Callable[..., Any] | None = None,
@@ -73,11 +47,12 @@ class FamilyDecorators(Registry):
         user_pool_id: str | None = None,
         client_id: str | None = None,
     ) -> Any:
-        """Register a handler for PreSignUp (sign-up, AdminCreateUser, first federated sign-in).
+        """Register a handler for PreSignUp: sign-up, AdminCreateUser, first federated sign-in.
 
-        Use it bare, or with ``sources=[...]`` (full ``PreSignUp_*`` sources), ``user_pool_id=`` or
-        ``client_id=`` to narrow it. The handler takes the event, or the event and the Lambda
-        context, edits ``event.response`` and returns ``None`` (or the event); it is returned
+        Use it bare, or narrow it with ``client_id=``, ``user_pool_id=`` or ``sources=[...]``
+        (full ``PreSignUp_*`` names).
+        The handler takes the event, or the event and the Lambda context, edits
+        ``event.response`` and returns ``None`` (or the event); the decorator returns it
         unchanged.
 
         Example::
@@ -99,18 +74,18 @@ class FamilyDecorators(Registry):
     @overload
     def post_confirmation(
         self,
-        handler: Callable[Concatenate[PostConfirmationEvent, P], R],
+        handler: Callable[Concatenate[typed.PostConfirmationEvent, P], R],
         /,
-    ) -> Callable[Concatenate[PostConfirmationEvent, P], R]: ...
+    ) -> Callable[Concatenate[typed.PostConfirmationEvent, P], R]: ...
     @overload
     def post_confirmation(
         self,
         /,
         *,
-        sources: Iterable[PostConfirmationSource] | None = None,
+        sources: Iterable[typed.PostConfirmationSource] | None = None,
         user_pool_id: str | None = None,
         client_id: str | None = None,
-    ) -> Registrar[PostConfirmationEvent]: ...
+    ) -> Registrar[typed.PostConfirmationEvent]: ...
     def post_confirmation(
         self,
         handler: Callable[..., Any] | None = None,
@@ -120,12 +95,13 @@ class FamilyDecorators(Registry):
         user_pool_id: str | None = None,
         client_id: str | None = None,
     ) -> Any:
-        """Register a handler for PostConfirmation (after sign-up or reset confirms).
+        """Register a handler for PostConfirmation: after sign-up or reset confirms.
 
-        Use it bare, or with ``sources=[...]`` (full ``PostConfirmation_*`` sources),
-        ``user_pool_id=`` or ``client_id=`` to narrow it. The handler takes the event, or the event
-        and the Lambda context, edits ``event.response`` and returns ``None`` (or the event); it is
-        returned unchanged.
+        Use it bare, or narrow it with ``client_id=``, ``user_pool_id=`` or ``sources=[...]``
+        (full ``PostConfirmation_*`` names).
+        The handler takes the event, or the event and the Lambda context, edits
+        ``event.response`` and returns ``None`` (or the event); the decorator returns it
+        unchanged.
 
         Example::
 
@@ -146,18 +122,18 @@ class FamilyDecorators(Registry):
     @overload
     def pre_authentication(
         self,
-        handler: Callable[Concatenate[PreAuthenticationEvent, P], R],
+        handler: Callable[Concatenate[typed.PreAuthenticationEvent, P], R],
         /,
-    ) -> Callable[Concatenate[PreAuthenticationEvent, P], R]: ...
+    ) -> Callable[Concatenate[typed.PreAuthenticationEvent, P], R]: ...
     @overload
     def pre_authentication(
         self,
         /,
         *,
-        sources: Iterable[PreAuthenticationSource] | None = None,
+        sources: Iterable[typed.PreAuthenticationSource] | None = None,
         user_pool_id: str | None = None,
         client_id: str | None = None,
-    ) -> Registrar[PreAuthenticationEvent]: ...
+    ) -> Registrar[typed.PreAuthenticationEvent]: ...
     def pre_authentication(
         self,
         handler: Callable[..., Any] | None = None,
@@ -167,12 +143,13 @@ class FamilyDecorators(Registry):
         user_pool_id: str | None = None,
         client_id: str | None = None,
     ) -> Any:
-        """Register a handler for PreAuthentication (before a sign-in is checked).
+        """Register a handler for PreAuthentication: before a sign-in is checked.
 
-        Use it bare, or with ``sources=[...]`` (full ``PreAuthentication_*`` sources),
-        ``user_pool_id=`` or ``client_id=`` to narrow it. The handler takes the event, or the event
-        and the Lambda context, edits ``event.response`` and returns ``None`` (or the event); it is
-        returned unchanged.
+        Use it bare, or narrow it with ``client_id=``, ``user_pool_id=`` or ``sources=[...]``
+        (full ``PreAuthentication_*`` names).
+        The handler takes the event, or the event and the Lambda context, edits
+        ``event.response`` and returns ``None`` (or the event); the decorator returns it
+        unchanged.
 
         Example::
 
@@ -193,18 +170,18 @@ class FamilyDecorators(Registry):
     @overload
     def post_authentication(
         self,
-        handler: Callable[Concatenate[PostAuthenticationEvent, P], R],
+        handler: Callable[Concatenate[typed.PostAuthenticationEvent, P], R],
         /,
-    ) -> Callable[Concatenate[PostAuthenticationEvent, P], R]: ...
+    ) -> Callable[Concatenate[typed.PostAuthenticationEvent, P], R]: ...
     @overload
     def post_authentication(
         self,
         /,
         *,
-        sources: Iterable[PostAuthenticationSource] | None = None,
+        sources: Iterable[typed.PostAuthenticationSource] | None = None,
         user_pool_id: str | None = None,
         client_id: str | None = None,
-    ) -> Registrar[PostAuthenticationEvent]: ...
+    ) -> Registrar[typed.PostAuthenticationEvent]: ...
     def post_authentication(
         self,
         handler: Callable[..., Any] | None = None,
@@ -214,12 +191,13 @@ class FamilyDecorators(Registry):
         user_pool_id: str | None = None,
         client_id: str | None = None,
     ) -> Any:
-        """Register a handler for PostAuthentication (after a successful sign-in).
+        """Register a handler for PostAuthentication: after a successful sign-in.
 
-        Use it bare, or with ``sources=[...]`` (full ``PostAuthentication_*`` sources),
-        ``user_pool_id=`` or ``client_id=`` to narrow it. The handler takes the event, or the event
-        and the Lambda context, edits ``event.response`` and returns ``None`` (or the event); it is
-        returned unchanged.
+        Use it bare, or narrow it with ``client_id=``, ``user_pool_id=`` or ``sources=[...]``
+        (full ``PostAuthentication_*`` names).
+        The handler takes the event, or the event and the Lambda context, edits
+        ``event.response`` and returns ``None`` (or the event); the decorator returns it
+        unchanged.
 
         Example::
 
@@ -240,18 +218,18 @@ class FamilyDecorators(Registry):
     @overload
     def define_auth_challenge(
         self,
-        handler: Callable[Concatenate[DefineAuthChallengeEvent, P], R],
+        handler: Callable[Concatenate[typed.DefineAuthChallengeEvent, P], R],
         /,
-    ) -> Callable[Concatenate[DefineAuthChallengeEvent, P], R]: ...
+    ) -> Callable[Concatenate[typed.DefineAuthChallengeEvent, P], R]: ...
     @overload
     def define_auth_challenge(
         self,
         /,
         *,
-        sources: Iterable[DefineAuthChallengeSource] | None = None,
+        sources: Iterable[typed.DefineAuthChallengeSource] | None = None,
         user_pool_id: str | None = None,
         client_id: str | None = None,
-    ) -> Registrar[DefineAuthChallengeEvent]: ...
+    ) -> Registrar[typed.DefineAuthChallengeEvent]: ...
     def define_auth_challenge(
         self,
         handler: Callable[..., Any] | None = None,
@@ -261,12 +239,13 @@ class FamilyDecorators(Registry):
         user_pool_id: str | None = None,
         client_id: str | None = None,
     ) -> Any:
-        """Register a handler for DefineAuthChallenge (the next custom-auth step).
+        """Register a handler for DefineAuthChallenge: the next custom-auth step.
 
-        Use it bare, or with ``sources=[...]`` (full ``DefineAuthChallenge_*`` sources),
-        ``user_pool_id=`` or ``client_id=`` to narrow it. The handler takes the event, or the event
-        and the Lambda context, edits ``event.response`` and returns ``None`` (or the event); it is
-        returned unchanged.
+        Use it bare, or narrow it with ``client_id=``, ``user_pool_id=`` or ``sources=[...]``
+        (full ``DefineAuthChallenge_*`` names).
+        The handler takes the event, or the event and the Lambda context, edits
+        ``event.response`` and returns ``None`` (or the event); the decorator returns it
+        unchanged.
 
         Example::
 
@@ -287,18 +266,18 @@ class FamilyDecorators(Registry):
     @overload
     def create_auth_challenge(
         self,
-        handler: Callable[Concatenate[CreateAuthChallengeEvent, P], R],
+        handler: Callable[Concatenate[typed.CreateAuthChallengeEvent, P], R],
         /,
-    ) -> Callable[Concatenate[CreateAuthChallengeEvent, P], R]: ...
+    ) -> Callable[Concatenate[typed.CreateAuthChallengeEvent, P], R]: ...
     @overload
     def create_auth_challenge(
         self,
         /,
         *,
-        sources: Iterable[CreateAuthChallengeSource] | None = None,
+        sources: Iterable[typed.CreateAuthChallengeSource] | None = None,
         user_pool_id: str | None = None,
         client_id: str | None = None,
-    ) -> Registrar[CreateAuthChallengeEvent]: ...
+    ) -> Registrar[typed.CreateAuthChallengeEvent]: ...
     def create_auth_challenge(
         self,
         handler: Callable[..., Any] | None = None,
@@ -308,12 +287,13 @@ class FamilyDecorators(Registry):
         user_pool_id: str | None = None,
         client_id: str | None = None,
     ) -> Any:
-        """Register a handler for CreateAuthChallenge (create a custom challenge).
+        """Register a handler for CreateAuthChallenge: create a custom challenge.
 
-        Use it bare, or with ``sources=[...]`` (full ``CreateAuthChallenge_*`` sources),
-        ``user_pool_id=`` or ``client_id=`` to narrow it. The handler takes the event, or the event
-        and the Lambda context, edits ``event.response`` and returns ``None`` (or the event); it is
-        returned unchanged.
+        Use it bare, or narrow it with ``client_id=``, ``user_pool_id=`` or ``sources=[...]``
+        (full ``CreateAuthChallenge_*`` names).
+        The handler takes the event, or the event and the Lambda context, edits
+        ``event.response`` and returns ``None`` (or the event); the decorator returns it
+        unchanged.
 
         Example::
 
@@ -334,18 +314,18 @@ class FamilyDecorators(Registry):
     @overload
     def verify_auth_challenge_response(
         self,
-        handler: Callable[Concatenate[VerifyAuthChallengeResponseEvent, P], R],
+        handler: Callable[Concatenate[typed.VerifyAuthChallengeResponseEvent, P], R],
         /,
-    ) -> Callable[Concatenate[VerifyAuthChallengeResponseEvent, P], R]: ...
+    ) -> Callable[Concatenate[typed.VerifyAuthChallengeResponseEvent, P], R]: ...
     @overload
     def verify_auth_challenge_response(
         self,
         /,
         *,
-        sources: Iterable[VerifyAuthChallengeResponseSource] | None = None,
+        sources: Iterable[typed.VerifyAuthChallengeResponseSource] | None = None,
         user_pool_id: str | None = None,
         client_id: str | None = None,
-    ) -> Registrar[VerifyAuthChallengeResponseEvent]: ...
+    ) -> Registrar[typed.VerifyAuthChallengeResponseEvent]: ...
     def verify_auth_challenge_response(
         self,
         handler: Callable[..., Any] | None = None,
@@ -355,12 +335,13 @@ class FamilyDecorators(Registry):
         user_pool_id: str | None = None,
         client_id: str | None = None,
     ) -> Any:
-        """Register a handler for VerifyAuthChallengeResponse (check a custom challenge's answer).
+        """Register a handler for VerifyAuthChallengeResponse: check a custom challenge's answer.
 
-        Use it bare, or with ``sources=[...]`` (full ``VerifyAuthChallengeResponse_*`` sources),
-        ``user_pool_id=`` or ``client_id=`` to narrow it. The handler takes the event, or the event
-        and the Lambda context, edits ``event.response`` and returns ``None`` (or the event); it is
-        returned unchanged.
+        Use it bare, or narrow it with ``client_id=``, ``user_pool_id=`` or ``sources=[...]``
+        (full ``VerifyAuthChallengeResponse_*`` names).
+        The handler takes the event, or the event and the Lambda context, edits
+        ``event.response`` and returns ``None`` (or the event); the decorator returns it
+        unchanged.
 
         Example::
 
@@ -381,18 +362,18 @@ class FamilyDecorators(Registry):
     @overload
     def pre_token_generation(
         self,
-        handler: Callable[Concatenate[PreTokenGenerationEvent, P], R],
+        handler: Callable[Concatenate[typed.PreTokenGenerationEvent, P], R],
         /,
-    ) -> Callable[Concatenate[PreTokenGenerationEvent, P], R]: ...
+    ) -> Callable[Concatenate[typed.PreTokenGenerationEvent, P], R]: ...
     @overload
     def pre_token_generation(
         self,
         /,
         *,
-        sources: Iterable[PreTokenGenerationSource] | None = None,
+        sources: Iterable[typed.PreTokenGenerationSource] | None = None,
         user_pool_id: str | None = None,
         client_id: str | None = None,
-    ) -> Registrar[PreTokenGenerationEvent]: ...
+    ) -> Registrar[typed.PreTokenGenerationEvent]: ...
     def pre_token_generation(
         self,
         handler: Callable[..., Any] | None = None,
@@ -402,13 +383,14 @@ class FamilyDecorators(Registry):
         user_pool_id: str | None = None,
         client_id: str | None = None,
     ) -> Any:
-        """Register a handler for PreTokenGeneration (claims, scopes and groups of a user's tokens,
-        V1/V2/V3).
+        """Register a handler for PreTokenGeneration: claims, scopes and groups of a user's tokens,
+        V1/V2/V3.
 
-        Use it bare, or with ``sources=[...]`` (full ``TokenGeneration_*`` sources),
-        ``user_pool_id=`` or ``client_id=`` to narrow it. The handler takes the event, or the event
-        and the Lambda context, edits ``event.response`` and returns ``None`` (or the event); it is
-        returned unchanged.
+        Use it bare, or narrow it with ``client_id=``, ``user_pool_id=`` or ``sources=[...]``
+        (full ``TokenGeneration_*`` names).
+        The handler takes the event, or the event and the Lambda context, edits
+        ``event.response`` and returns ``None`` (or the event); the decorator returns it
+        unchanged.
 
         Example::
 
@@ -429,17 +411,18 @@ class FamilyDecorators(Registry):
     @overload
     def client_credentials(
         self,
-        handler: Callable[Concatenate[ClientCredentialsEvent, P], R],
+        handler: Callable[Concatenate[typed.ClientCredentialsEvent, P], R],
         /,
-    ) -> Callable[Concatenate[ClientCredentialsEvent, P], R]: ...
+    ) -> Callable[Concatenate[typed.ClientCredentialsEvent, P], R]: ...
     @overload
     def client_credentials(
         self,
         /,
         *,
+        sources: None = None,
         user_pool_id: str | None = None,
         client_id: str | None = None,
-    ) -> Registrar[ClientCredentialsEvent]: ...
+    ) -> Registrar[typed.ClientCredentialsEvent]: ...
     def client_credentials(
         self,
         handler: Callable[..., Any] | None = None,
@@ -449,13 +432,15 @@ class FamilyDecorators(Registry):
         user_pool_id: str | None = None,
         client_id: str | None = None,
     ) -> Any:
-        """Register a handler for PreTokenGeneration (``TokenGeneration_ClientCredentials`` only:
-        machine-to-machine access tokens (V3); a different principal from a user, so
-        ``pre_token_generation`` handlers never receive these).
+        """Register a handler for TokenGeneration_ClientCredentials: machine-to-machine access
+        tokens (V3); a different principal from a user, so ``pre_token_generation`` handlers never
+        receive these.
 
-        Use it bare, or with ``user_pool_id=`` or ``client_id=`` to narrow it. The handler takes the
-        event, or the event and the Lambda context, edits ``event.response`` and returns ``None``
-        (or the event); it is returned unchanged.
+        Use it bare, or narrow it with ``client_id=`` or ``user_pool_id=`` (it serves one
+        source: no ``sources=``).
+        The handler takes the event, or the event and the Lambda context, edits
+        ``event.response`` and returns ``None`` (or the event); the decorator returns it
+        unchanged.
 
         Example::
 
@@ -476,18 +461,18 @@ class FamilyDecorators(Registry):
     @overload
     def custom_message(
         self,
-        handler: Callable[Concatenate[CustomMessageEvent, P], R],
+        handler: Callable[Concatenate[typed.CustomMessageEvent, P], R],
         /,
-    ) -> Callable[Concatenate[CustomMessageEvent, P], R]: ...
+    ) -> Callable[Concatenate[typed.CustomMessageEvent, P], R]: ...
     @overload
     def custom_message(
         self,
         /,
         *,
-        sources: Iterable[CustomMessageSource] | None = None,
+        sources: Iterable[typed.CustomMessageSource] | None = None,
         user_pool_id: str | None = None,
         client_id: str | None = None,
-    ) -> Registrar[CustomMessageEvent]: ...
+    ) -> Registrar[typed.CustomMessageEvent]: ...
     def custom_message(
         self,
         handler: Callable[..., Any] | None = None,
@@ -497,11 +482,12 @@ class FamilyDecorators(Registry):
         user_pool_id: str | None = None,
         client_id: str | None = None,
     ) -> Any:
-        """Register a handler for CustomMessage (the text of Cognito's messages).
+        """Register a handler for CustomMessage: the text of Cognito's messages.
 
-        Use it bare, or with ``sources=[...]`` (full ``CustomMessage_*`` sources), ``user_pool_id=``
-        or ``client_id=`` to narrow it. The handler takes the event, or the event and the Lambda
-        context, edits ``event.response`` and returns ``None`` (or the event); it is returned
+        Use it bare, or narrow it with ``client_id=``, ``user_pool_id=`` or ``sources=[...]``
+        (full ``CustomMessage_*`` names).
+        The handler takes the event, or the event and the Lambda context, edits
+        ``event.response`` and returns ``None`` (or the event); the decorator returns it
         unchanged.
 
         Example::
@@ -523,18 +509,18 @@ class FamilyDecorators(Registry):
     @overload
     def user_migration(
         self,
-        handler: Callable[Concatenate[UserMigrationEvent, P], R],
+        handler: Callable[Concatenate[typed.UserMigrationEvent, P], R],
         /,
-    ) -> Callable[Concatenate[UserMigrationEvent, P], R]: ...
+    ) -> Callable[Concatenate[typed.UserMigrationEvent, P], R]: ...
     @overload
     def user_migration(
         self,
         /,
         *,
-        sources: Iterable[UserMigrationSource] | None = None,
+        sources: Iterable[typed.UserMigrationSource] | None = None,
         user_pool_id: str | None = None,
         client_id: str | None = None,
-    ) -> Registrar[UserMigrationEvent]: ...
+    ) -> Registrar[typed.UserMigrationEvent]: ...
     def user_migration(
         self,
         handler: Callable[..., Any] | None = None,
@@ -544,11 +530,12 @@ class FamilyDecorators(Registry):
         user_pool_id: str | None = None,
         client_id: str | None = None,
     ) -> Any:
-        """Register a handler for UserMigration (migrate a user from a legacy store).
+        """Register a handler for UserMigration: migrate a user from a legacy store.
 
-        Use it bare, or with ``sources=[...]`` (full ``UserMigration_*`` sources), ``user_pool_id=``
-        or ``client_id=`` to narrow it. The handler takes the event, or the event and the Lambda
-        context, edits ``event.response`` and returns ``None`` (or the event); it is returned
+        Use it bare, or narrow it with ``client_id=``, ``user_pool_id=`` or ``sources=[...]``
+        (full ``UserMigration_*`` names).
+        The handler takes the event, or the event and the Lambda context, edits
+        ``event.response`` and returns ``None`` (or the event); the decorator returns it
         unchanged.
 
         Example::
@@ -570,18 +557,18 @@ class FamilyDecorators(Registry):
     @overload
     def custom_email_sender(
         self,
-        handler: Callable[Concatenate[CustomEmailSenderEvent, P], R],
+        handler: Callable[Concatenate[typed.CustomEmailSenderEvent, P], R],
         /,
-    ) -> Callable[Concatenate[CustomEmailSenderEvent, P], R]: ...
+    ) -> Callable[Concatenate[typed.CustomEmailSenderEvent, P], R]: ...
     @overload
     def custom_email_sender(
         self,
         /,
         *,
-        sources: Iterable[CustomEmailSenderSource] | None = None,
+        sources: Iterable[typed.CustomEmailSenderSource] | None = None,
         user_pool_id: str | None = None,
         client_id: str | None = None,
-    ) -> Registrar[CustomEmailSenderEvent]: ...
+    ) -> Registrar[typed.CustomEmailSenderEvent]: ...
     def custom_email_sender(
         self,
         handler: Callable[..., Any] | None = None,
@@ -591,12 +578,13 @@ class FamilyDecorators(Registry):
         user_pool_id: str | None = None,
         client_id: str | None = None,
     ) -> Any:
-        """Register a handler for CustomEmailSender (deliver Cognito's emails).
+        """Register a handler for CustomEmailSender: deliver Cognito's emails.
 
-        Use it bare, or with ``sources=[...]`` (full ``CustomEmailSender_*`` sources),
-        ``user_pool_id=`` or ``client_id=`` to narrow it. The handler takes the event, or the event
-        and the Lambda context, edits ``event.response`` and returns ``None`` (or the event); it is
-        returned unchanged.
+        Use it bare, or narrow it with ``client_id=``, ``user_pool_id=`` or ``sources=[...]``
+        (full ``CustomEmailSender_*`` names).
+        The handler takes the event, or the event and the Lambda context, edits
+        ``event.response`` and returns ``None`` (or the event); the decorator returns it
+        unchanged.
 
         Example::
 
@@ -617,18 +605,18 @@ class FamilyDecorators(Registry):
     @overload
     def custom_sms_sender(
         self,
-        handler: Callable[Concatenate[CustomSMSSenderEvent, P], R],
+        handler: Callable[Concatenate[typed.CustomSMSSenderEvent, P], R],
         /,
-    ) -> Callable[Concatenate[CustomSMSSenderEvent, P], R]: ...
+    ) -> Callable[Concatenate[typed.CustomSMSSenderEvent, P], R]: ...
     @overload
     def custom_sms_sender(
         self,
         /,
         *,
-        sources: Iterable[CustomSMSSenderSource] | None = None,
+        sources: Iterable[typed.CustomSMSSenderSource] | None = None,
         user_pool_id: str | None = None,
         client_id: str | None = None,
-    ) -> Registrar[CustomSMSSenderEvent]: ...
+    ) -> Registrar[typed.CustomSMSSenderEvent]: ...
     def custom_sms_sender(
         self,
         handler: Callable[..., Any] | None = None,
@@ -638,12 +626,13 @@ class FamilyDecorators(Registry):
         user_pool_id: str | None = None,
         client_id: str | None = None,
     ) -> Any:
-        """Register a handler for CustomSMSSender (deliver Cognito's SMS messages).
+        """Register a handler for CustomSMSSender: deliver Cognito's SMS messages.
 
-        Use it bare, or with ``sources=[...]`` (full ``CustomSMSSender_*`` sources),
-        ``user_pool_id=`` or ``client_id=`` to narrow it. The handler takes the event, or the event
-        and the Lambda context, edits ``event.response`` and returns ``None`` (or the event); it is
-        returned unchanged.
+        Use it bare, or narrow it with ``client_id=``, ``user_pool_id=`` or ``sources=[...]``
+        (full ``CustomSMSSender_*`` names).
+        The handler takes the event, or the event and the Lambda context, edits
+        ``event.response`` and returns ``None`` (or the event); the decorator returns it
+        unchanged.
 
         Example::
 
@@ -664,18 +653,18 @@ class FamilyDecorators(Registry):
     @overload
     def inbound_federation(
         self,
-        handler: Callable[Concatenate[InboundFederationEvent, P], R],
+        handler: Callable[Concatenate[typed.InboundFederationEvent, P], R],
         /,
-    ) -> Callable[Concatenate[InboundFederationEvent, P], R]: ...
+    ) -> Callable[Concatenate[typed.InboundFederationEvent, P], R]: ...
     @overload
     def inbound_federation(
         self,
         /,
         *,
-        sources: Iterable[InboundFederationSource] | None = None,
+        sources: Iterable[typed.InboundFederationSource] | None = None,
         user_pool_id: str | None = None,
         client_id: str | None = None,
-    ) -> Registrar[InboundFederationEvent]: ...
+    ) -> Registrar[typed.InboundFederationEvent]: ...
     def inbound_federation(
         self,
         handler: Callable[..., Any] | None = None,
@@ -685,12 +674,13 @@ class FamilyDecorators(Registry):
         user_pool_id: str | None = None,
         client_id: str | None = None,
     ) -> Any:
-        """Register a handler for InboundFederation (shape a federated user's attributes).
+        """Register a handler for InboundFederation: shape a federated user's attributes.
 
-        Use it bare, or with ``sources=[...]`` (full ``InboundFederation_*`` sources),
-        ``user_pool_id=`` or ``client_id=`` to narrow it. The handler takes the event, or the event
-        and the Lambda context, edits ``event.response`` and returns ``None`` (or the event); it is
-        returned unchanged.
+        Use it bare, or narrow it with ``client_id=``, ``user_pool_id=`` or ``sources=[...]``
+        (full ``InboundFederation_*`` names).
+        The handler takes the event, or the event and the Lambda context, edits
+        ``event.response`` and returns ``None`` (or the event); the decorator returns it
+        unchanged.
 
         Example::
 

@@ -2,7 +2,8 @@
 """The ``triggerSource`` values of each trigger family as ``Literal`` types, for the type checker:
 ``sources=[...]`` of a family's decorator and ``make_event``'s overloads take these, so a misspelt
 source or another family's is a mypy error. Each type names a source both as text and as its
-:class:`~cognito_triggers.TriggerSource` member (mypy holds the two apart).
+:class:`~cognito_triggers.TriggerSource` member (mypy holds the two apart). Beside them, the event
+type each family's handlers receive: the typed names the generated code reads from here.
 
 Only imported under ``TYPE_CHECKING``, off the cold start.
 """
@@ -11,22 +12,48 @@ from __future__ import annotations
 
 from typing import Literal, TypeAlias
 
+from .events.authentication import PostAuthenticationEvent, PreAuthenticationEvent
+from .events.custom_auth import (
+    CreateAuthChallengeEvent,
+    DefineAuthChallengeEvent,
+    VerifyAuthChallengeResponseEvent,
+)
+from .events.federation import InboundFederationEvent
+from .events.messages import CustomMessageEvent
+from .events.migration import UserMigrationEvent
+from .events.senders import CustomEmailSenderEvent, CustomSMSSenderEvent
+from .events.sign_up import PostConfirmationEvent, PreSignUpEvent
+from .events.token_generation import ClientCredentialsEvent, PreTokenGenerationEvent
 from .sources import TriggerSource as S
 
 __all__ = [
+    "ClientCredentialsEvent",
     "ClientCredentialsSource",
+    "CreateAuthChallengeEvent",
     "CreateAuthChallengeSource",
+    "CustomEmailSenderEvent",
     "CustomEmailSenderSource",
+    "CustomMessageEvent",
     "CustomMessageSource",
+    "CustomSMSSenderEvent",
     "CustomSMSSenderSource",
+    "DefineAuthChallengeEvent",
     "DefineAuthChallengeSource",
+    "InboundFederationEvent",
     "InboundFederationSource",
+    "PostAuthenticationEvent",
     "PostAuthenticationSource",
+    "PostConfirmationEvent",
     "PostConfirmationSource",
+    "PreAuthenticationEvent",
     "PreAuthenticationSource",
+    "PreSignUpEvent",
     "PreSignUpSource",
+    "PreTokenGenerationEvent",
     "PreTokenGenerationSource",
+    "UserMigrationEvent",
     "UserMigrationSource",
+    "VerifyAuthChallengeResponseEvent",
     "VerifyAuthChallengeResponseSource",
 ]
 

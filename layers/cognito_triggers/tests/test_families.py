@@ -19,7 +19,7 @@ from cognito_triggers.router import Router
 NAMESPACE = {
     **{name: getattr(cognito_triggers, name) for name in cognito_triggers.__all__},
     **{name: getattr(source_types, name) for name in source_types.__all__},
-    **{"Registrar": Registrar, "P": P, "R": R},
+    **{"Registrar": Registrar, "P": P, "R": R, "typed": source_types},
 }
 
 
@@ -39,8 +39,8 @@ def _decorator_types(name: str) -> tuple[set[Any], tuple[Any, ...] | None]:
     )
     (event,) = get_args(filtered["return"])  # Registrar[Event]
     assert get_args(bare["handler"])[0].__args__[0] == event  # Callable[Concatenate[Event, P], R]
-    sources = filtered.get("sources")
-    if sources is None:
+    sources = filtered["sources"]
+    if sources is type(None):  # a decorator of one source: ``sources: None``
         return _types(event), None
     (iterable, _) = get_args(sources)  # Iterable[Literal[...]] | None
     (literal,) = get_args(iterable)
