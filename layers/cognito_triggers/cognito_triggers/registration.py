@@ -10,6 +10,7 @@ family records into ``_family_decorators``; they all end in :meth:`Registry._reg
 from __future__ import annotations
 
 import inspect
+import sys
 from collections.abc import Callable, Iterable
 from types import UnionType
 from typing import TYPE_CHECKING, Any, Concatenate, TypeVar, Union, get_args, get_origin
@@ -346,22 +347,38 @@ _UNIONS = (Union, UnionType)
 
 def _event_annotation(function: Callable[..., Any], parameter: str) -> Any:
     """The annotation of the event parameter alone (``None`` without one), as a value. Under
-    ``from __future__ import annotations`` (or quoted) it is text, evaluated in the handler's
-    module as ``typing.get_type_hints`` would; one that cannot be is an error here, where it is
-    seen, rather than a check silently skipped."""
+    ``from __future__ import annotations`` (or quoted) it is text, evaluated where the handler is
+    written: its module's names, and the local names of the function that registers it (a
+    factory importing the event type beside the handler), as pydantic resolves a model's. One
+    that cannot be resolved is an error here, where it is seen, rather than a check skipped."""
     try:
         annotation = inspect.get_annotations(function).get(parameter)
     except Exception as error:  # evaluated lazily on newer Pythons: a name that is not defined
         raise _unresolved(function, parameter, error) from None
+    names = _registering_locals() if isinstance(annotation, str) else {}
     for _ in range(2):  # a quoted annotation under postponed evaluation is text in text
         if not isinstance(annotation, str):
             break
         try:
-            # The handler's own annotation, in its own module: what a type checker reads.
-            annotation = eval(annotation, function.__globals__)  # noqa: S307
+            # The handler's own annotation, in its own scope: what a type checker reads.
+            annotation = eval(annotation, function.__globals__, names)  # noqa: S307
         except Exception as error:
             raise _unresolved(function, parameter, error, annotation) from None
     return annotation
+
+
+def _registering_locals() -> dict[str, Any]:
+    """The local names of the first frame outside this package: where the handler is being
+    registered, which is where it is written for a decorator."""
+    frame = sys._getframe(1)
+    while frame.f_back is not None and frame.f_globals.get("__name__", "").partition(".")[0] == (
+        _PACKAGE
+    ):
+        frame = frame.f_back
+    return dict(frame.f_locals)
+
+
+_PACKAGE = __name__.partition(".")[0]
 
 
 def _unresolved(

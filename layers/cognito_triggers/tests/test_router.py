@@ -818,6 +818,10 @@ def test_an_event_annotation_is_read_with_or_without_postponed_evaluation(postpo
         "def right(event: PreSignUpEvent, context: 'LambdaContext') -> None: ...\n"
         "def wrong(event: PostConfirmationEvent) -> None: ...\n"
         "def unresolved(event: 'PreAuthenticationEvent') -> None: ...\n"
+        "def factory(app, wrong=False):\n"  # imports the type where it registers the handler
+        "    from cognito_triggers import PostConfirmationEvent, PreAuthenticationEvent\n"
+        "    def local(event: PostConfirmationEvent if wrong else PreAuthenticationEvent): ...\n"
+        "    app.pre_authentication(local)\n"
     )
     handlers: dict[str, Any] = {"__name__": "user_module"}
     # Not inheriting this test module's own `from __future__ import annotations`.
@@ -833,7 +837,10 @@ def test_an_event_annotation_is_read_with_or_without_postponed_evaluation(postpo
         r"its event parameter 'event' \(NameError: .*\): import the event type",
     ):
         app.pre_authentication(handlers["unresolved"])
-    assert [route.handler.__name__ for route in app.routes] == ["right"]
+    handlers["factory"](app)
+    with pytest.raises(TypeError, match="takes PostConfirmationEvent, but PreAuthentication"):
+        handlers["factory"](TriggerRouter(), wrong=True)
+    assert [route.handler.__name__ for route in app.routes] == ["right", "local"]
 
 
 @pytest.mark.parametrize(
