@@ -42,7 +42,7 @@ SCENARIOS: dict[str, str] = {
         "@app.pre_sign_up\n"
         "def handle(event):\n"
         "    event.response.auto_confirm_user = True\n"
-        f"app.resolve({EVENT!r})"
+        f"app.lambda_handler({EVENT!r})"
     ),
     "Powertools parser": (
         "from aws_lambda_powertools.utilities.parser import parse\n"
@@ -100,7 +100,7 @@ def cold_starts(rounds: int) -> dict[str, tuple[float, float]]:
 
 
 def per_event(rounds: int = 40, batch: int = 500) -> list[tuple[str, dict[str, float]]]:
-    """Best time per event of ``app.resolve`` beside the same work done by hand.
+    """Best time per event of ``app.lambda_handler`` beside the same work done by hand.
 
     Floors, on the same models: validate + dump (what the issue names), and validate + the same
     handler + dump (so the router's overhead is what it adds: routing, change detection, rules,
@@ -142,9 +142,9 @@ def per_event(rounds: int = 40, batch: int = 500) -> list[tuple[str, dict[str, f
             return parsed.model_dump()
 
         def ours(event: dict[str, Any] = event) -> Any:
-            return app.resolve(event)
+            return app.lambda_handler(event)
 
-        variants = {"validate + dump": dump_only, "+ handler": by_hand, "resolve": ours}
+        variants = {"validate + dump": dump_only, "+ handler": by_hand, "router": ours}
         best = dict.fromkeys(variants, float("inf"))
         for _ in range(rounds):
             for name, function in variants.items():
@@ -176,7 +176,7 @@ def main() -> None:
     )
     print()
     print("Per event, in process (best of 40 round-robin batches of 500), microseconds")
-    print(f"{'event':<14}{'validate+dump':>15}{'+ handler':>11}{'resolve':>9}"
+    print(f"{'event':<14}{'validate+dump':>15}{'+ handler':>11}{'router':>9}"
           f"{'overhead':>10}{'strict':>8}")  # fmt: skip
     for label, best in per_event():
         floor, by_hand, ours = best.values()
@@ -186,7 +186,7 @@ def main() -> None:
             f"{label:<14}{floor * 1e6:>15.1f}{by_hand * 1e6:>11.1f}{ours * 1e6:>9.1f}"
             f"{overhead:>9.2f}x{strict:>7.2f}x  (target <= 0.5x, {verdict})"
         )
-    print("overhead: resolve above validate + the same handler + dump; strict: above validate +")
+    print("overhead: the router above validate + the same handler + dump; strict: above validate +")
     print("dump alone, which leaves the handler's own work (add_claim, an assignment) in it.")
 
 

@@ -129,7 +129,7 @@ ROUTER_ALONE = (
     "@app.pre_sign_up\n"
     "def handle(event):\n"
     "    event.response.auto_confirm_user = True\n"
-    "app.resolve(EVENTS[0])\n"
+    "app.lambda_handler(EVENTS[0])\n"
 )
 # What Powertools' Logger and Metrics would cost the examples, which log through `logging` and
 # write metrics with cognito_triggers.Metrics instead.

@@ -1,16 +1,19 @@
-"""One record per Cognito trigger family: what the runtime needs to know about a trigger, in one
-place, from which the parser, the router and the response rules read.
+"""The table of facts about Cognito's triggers: one record per trigger family, which the parser,
+the router, the response rules and the generated typed code all read.
 
-A record names its event model(s), the router's decorator, the response rules, what happens when
-no handler is registered, and the sources that only an explicit registration receives. Its
-``LambdaConfig`` key is :class:`~cognito_triggers.TriggerFamily`'s. What only tests and tools need
-lives with them: the sample events in ``testing``, how a template wires a family in the tools
-package. Adding a trigger is adding a record here, its sources to ``TriggerSource``, a sample in
-``testing``, and the typed decorator line on ``Router`` (which the type checker needs written out;
-it is checked against the record at import).
+A record names the family's decorator, the event type its handlers receive, the response rules,
+what happens when no handler is registered, and the sources that only an explicit registration
+receives (with a decorator and an event type of their own). The names of families and sources,
+and the ``LambdaConfig`` key, are :mod:`~cognito_triggers.sources`'; the sample events (what only
+tests need) are ``testing``'s, and how a template wires a family is the tools package's.
 
-Models are named as ``"module:Class"`` and imported only when an event of the family arrives, so a
-cold start pays only for the trigger its function serves.
+Adding a trigger is adding its names to ``sources``, a record here, its event module under
+``events`` and its sample in ``testing``, then ``make generate``: the router's typed decorators,
+``make_event``'s overloads, the ``Literal`` types of each family's sources and the package's
+exports are made from these records (a test fails while they are not).
+
+Event types are named ``"module:Name"`` under ``cognito_triggers.events`` and imported only when an
+event of the family arrives, so a cold start pays only for the trigger its function serves.
 """
 
 from __future__ import annotations
@@ -22,11 +25,24 @@ from typing import Any, Literal
 from . import rules
 from .sources import TriggerFamily, TriggerSource
 
-__all__ = ["FAMILIES", "FamilyRecord", "Unhandled"]
+__all__ = ["FAMILIES", "FamilyRecord", "SourceDecorator", "Unhandled"]
 
 Unhandled = Literal["pass", "error"]
 """No handler: ``"pass"`` gives the event back unchanged (Cognito's default); ``"error"`` fails
 the invocation; a mapping of response fields is a fail-closed answer."""
+
+
+class SourceDecorator:
+    """A source kept apart from its family's handlers: its own decorator and event type."""
+
+    __slots__ = ("decorator", "event", "what")
+
+    def __init__(self, *, decorator: str, event: str, what: str) -> None:
+        self.decorator = decorator
+        self.event = event
+        """``"module:Name"`` under ``cognito_triggers.events``: what its handlers receive."""
+        self.what = what
+        """What it is, for the decorator's docstring."""
 
 
 class FamilyRecord:
@@ -35,6 +51,7 @@ class FamilyRecord:
     __slots__ = (
         "check",
         "decorator",
+        "event",
         "explicit_sources",
         "family",
         "model",
@@ -47,19 +64,24 @@ class FamilyRecord:
         family: TriggerFamily,
         *,
         decorator: str,
-        model: str,
+        event: str,
         what: str,
+        model: str | None = None,
         check: Callable[[Any, dict[str, Any]], None] | None = None,
         unhandled: Unhandled | Mapping[str, Any] = "pass",
-        explicit_sources: frozenset[TriggerSource] = frozenset(),
+        explicit_sources: Mapping[TriggerSource, SourceDecorator] = MappingProxyType({}),
     ) -> None:
         self.family = family
         self.decorator = decorator
-        """The :class:`~cognito_triggers.Router` attribute that registers this family's handlers."""
-        self.model = model
-        """``"module:Class"`` under ``cognito_triggers.events``, or ``"module:function"`` choosing
-        among the family's models by source and version."""
+        """The :class:`~cognito_triggers.Router` method that registers this family's handlers."""
+        self.event = event
+        """``"module:Name"`` under ``cognito_triggers.events``: the event type the family's
+        handlers receive (a class, or a union of the classes of its event versions)."""
+        self.model = model or event
+        """``"module:Class"`` the parser validates with, or ``"module:function"`` choosing among
+        the family's classes by source and version."""
         self.what = what
+        """What the trigger is for, for the decorator's docstring."""
         self.check = check
         """Cognito's rules for what a handler changed in ``response``; ``None`` if it has none."""
         self.unhandled = unhandled
@@ -81,32 +103,32 @@ FAMILIES: Mapping[TriggerFamily, FamilyRecord] = MappingProxyType(
             _record(
                 TriggerFamily.PreSignUp,
                 decorator="pre_sign_up",
-                model="sign_up:PreSignUpEvent",
+                event="sign_up:PreSignUpEvent",
                 what="sign-up, AdminCreateUser, first federated sign-in",
                 check=rules.check_pre_sign_up,
             ),
             _record(
                 TriggerFamily.PostConfirmation,
                 decorator="post_confirmation",
-                model="sign_up:PostConfirmationEvent",
+                event="sign_up:PostConfirmationEvent",
                 what="after sign-up or reset confirms",
             ),
             _record(
                 TriggerFamily.PreAuthentication,
                 decorator="pre_authentication",
-                model="authentication:PreAuthenticationEvent",
+                event="authentication:PreAuthenticationEvent",
                 what="before a sign-in is checked",
             ),
             _record(
                 TriggerFamily.PostAuthentication,
                 decorator="post_authentication",
-                model="authentication:PostAuthenticationEvent",
+                event="authentication:PostAuthenticationEvent",
                 what="after a successful sign-in",
             ),
             _record(
                 TriggerFamily.DefineAuthChallenge,
                 decorator="define_auth_challenge",
-                model="custom_auth:DefineAuthChallengeEvent",
+                event="custom_auth:DefineAuthChallengeEvent",
                 what="the next custom-auth step",
                 check=rules.check_define_auth_challenge,
                 # Fails closed: no handler must never mean tokens.
@@ -115,55 +137,65 @@ FAMILIES: Mapping[TriggerFamily, FamilyRecord] = MappingProxyType(
             _record(
                 TriggerFamily.CreateAuthChallenge,
                 decorator="create_auth_challenge",
-                model="custom_auth:CreateAuthChallengeEvent",
+                event="custom_auth:CreateAuthChallengeEvent",
                 what="create a custom challenge",
                 unhandled="error",  # there is no safe challenge to make up
             ),
             _record(
                 TriggerFamily.VerifyAuthChallengeResponse,
                 decorator="verify_auth_challenge_response",
-                model="custom_auth:VerifyAuthChallengeResponseEvent",
+                event="custom_auth:VerifyAuthChallengeResponseEvent",
                 what="check a custom challenge's answer",
                 unhandled=MappingProxyType({"answer_correct": False}),  # fails closed
             ),
             _record(
                 TriggerFamily.PreTokenGeneration,
                 decorator="pre_token_generation",
+                event="token_generation:PreTokenGenerationEvent",
                 model="token_generation:event_model",
                 what="claims, scopes and groups of a user's tokens, V1/V2/V3",
                 check=rules.check_pre_token_generation,
-                explicit_sources=frozenset({TriggerSource.TokenGeneration_ClientCredentials}),
+                explicit_sources=MappingProxyType(
+                    {
+                        TriggerSource.TokenGeneration_ClientCredentials: SourceDecorator(
+                            decorator="client_credentials",
+                            event="token_generation:ClientCredentialsEvent",
+                            what="machine-to-machine access tokens (V3); a different principal "
+                            "from a user, so ``pre_token_generation`` handlers never receive these",
+                        )
+                    }
+                ),
             ),
             _record(
                 TriggerFamily.CustomMessage,
                 decorator="custom_message",
-                model="messages:CustomMessageEvent",
+                event="messages:CustomMessageEvent",
                 what="the text of Cognito's messages",
                 check=rules.check_custom_message,
             ),
             _record(
                 TriggerFamily.UserMigration,
                 decorator="user_migration",
-                model="migration:UserMigrationEvent",
+                event="migration:UserMigrationEvent",
                 what="migrate a user from a legacy store",
                 check=rules.check_user_migration,
             ),
             _record(
                 TriggerFamily.CustomEmailSender,
                 decorator="custom_email_sender",
-                model="senders:CustomEmailSenderEvent",
+                event="senders:CustomEmailSenderEvent",
                 what="deliver Cognito's emails",
             ),
             _record(
                 TriggerFamily.CustomSMSSender,
                 decorator="custom_sms_sender",
-                model="senders:CustomSMSSenderEvent",
+                event="senders:CustomSMSSenderEvent",
                 what="deliver Cognito's SMS messages",
             ),
             _record(
                 TriggerFamily.InboundFederation,
                 decorator="inbound_federation",
-                model="federation:InboundFederationEvent",
+                event="federation:InboundFederationEvent",
                 what="shape a federated user's attributes",
                 check=rules.check_inbound_federation,
             ),

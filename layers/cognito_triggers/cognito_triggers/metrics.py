@@ -1,10 +1,12 @@
 """Metrics as CloudWatch's embedded metric format (EMF), importing only ``json`` and ``math``.
 
 One JSON line on standard output per invocation: Lambda sends it to CloudWatch Logs, which turns
-it into metrics, with no call to AWS and no agent. The calls are those of Powertools' ``Metrics``
-(``add_metric``, ``add_dimension``, ``log_metrics``, ``flush``) and the same environment variables
-name the namespace and service, so either one can be given to ``TriggerRouter(metrics=...)``. This
-one costs a cold start next to nothing (Lambda's runtime has loaded ``json`` and ``math``
+it into metrics, with no call to AWS and no agent. It keeps Powertools' name because it is a part
+of Powertools' ``Metrics``, with the same meaning: ``add_metric`` (a unit as CloudWatch names it,
+or a member of Powertools' ``MetricUnit``), ``add_dimension``, ``flush_metrics``, ``clear_metrics``
+and ``log_metrics``, the same environment variables for the namespace and the service, and the
+same line (a test compares the two), so either one can be given to ``TriggerRouter(metrics=...)``.
+This one costs a cold start next to nothing (Lambda's runtime has loaded ``json`` and ``math``
 already); importing Powertools costs about what the router does (README, Performance).
 
 Format: https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html
@@ -17,10 +19,13 @@ import math
 import os
 import time
 from collections.abc import Callable
+from enum import Enum
 from functools import wraps
 from typing import Any, Literal, ParamSpec, TypeVar, get_args, overload
 
-__all__ = ["Metrics", "Unit"]
+from ._deprecated import deprecated
+
+__all__ = ["Metrics", "Unit", "reset_cold_start_flag"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -89,11 +94,14 @@ class Metrics:
     def _dimensions(self) -> dict[str, str]:
         return {**self._defaults, **_BUFFER.dimensions}
 
-    def add_metric(self, name: str, unit: Unit, value: float) -> None:
-        """Record ``value`` under ``name``; a name recorded twice keeps both values."""
+    def add_metric(self, name: str, unit: Unit | Enum, value: float) -> None:
+        """Record ``value`` under ``name``; a name recorded twice keeps both values. ``unit`` is
+        CloudWatch's name for it, or an enum member whose value is (Powertools'
+        ``MetricUnit.Count``)."""
         _text(name, "metric name", 255)
-        if unit not in _UNITS:
-            raise ValueError(f"metric {name!r}: {unit!r} is not a CloudWatch unit")
+        named: str = unit.value if isinstance(unit, Enum) else unit
+        if named not in _UNITS:
+            raise ValueError(f"metric {name!r}: {named!r} is not a CloudWatch unit")
         if (
             isinstance(value, bool)
             or not isinstance(value, int | float)
@@ -105,14 +113,14 @@ class Metrics:
             raise ValueError(f"metric {name!r}: the name is taken by a dimension")
         metrics = _BUFFER.metrics
         recorded = metrics.get(name)
-        if recorded is not None and recorded[0] != unit:
-            raise ValueError(f"metric {name!r} was recorded in {recorded[0]}, not {unit}")
+        if recorded is not None and recorded[0] != named:
+            raise ValueError(f"metric {name!r} was recorded in {recorded[0]}, not {named}")
         if recorded is None and len(metrics) == MAX_METRICS:
-            self.flush(keep_dimensions=True)
-        values = metrics.setdefault(name, (unit, []))[1]
+            self._flush(keep_dimensions=True)
+        values = metrics.setdefault(name, (named, []))[1]
         values.append(float(value))
         if len(values) == MAX_VALUES:
-            self.flush(keep_dimensions=True)
+            self._flush(keep_dimensions=True)
 
     def add_dimension(self, name: str, value: str) -> None:
         """A dimension of every metric this invocation writes (reset when it is flushed)."""
@@ -131,12 +139,29 @@ class Metrics:
             raise ValueError(f"at most {MAX_DIMENSIONS} dimensions: cannot add {name!r}")
         _BUFFER.dimensions[name] = value
 
-    def flush(self, *, keep_dimensions: bool = False) -> None:
-        """Write what was recorded as one EMF line, then start again (nothing to write: no line).
+    def flush_metrics(self, raise_on_empty_metrics: bool = False) -> None:
+        """Write what was recorded as one EMF line, then start again. Nothing recorded writes no
+        line, or raises ``ValueError`` with ``raise_on_empty_metrics``.
 
         The buffer is emptied before the line is written: if writing fails (``OSError`` from a
         closed or full standard output), the error is raised but this invocation's metrics never
         reach the next one's line."""
+        if raise_on_empty_metrics and not _BUFFER.metrics:
+            raise ValueError("no metrics to flush (raise_on_empty_metrics=True)")
+        self._flush()
+
+    @deprecated("Metrics.flush() is Metrics.flush_metrics(), as in Powertools")
+    def flush(self) -> None:
+        """Deprecated: :meth:`flush_metrics`."""
+        self._flush()
+
+    def clear_metrics(self) -> None:
+        """Forget what was recorded and the dimensions added (``service`` stays), writing nothing:
+        for tests, which start each case as a new invocation would."""
+        _BUFFER.metrics.clear()
+        _BUFFER.dimensions.clear()
+
+    def _flush(self, *, keep_dimensions: bool = False) -> None:
         metrics = dict(_BUFFER.metrics)  # add_metric holds the buffer's own dict: empty it in place
         dimensions = self._dimensions if metrics else {}
         _BUFFER.metrics.clear()
@@ -175,7 +200,7 @@ class Metrics:
                 try:
                     return handler(*args, **kwargs)
                 finally:
-                    _quietly(self.flush)
+                    _quietly(self._flush)
 
             return flushed
 
@@ -187,6 +212,13 @@ class Metrics:
         )
         dimensions = {"function_name": str(name), **self._defaults} if name else self._defaults
         _write(self.namespace, dimensions, {"ColdStart": ("Count", [1.0])})
+
+
+def reset_cold_start_flag() -> None:
+    """Make the next invocation the environment's first again (the ``ColdStart`` metric of
+    ``log_metrics(capture_cold_start_metric=True)``), as Powertools' function of that name: for
+    tests."""
+    _BUFFER.cold = True
 
 
 def _quietly(write: Callable[[], None]) -> None:

@@ -1,4 +1,11 @@
-"""Cognito's rules for trigger responses, as data plus small checks (reference §3.8-3.9, §4.4-4.5).
+"""Cognito's rules for trigger responses, as data plus small checks.
+
+The rules are AWS's: the Amazon Cognito Developer Guide's trigger pages and the limits of its API
+reference (MessageTemplateType, AttributeType), at
+https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-pre-token-generation.html
+https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-custom-message.html
+https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-migrate-user.html
+https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_MessageTemplateType.html
 
 Each check raises :class:`~cognito_triggers.ResponseError` naming the rule. The router runs a
 family's check (named in its record, ``families``) on every handled event before it returns, so a
@@ -19,7 +26,8 @@ if TYPE_CHECKING:
 
 TokenUse = Literal["id", "access"]
 
-# Claims no pre token generation response may add, override or suppress, in any token (§4.5).
+# Claims no pre token generation response may add, override or suppress, in any token (the pre
+# token generation page's "Claims and scopes reference": cognito:username, sub, iss, exp...).
 PROTECTED_CLAIMS = frozenset(
     {
         "sub", "identities", "aud", "client_id", "event_id", "device_key", "version", "acr",
@@ -31,7 +39,8 @@ PROTECTED_CLAIMS = frozenset(
 PROTECTED_ACCESS_CLAIMS = frozenset({"username"})
 # The ``cognito:`` claims a response may touch, and only through the group override.
 GROUP_CLAIMS = frozenset({"cognito:groups", "cognito:roles", "cognito:preferred_role"})
-# ID-token claims whose value must stay a plain value, never an object or array (§4.4).
+# ID-token claims whose value must stay a plain value, never an object or array (the pre token
+# generation page: complex values are not allowed for these four).
 SIMPLE_ID_CLAIMS = frozenset({"email_verified", "phone_number_verified", "updated_at", "address"})
 
 # Any attribute value, in any response that sets attributes (API reference, AttributeType.Value:

@@ -1,8 +1,10 @@
-"""Every ``triggerSource`` Cognito sends, the trigger family it belongs to, and how it is wired.
+"""The names: every ``triggerSource`` Cognito sends, the trigger family it belongs to, and the
+``LambdaConfig`` key that wires it, read from a name as Cognito spells it.
 
-This module is the one table of those facts (reference §1.8): the router, the event parser, the
-template check and the sample-event factories all read it. It imports nothing heavy, because it is
-on every cold start.
+The sources are the 41 that AWS documents (Amazon Cognito Developer Guide, "Lambda trigger
+sources": https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-working-with-lambda-triggers.html).
+What the runtime knows about each family is in the table of facts, ``families``. This module
+imports nothing heavy, because it is on every cold start.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ class TriggerFamily(StrEnum):
 
     @property
     def sources(self) -> tuple[TriggerSource, ...]:
-        """The known sources of this family, in the reference's order."""
+        """The known sources of this family, in the order of :class:`TriggerSource`."""
         return tuple(s for s in TriggerSource if s.family is self)
 
     @classmethod
@@ -70,7 +72,7 @@ class TriggerFamily(StrEnum):
 
 
 class TriggerSource(StrEnum):
-    """The 41 ``triggerSource`` values of reference §1.8; member names are the values themselves."""
+    """The 41 ``triggerSource`` values AWS documents; member names are the values themselves."""
 
     PreSignUp_SignUp = "PreSignUp_SignUp"
     PreSignUp_AdminCreateUser = "PreSignUp_AdminCreateUser"
@@ -136,7 +138,8 @@ class TriggerSource(StrEnum):
 _PREFIX_OF = {TriggerFamily.PreTokenGeneration: "TokenGeneration"}
 
 # Prefixes are matched without case: AWS's own tables spell ``CustomSmsSender_*`` in places, and
-# ``VerifyAuthChallenge_*`` is a known doc typo for ``VerifyAuthChallengeResponse_*`` (§1.2, §1.6).
+# ``VerifyAuthChallenge_*`` is a known doc typo for ``VerifyAuthChallengeResponse_*`` (both in the
+# trigger sources' API operation table of the Developer Guide's Lambda triggers page).
 _FAMILY_BY_PREFIX: dict[str, TriggerFamily] = {
     **{f.source_prefix.lower(): f for f in TriggerFamily},
     "verifyauthchallenge": TriggerFamily.VerifyAuthChallengeResponse,

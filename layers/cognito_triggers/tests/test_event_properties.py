@@ -27,7 +27,7 @@ from cognito_triggers import (
     parse_event,
 )
 from cognito_triggers.errors import InternalError
-from cognito_triggers.events.model import CognitoModel, FieldInfo
+from cognito_triggers.events.model import CognitoField, CognitoModel
 from cognito_triggers.testing import make_event
 
 Path = tuple[str | int, ...]
@@ -146,7 +146,7 @@ def retyped_events(draw: st.DrawFn) -> dict[str, Any]:
 # -- the typed view -----------------------------------------------------------------------------
 
 
-def is_attribute_map(field: FieldInfo) -> bool:
+def is_attribute_map(field: CognitoField) -> bool:
     return field.annotation == AttributeMap or AttributeMap in get_args(field.annotation)
 
 
@@ -316,15 +316,15 @@ def test_router_without_handlers_returns_the_event_unchanged(event: dict[str, An
     app = TriggerRouter(strict=False)
     if parsed is None:
         with pytest.raises(InternalError):
-            app.resolve(event)
+            app.lambda_handler(event)
         return
     family = TriggerFamily.of(parsed.trigger_source)
     assert family is not None
     if family is TriggerFamily.CreateAuthChallenge:
         with pytest.raises(InternalError):  # no safe default: fails closed
-            app.resolve(event)
+            app.lambda_handler(event)
         return
-    result = app.resolve(event)
+    result = app.lambda_handler(event)
     assert event == snapshot
     if family not in CUSTOM_AUTH:
         assert result == snapshot
@@ -445,7 +445,7 @@ def test_an_untouched_prefilled_response_comes_back_as_it_came(event: dict[str, 
     assert parsed.to_dict() == snapshot
     app = TriggerRouter()
     app.catch_all(lambda event: None)  # handled, and nothing touched
-    assert app.resolve(event) == snapshot
+    assert app.lambda_handler(event) == snapshot
     assert event == snapshot
 
 

@@ -323,6 +323,7 @@ def test_parsing_pre_sign_up_builds_only_what_pre_sign_up_needs() -> None:
     )
     assert loaded == (
         "['cognito_triggers.errors', 'cognito_triggers.events', "
+        "'cognito_triggers.events._core_contract', "
         "'cognito_triggers.events.envelope', 'cognito_triggers.events.model', "
         "'cognito_triggers.events.sign_up', 'cognito_triggers.families', 'cognito_triggers.rules', "
         "'cognito_triggers.sources']"

@@ -1,5 +1,5 @@
-"""One record per trigger family: every family has one, and what the type checker needs written
-out (the router's typed decorators, make_event's overloads) agrees with it."""
+"""One record per trigger family, and what is generated from the records (the router's typed
+decorators, make_event's overloads) agrees with what the parser does."""
 
 from __future__ import annotations
 
@@ -10,22 +10,16 @@ from typing import Any, get_args, get_origin
 import pytest
 
 import cognito_triggers
-from cognito_triggers import (
-    TriggerFamily,
-    TriggerRouter,
-    TriggerSource,
-    parse_event,
-    source_types,
-    testing,
-)
+from cognito_triggers import TriggerFamily, TriggerSource, parse_event, source_types, testing
 from cognito_triggers.events import event_model
 from cognito_triggers.families import FAMILIES
-from cognito_triggers.router import FamilyDecorator, Router
+from cognito_triggers.protocols import P, R, Registrar
+from cognito_triggers.router import Router
 
 NAMESPACE = {
     **{name: getattr(cognito_triggers, name) for name in cognito_triggers.__all__},
     **{name: getattr(source_types, name) for name in source_types.__all__},
-    "Never": typing.Never,
+    **{"Registrar": Registrar, "P": P, "R": R, "typed": source_types},
 }
 
 
@@ -36,6 +30,23 @@ def _types(annotation: Any) -> set[Any]:
     return {annotation}
 
 
+def _decorator_types(name: str) -> tuple[set[Any], tuple[Any, ...] | None]:
+    """The event classes a decorator's handlers are typed to take, and the sources its
+    ``sources=`` is typed to take (``None`` where it takes none)."""
+    bare, filtered = (
+        typing.get_type_hints(overload, localns=NAMESPACE)
+        for overload in typing.get_overloads(getattr(Router, name))
+    )
+    (event,) = get_args(filtered["return"])  # Registrar[Event]
+    assert get_args(bare["handler"])[0].__args__[0] == event  # Callable[Concatenate[Event, P], R]
+    sources = filtered["sources"]
+    if sources is type(None):  # a decorator of one source: ``sources: None``
+        return _types(event), None
+    (iterable, _) = get_args(sources)  # Iterable[Literal[...]] | None
+    (literal,) = get_args(iterable)
+    return _types(event), get_args(literal)
+
+
 def test_every_family_has_one_record() -> None:
     assert set(FAMILIES) == set(TriggerFamily)
     for family, record in FAMILIES.items():
@@ -44,40 +55,28 @@ def test_every_family_has_one_record() -> None:
 
 
 @pytest.mark.parametrize("family", list(TriggerFamily))
-def test_the_router_decorator_serves_the_records_models(family: TriggerFamily) -> None:
+def test_the_family_decorator_is_typed_for_what_its_handlers_receive(family: TriggerFamily) -> None:
     record = FAMILIES[family]
-    decorator = Router.__dict__[record.decorator]
-    assert isinstance(decorator, FamilyDecorator)
-    assert decorator.record is record and decorator.source is None
-    hints = typing.get_type_hints(Router, localns=NAMESPACE)
-    declared, sources = get_args(hints[record.decorator])
-    allowed = _types(declared)
+    allowed, sources = _decorator_types(record.decorator)
     # sources= takes the family's own sources (those with a decorator of their own aside), as
     # text and as TriggerSource members.
     users = [s for s in family.sources if s not in record.explicit_sources]
-    assert get_args(sources) == (*(s.value for s in users), *users)
-    assert all(type(s) is str for s in get_args(sources)[: len(users)])
-    for source in family.sources:
-        if source in record.explicit_sources:
-            continue
+    assert sources == (*(s.value for s in users), *users)
+    assert all(type(s) is str for s in sources[: len(users)])
+    for source in users:
         for version in ("1", "2", "3"):
             model = event_model(family, source.value, version)
             assert model in allowed, (source, version, model, allowed)
-    assert f"@app.{record.decorator}" in (getattr(TriggerRouter(), record.decorator).__doc__ or "")
+    doc = getattr(cognito_triggers.TriggerRouter(), record.decorator).__doc__ or ""
+    assert f"@app.{record.decorator}" in doc and family.value in doc
 
 
-def test_explicit_sources_have_their_own_typed_decorator() -> None:
-    hints = typing.get_type_hints(Router, localns=NAMESPACE)
+def test_a_source_kept_apart_has_its_own_typed_decorator() -> None:
     for record in FAMILIES.values():
-        for source in record.explicit_sources:
-            (name,) = [
-                n
-                for n, d in vars(Router).items()
-                if isinstance(d, FamilyDecorator) and d.source is source
-            ]
-            declared, sources = get_args(hints[name])
-            assert event_model(record.family, source.value, "3") in _types(declared)
-            assert sources is typing.Never  # it serves its one source: no sources=
+        for source, apart in record.explicit_sources.items():
+            allowed, sources = _decorator_types(apart.decorator)
+            assert event_model(record.family, source.value, "3") in allowed
+            assert sources is None  # it serves its one source: no sources=
 
 
 @pytest.mark.parametrize("source", list(TriggerSource))

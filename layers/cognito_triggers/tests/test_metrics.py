@@ -18,7 +18,7 @@ from cognito_triggers import (
     Router,
     TriggerRouter,
 )
-from cognito_triggers.metrics import _BUFFER
+from cognito_triggers.metrics import reset_cold_start_flag
 from cognito_triggers.testing import lambda_context, make_event
 
 CONTEXT = lambda_context()
@@ -28,9 +28,11 @@ CONTEXT = lambda_context()
 def fresh_process() -> Iterator[None]:
     """Every Metrics of a process shares what it records: each test starts as a new process
     would, and leaves nothing for the next module's functions to write."""
-    _BUFFER.__init__()  # type: ignore[misc]
+    Metrics(namespace="Tests").clear_metrics()
+    reset_cold_start_flag()
     yield
-    _BUFFER.__init__()  # type: ignore[misc]
+    Metrics(namespace="Tests").clear_metrics()
+    reset_cold_start_flag()
 
 
 def _lines(capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
@@ -129,7 +131,7 @@ def test_a_full_directive_is_written_before_the_next_metric(
         metrics.add_metric(name=f"M{i}", unit="Count", value=i)
     for _ in range(100):
         metrics.add_metric(name="M100", unit="Count", value=1)
-    metrics.flush()
+    metrics.flush_metrics()
     first, second, third = map(_metrics_of, _lines(capsys))  # the limits are 100 and 100
     assert (len(first["values"]), first["dimensions"]) == (100, ["Stage"])
     assert second["values"] == {"M100": ("Count", [100.0] + [1.0] * 99)}
@@ -365,3 +367,80 @@ def test_a_cold_start_line_that_cannot_be_written_still_runs_the_handler(
     assert handler(make_event("PreSignUp_SignUp"), CONTEXT)["response"]["autoConfirmUser"]
     (line,) = _lines(capsys)
     assert _metrics_of(line)["values"] == {"Handled": ("Count", 1.0)}
+
+
+def _as_cloudwatch_reads_it(document: dict[str, Any]) -> dict[str, Any]:
+    """A line as CloudWatch reads it: the order of a dimension set and a single value written
+    alone or as a list of one make no difference, the timestamp is the clock's."""
+    (directive,) = document["_aws"]["CloudWatchMetrics"]
+    (dimension_set,) = directive["Dimensions"]
+    return {
+        "namespace": directive["Namespace"],
+        "dimensions": {name: document[name] for name in dimension_set},
+        "metrics": {
+            m["Name"]: (m["Unit"], document[m["Name"]] if isinstance(document[m["Name"]], list)
+                        else [document[m["Name"]]])
+            for m in directive["Metrics"]
+        },
+        "members": set(document),
+    }  # fmt: skip
+
+
+def test_our_line_is_powertools_line_for_the_calls_both_have(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The same calls on ours and on Powertools' Metrics write the same metrics: MetricUnit
+    members by value, dimensions, several values of a metric, and flush_metrics."""
+    from aws_lambda_powertools import Metrics as PowertoolsMetrics
+    from aws_lambda_powertools.metrics import MetricUnit
+
+    def record(metrics: Metrics | PowertoolsMetrics) -> None:
+        metrics.add_dimension(name="TriggerSource", value="PreSignUp_SignUp")
+        metrics.add_metric(name="Confirmed", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name="Latency", unit=MetricUnit.Milliseconds, value=2.5)
+        metrics.add_metric(name="Latency", unit="Milliseconds", value=3)
+        metrics.add_metric(name="Payload", unit=MetricUnit.KilobytesPerSecond, value=12)
+        metrics.flush_metrics()
+
+    theirs = PowertoolsMetrics(namespace="Shop", service="sign-up")
+    try:
+        record(Metrics(namespace="Shop", service="sign-up"))
+        record(theirs)
+    finally:
+        theirs.clear_metrics()  # Powertools' instances share what they record, too
+    ours, powertools = (_as_cloudwatch_reads_it(line) for line in _lines(capsys))
+    assert ours == powertools
+    assert ours["metrics"]["Payload"] == ("Kilobytes/Second", [12.0])
+
+
+def test_a_unit_is_a_cloudwatch_name_or_an_enum_member_holding_one() -> None:
+    from aws_lambda_powertools.metrics import MetricResolution
+
+    metrics = Metrics(namespace="Shop")
+    with pytest.raises(ValueError, match="60 is not a CloudWatch unit"):
+        metrics.add_metric(name="X", unit=MetricResolution.Standard, value=1)
+
+
+def test_flush_metrics_writes_nothing_or_raises_when_nothing_was_recorded(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    metrics = Metrics(namespace="Shop")
+    metrics.add_dimension(name="Stage", value="prod")
+    metrics.flush_metrics()
+    assert capsys.readouterr().out == ""
+    with pytest.raises(ValueError, match="no metrics to flush"):
+        metrics.flush_metrics(raise_on_empty_metrics=True)
+
+
+def test_clear_metrics_forgets_the_invocation_and_flush_is_deprecated(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    metrics = Metrics(namespace="Shop", service="s")
+    metrics.add_dimension(name="Stage", value="prod")
+    metrics.add_metric(name="Lost", unit="Count", value=1)
+    metrics.clear_metrics()
+    metrics.add_metric(name="Kept", unit="Count", value=1)
+    with pytest.deprecated_call(match="flush_metrics"):
+        metrics.flush()  # type: ignore[deprecated]
+    (line,) = map(_metrics_of, _lines(capsys))
+    assert (line["dimensions"], list(line["values"])) == (["service"], ["Kept"])

@@ -13,7 +13,7 @@ from pydantic_core import ValidationError
 from cognito_triggers import AttributeMap, PreSignUpEvent, SecretStr, parse_event
 from cognito_triggers.events.custom_auth import ChallengeResult
 from cognito_triggers.events.migration import UserMigrationResponse
-from cognito_triggers.events.model import CognitoModel, field
+from cognito_triggers.events.model import CognitoModel, changes_from, field
 from cognito_triggers.events.sign_up import PreSignUpResponse
 from cognito_triggers.testing import make_event
 
@@ -44,8 +44,8 @@ def test_wire_names_are_camel_case_and_python_names_work_too() -> None:
     }
     assert Whole.model_fields["parts"].alias == "parts"
     assert Part.model_fields["challenge_name"].alias == "challengeName"
-    assert Part.model_fields["challenge_name"].required
-    assert not Part.model_fields["tries"].required
+    assert Part.model_fields["challenge_name"].is_required()  # as pydantic's FieldInfo answers
+    assert not Part.model_fields["tries"].is_required()
 
 
 def test_json_name_overrides_the_camel_case_key() -> None:
@@ -116,11 +116,11 @@ def test_changes_are_what_differs_from_the_received_dict() -> None:
     }
     whole = Whole.model_validate(received)
     assert whole.tags == {"verified": "true"}
-    assert whole.model_changes(received) == {}  # "true" is what JSON true meant: no change
+    assert changes_from(whole, received) == {}  # "true" is what JSON true meant: no change
     whole.tags["verified"] = "false"  # in place
     whole.parts[0].tries = 2
     whole.flag = False
-    assert whole.model_changes(received) == {
+    assert changes_from(whole, received) == {
         "tags": {"verified": "false"},
         "parts": [{"challengeName": "SRP_A", "tries": 2, "unknown": 1}],
         "flag": False,
@@ -141,6 +141,8 @@ def test_repr_hides_maps_and_secrets_and_equality_is_by_value() -> None:
     assert "jane@example.com" not in text and "hunter2" not in text
     assert "tags={<1 hidden>}" in text and "SecretStr('**********')" in text
     assert str(SecretStr("hunter2")) == "**********" and str(SecretStr("")) == ""
+    assert SecretStr("hunter2") != "hunter2"  # another type answers for itself (NotImplemented)
+    assert SecretStr("hunter2").__eq__("hunter2") is NotImplemented
     assert whole.secret is not None and whole.secret.get_secret_value() == "hunter2"
     assert whole == Whole(tags={"email": "jane@example.com"}, secret=SecretStr("hunter2"))
     assert whole != Whole()
@@ -189,9 +191,9 @@ def test_changes_of_a_model_with_required_fields() -> None:
 
     received: dict[str, Any] = {"name": "x", "tags": {"verified": True}}
     model = Required.model_validate(received)
-    assert model.model_changes(received) == {}
+    assert changes_from(model, received) == {}
     model.name = "y"
-    assert model.model_changes(received) == {"name": "y"}
+    assert changes_from(model, received) == {"name": "y"}
 
 
 def test_a_shallow_copy_has_its_own_set_fields() -> None:
@@ -246,7 +248,7 @@ def test_a_field_declared_again_without_a_default_is_required() -> None:
     class Child(Parent):
         name: str
 
-    assert Child.model_fields["name"].required
+    assert Child.model_fields["name"].is_required()
     with pytest.raises(ValidationError):
         Child.model_validate({})
 

@@ -41,7 +41,7 @@ def confirm(event: PreSignUpEvent) -> None:
 
 event = make_event("PreSignUp_SignUp")
 assert isinstance(parse_event(event), PreSignUpEvent)
-assert app.resolve(event)["response"]["autoConfirmUser"] is True
+assert app.lambda_handler(event)["response"]["autoConfirmUser"] is True
 print("smoke ok")
 """
 

@@ -189,7 +189,7 @@ def test_the_default_path_does_not_import_the_redaction_module() -> None:
         "from cognito_triggers import TriggerRouter\n"
         "from cognito_triggers.testing import make_event\n"
         "app = TriggerRouter()\napp.pre_sign_up(lambda e: None)\n"
-        "app.resolve(make_event('PreSignUp_SignUp'))\n"
+        "app.lambda_handler(make_event('PreSignUp_SignUp'))\n"
         "print('cognito_triggers.redact' in sys.modules)"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -26,6 +26,7 @@ from cognito_triggers import (
     PreAuthenticationEvent,
     PreSignUpEvent,
     PreTokenGenerationEvent,
+    PreTokenGenerationV1Event,
     ResponseError,
     Router,
     TriggerEvent,
@@ -65,7 +66,7 @@ def test_every_family_reaches_its_typed_handler() -> None:
     assert app.client_credentials(record) is record  # a machine's tokens: registered by name
 
     for source in TriggerSource:
-        app.resolve(make_event(source))
+        app.lambda_handler(make_event(source))
     expected = {
         TriggerFamily.PreSignUp: PreSignUpEvent,
         TriggerFamily.PostConfirmation: PostConfirmationEvent,
@@ -110,7 +111,7 @@ def test_a_handler_may_return_the_event_or_take_the_context() -> None:
         event.response.auto_confirm_user = True
         return event
 
-    result = app.resolve(make_event("PreSignUp_SignUp"), Context())
+    result = app.lambda_handler(make_event("PreSignUp_SignUp"), Context())
     assert result["response"]["autoConfirmUser"] is True
     assert isinstance(contexts[0], Context)
 
@@ -136,7 +137,7 @@ def test_the_context_goes_to_a_second_parameter_meant_for_it(handler: Any) -> No
     app.pre_sign_up(handler)
     context = Context()
     _seen.clear()
-    app.resolve(make_event("PreSignUp_SignUp"), context)
+    app.lambda_handler(make_event("PreSignUp_SignUp"), context)
     assert _seen == [context]
 
 
@@ -151,10 +152,16 @@ def test_returning_something_else_is_a_response_error() -> None:
         invoke(app, make_event("PreSignUp_SignUp"))
 
 
-def test_app_and_lambda_handler_are_the_entry_point() -> None:
+def test_lambda_handler_is_the_entry_point_and_the_older_names_warn() -> None:
     app = TriggerRouter()
     event = make_event("PostConfirmation_ConfirmSignUp")
-    assert app(event, None) == app.lambda_handler(event, None) == app.resolve(event) == event
+    assert app.lambda_handler(event, None) == app.lambda_handler(event) == event
+    with pytest.deprecated_call(match=r"resolve\(\) is TriggerRouter.lambda_handler\(\)"):
+        assert app.resolve(event, None) == event  # type: ignore[deprecated]
+    with pytest.deprecated_call(match="calling the TriggerRouter"):
+        assert app(event, None) == event  # type: ignore[deprecated]
+    with pytest.deprecated_call(match=r"testing.invoke\(\)"):
+        assert app.resolve_typed(event).trigger_source == event["triggerSource"]  # type: ignore[deprecated]
 
 
 # -- precedence, filters, routers ----------------------------------------------------------
@@ -192,14 +199,14 @@ def _tagging_app() -> TriggerRouter:
 )
 def test_exact_source_then_family_then_catch_all(overrides: dict[str, Any], label: str) -> None:
     event = make_event("CustomMessage_SignUp", **overrides)
-    assert _tagging_app().resolve(event)["response"]["emailSubject"] == label
+    assert _tagging_app().lambda_handler(event)["response"]["emailSubject"] == label
 
 
 def test_catch_all_takes_what_no_one_else_does() -> None:
     app = TriggerRouter()
     seen: list[str] = []
     app.catch_all(lambda event: seen.append(event.trigger_source))
-    app.resolve(make_event("InboundFederation_ExternalProvider"))
+    app.lambda_handler(make_event("InboundFederation_ExternalProvider"))
     assert seen == ["InboundFederation_ExternalProvider"]
 
 
@@ -223,10 +230,10 @@ def test_sources_filter_and_generic_on() -> None:
     def confirmed(event: PostConfirmationEvent) -> None:
         seen.append("confirmed")
 
-    app.resolve(make_event("PreSignUp_ExternalProvider"))
-    app.resolve(make_event("TokenGeneration_ClientCredentials"))
-    app.resolve(make_event("TokenGeneration_RefreshTokens"))
-    app.resolve(make_event("PostConfirmation_ConfirmForgotPassword"))
+    app.lambda_handler(make_event("PreSignUp_ExternalProvider"))
+    app.lambda_handler(make_event("TokenGeneration_ClientCredentials"))
+    app.lambda_handler(make_event("TokenGeneration_RefreshTokens"))
+    app.lambda_handler(make_event("PostConfirmation_ConfirmForgotPassword"))
     assert seen == ["federated", "machines", "users", "confirmed"]
     with pytest.raises(UnhandledSourceError):
         invoke(app, make_event("PreSignUp_SignUp"))
@@ -312,7 +319,7 @@ def test_a_future_source_still_routes_by_family_at_run_time() -> None:
     def any_sign_up(event: PreSignUpEvent) -> None:
         seen.append(event.trigger_source)
 
-    app.resolve(make_event("PreSignUp_SomethingNew", allow_unknown=True))
+    app.lambda_handler(make_event("PreSignUp_SomethingNew", allow_unknown=True))
     assert seen == ["PreSignUp_SomethingNew"]
 
 
@@ -331,16 +338,16 @@ def test_machine_tokens_reach_only_handlers_registered_for_them() -> None:
 
     machine_event = make_event("TokenGeneration_ClientCredentials")
     # No machine handler: the event goes back unchanged, and no user handler saw it.
-    assert app.resolve(copy.deepcopy(machine_event)) == machine_event
+    assert app.lambda_handler(copy.deepcopy(machine_event)) == machine_event
     assert users == []
-    app.resolve(make_event("TokenGeneration_Authentication"))
+    app.lambda_handler(make_event("TokenGeneration_Authentication"))
     assert users == ["TokenGeneration_Authentication"]
 
     @app.client_credentials
     def machine_claims(event: ClientCredentialsEvent) -> None:
         event.add_scope("reports/read")
 
-    result = app.resolve(copy.deepcopy(machine_event))["response"]
+    result = app.lambda_handler(copy.deepcopy(machine_event))["response"]
     details = result["claimsAndScopeOverrideDetails"]
     assert details == {"accessTokenGeneration": {"scopesToAdd": ["reports/read"]}}
     assert users == ["TokenGeneration_Authentication"]
@@ -363,7 +370,7 @@ def test_include_router_merges_and_checks_duplicates() -> None:
 
     app = TriggerRouter()
     app.include_router(sign_up)
-    assert app.resolve(make_event("PreSignUp_SignUp"))["response"]["autoConfirmUser"] is True
+    assert app.lambda_handler(make_event("PreSignUp_SignUp"))["response"]["autoConfirmUser"] is True
     with pytest.raises(ValueError, match="two handlers"):
         app.include_router(sign_up)
 
@@ -376,7 +383,7 @@ def test_a_handler_that_does_nothing_returns_the_event_unchanged() -> None:
     app.catch_all(lambda event: None)
     for source in TriggerSource:
         event = make_event(source)
-        assert app.resolve(event) == event
+        assert app.lambda_handler(event) == event
 
 
 @pytest.mark.parametrize("path", [*conformance_files("accept"), *sample_events()])
@@ -384,7 +391,7 @@ def test_no_op_round_trip_through_the_router(path: Path | dict[str, Any]) -> Non
     received = load(path)
     app = TriggerRouter()
     app.catch_all(lambda event: None)
-    result = app.resolve(received)
+    result = app.lambda_handler(received)
     assert json.dumps(result) == json.dumps(received)
 
 
@@ -397,7 +404,7 @@ def test_only_what_the_handler_set_changes() -> None:
         event.response.final_user_status = "CONFIRMED"
 
     received = make_event("UserMigration_Authentication")
-    result = app.resolve(received)
+    result = app.lambda_handler(received)
     assert result["response"] == {
         **received["response"],
         "userAttributes": {"email": "jane.doe@example.com", "email_verified": "true"},
@@ -457,7 +464,7 @@ def _customise(event: PreTokenGenerationEvent) -> None:
 def test_pre_token_helpers_serialise_by_version(version: str, expected: dict[str, Any]) -> None:
     app = TriggerRouter()
     app.pre_token_generation(_customise)
-    result = app.resolve(make_event("TokenGeneration_Authentication", version=version))
+    result = app.lambda_handler(make_event("TokenGeneration_Authentication", version=version))
     assert result["response"] == expected
     # No groupOverrideDetails unless asked for: an empty one would strip every group.
     assert "groupOverrideDetails" not in json.dumps(result["response"])
@@ -470,8 +477,8 @@ def test_group_override_in_each_version() -> None:
     def groups(event: PreTokenGenerationEvent) -> None:
         event.override_groups(["admins"], iam_roles=["arn:aws:iam::1:role/a"], preferred_role="r")
 
-    v1 = app.resolve(make_event("TokenGeneration_HostedAuth", version="1"))["response"]
-    v3 = app.resolve(make_event("TokenGeneration_RefreshTokens"))["response"]
+    v1 = app.lambda_handler(make_event("TokenGeneration_HostedAuth", version="1"))["response"]
+    v3 = app.lambda_handler(make_event("TokenGeneration_RefreshTokens"))["response"]
     details = {
         "groupsToOverride": ["admins"],
         "iamRolesToOverride": ["arn:aws:iam::1:role/a"],
@@ -489,7 +496,7 @@ def test_client_credentials_customise_the_access_token() -> None:
         event.add_claim("department", "support", token="access")
         event.add_claim("groups", ["agents"], token="access")
 
-    result = app.resolve(make_event("TokenGeneration_ClientCredentials"))
+    result = app.lambda_handler(make_event("TokenGeneration_ClientCredentials"))
     assert result["response"] == {
         "claimsAndScopeOverrideDetails": {
             "accessTokenGeneration": {
@@ -530,13 +537,15 @@ def test_unhandled_defaults(caplog: pytest.LogCaptureFixture) -> None:
     app = TriggerRouter()
     caplog.set_level(logging.WARNING, "cognito_triggers")
     sign_up = make_event("PreSignUp_SignUp")
-    assert app.resolve(sign_up) == sign_up  # Cognito's default: pass through
-    define = app.resolve(make_event("DefineAuthChallenge_Authentication"))["response"]
+    assert app.lambda_handler(sign_up) == sign_up  # Cognito's default: pass through
+    define = app.lambda_handler(make_event("DefineAuthChallenge_Authentication"))["response"]
     assert (define["issueTokens"], define["failAuthentication"]) == (False, True)
-    verify = app.resolve(make_event("VerifyAuthChallengeResponse_Authentication"))["response"]
+    verify = app.lambda_handler(make_event("VerifyAuthChallengeResponse_Authentication"))[
+        "response"
+    ]
     assert verify["answerCorrect"] is False
     with pytest.raises(InternalError):
-        app.resolve(make_event("CreateAuthChallenge_Authentication"))
+        app.lambda_handler(make_event("CreateAuthChallenge_Authentication"))
     with pytest.raises(UnhandledSourceError, match="no handler for CreateAuthChallenge"):
         invoke(app, make_event("CreateAuthChallenge_Authentication"))
     unhandled = [r for r in caplog.records if "no handler" in r.getMessage()]
@@ -550,7 +559,7 @@ def test_strict_router_refuses_any_unhandled_source() -> None:
     with pytest.raises(UnhandledSourceError):
         invoke(app, make_event("PostAuthentication_Authentication"))
     with pytest.raises(InternalError):
-        app.resolve(make_event("PostAuthentication_Authentication"))
+        app.lambda_handler(make_event("PostAuthentication_Authentication"))
 
 
 # -- errors: Deny for the user, nothing else reaches Cognito -------------------------------
@@ -572,7 +581,7 @@ def test_deny_reaches_the_user_without_a_trailing_period(text: str, shown: str) 
         raise Deny(text)
 
     with pytest.raises(Deny) as denied:
-        app.resolve(make_event("PreSignUp_SignUp"))
+        app.lambda_handler(make_event("PreSignUp_SignUp"))
     assert str(denied.value) == shown
     with pytest.raises(Deny):
         invoke(app, make_event("PreSignUp_SignUp"))
@@ -589,7 +598,7 @@ def test_a_failing_handler_is_logged_in_full_and_sanitised(
 
     caplog.set_level(logging.ERROR, "cognito_triggers")
     with pytest.raises(InternalError) as failed:
-        app.resolve(make_event("UserMigration_Authentication"), Context())
+        app.lambda_handler(make_event("UserMigration_Authentication"), Context())
     assert str(failed.value) == "Something went wrong, please try again later"
     # The cause stays on the exception, for tests; Lambda reports only its type and message.
     assert isinstance(failed.value.__cause__, KeyError) and failed.value.__suppress_context__
@@ -609,7 +618,7 @@ def test_a_failing_handler_is_logged_in_full_and_sanitised(
 def test_invalid_events_and_rule_violations_are_sanitised_too() -> None:
     app = TriggerRouter(error_message="Sign-in is unavailable.")
     with pytest.raises(InternalError, match=r"^Sign-in is unavailable$"):
-        app.resolve({"triggerSource": "PreSignUp_SignUp"})
+        app.lambda_handler({"triggerSource": "PreSignUp_SignUp"})
     with pytest.raises(InvalidEventError):
         invoke(app, {"triggerSource": "PreSignUp_SignUp"})
 
@@ -619,7 +628,7 @@ def test_invalid_events_and_rule_violations_are_sanitised_too() -> None:
         event.response.fail_authentication = True
 
     with pytest.raises(InternalError, match=r"^Sign-in is unavailable$"):
-        app.resolve(make_event("DefineAuthChallenge_Authentication"))
+        app.lambda_handler(make_event("DefineAuthChallenge_Authentication"))
 
 
 # -- observability with Powertools ---------------------------------------------------------
@@ -642,10 +651,10 @@ def test_powertools_logger_and_metrics(capsys: pytest.CaptureFixture[str]) -> No
     def broken(event: UserMigrationEvent) -> None:
         raise RuntimeError("table gone")
 
-    app.resolve(make_event("PreSignUp_SignUp"), Context())
+    app.lambda_handler(make_event("PreSignUp_SignUp"), Context())
     with pytest.raises(InternalError):
-        app.resolve(make_event("UserMigration_Authentication"), Context())
-    app.resolve(make_event("PostAuthentication_Authentication"), Context())
+        app.lambda_handler(make_event("UserMigration_Authentication"), Context())
+    app.lambda_handler(make_event("PostAuthentication_Authentication"), Context())
     metrics.flush_metrics()
 
     records = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line]
@@ -673,8 +682,8 @@ def test_the_default_path_imports_nothing_from_powertools() -> None:
         "import sys\nfrom cognito_triggers import TriggerRouter\n"
         "from cognito_triggers.testing import make_event\n"
         "app = TriggerRouter()\napp.pre_sign_up(lambda e: None)\n"
-        "app.resolve(make_event('PreSignUp_SignUp'))\n"
-        "app.resolve(make_event('PostAuthentication_Authentication'))\n"
+        "app.lambda_handler(make_event('PreSignUp_SignUp'))\n"
+        "app.lambda_handler(make_event('PostAuthentication_Authentication'))\n"
         "print([m for m in sys.modules if m.startswith('aws_lambda_powertools')])"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -697,7 +706,7 @@ def test_dumping_a_response_loads_nothing_more() -> None:
         "app.pre_token_generation(lambda e: e.add_claim('tenant', {'id': 7}, token='access'))\n"
         "app.define_auth_challenge(lambda e: setattr(e.response, 'fail_authentication', True))\n"
         "events = json.loads(sys.stdin.read())\n"
-        "print(json.dumps([app.resolve(event)['response'] for event in events]))\n"
+        "print(json.dumps([app.lambda_handler(event)['response'] for event in events]))\n"
         "print(sorted({'uuid', 'ipaddress', 'pathlib', 'urllib.parse'} & set(sys.modules)))"
     )
     done = subprocess.run(
@@ -719,10 +728,10 @@ def test_the_handler_taking_an_event_is_logged_at_debug(caplog: pytest.LogCaptur
     def confirm(event: PreSignUpEvent) -> None:
         event.response.auto_confirm_user = True
 
-    app.resolve(make_event("PreSignUp_SignUp"))
+    app.lambda_handler(make_event("PreSignUp_SignUp"))
     assert "handled by" not in caplog.text  # INFO and above: nothing per event
     caplog.set_level(logging.DEBUG, "cognito_triggers")
-    app.resolve(make_event("PreSignUp_SignUp"))
+    app.lambda_handler(make_event("PreSignUp_SignUp"))
     name = f"{__name__}.test_the_handler_taking_an_event_is_logged_at_debug.<locals>.confirm"
     assert f"cognito-triggers: PreSignUp_SignUp handled by {name}" in caplog.text
 
@@ -737,7 +746,7 @@ def test_the_trigger_context_leaves_the_logger_when_the_event_is_done() -> None:
     logger = Logger(service="warm-function", stream=stream)
     app = TriggerRouter(logger=logger)
     app.pre_sign_up(lambda event: None)
-    app.resolve(make_event("PreSignUp_SignUp"), Context())
+    app.lambda_handler(make_event("PreSignUp_SignUp"), Context())
     logger.info("between invocations")
     records = [json.loads(line) for line in stream.getvalue().splitlines() if line]
     between = next(r for r in records if r["message"] == "between invocations")
@@ -782,8 +791,6 @@ def test_a_handler_annotated_for_other_events_is_refused_at_registration(
 
 
 def test_handlers_annotated_loosely_or_for_one_version_register() -> None:
-    from cognito_triggers import PreTokenGenerationV1Event
-
     def v1_pool(event: PreTokenGenerationV1Event) -> None:  # a V1 pool sends V1 only
         return None
 
@@ -795,6 +802,45 @@ def test_handlers_annotated_loosely_or_for_one_version_register() -> None:
     app.on("PreSignUp")(anything)
     app.post_confirmation(lambda event: None)
     assert len(app.routes) == 3
+
+
+@pytest.mark.parametrize("postponed", [True, False])
+def test_an_event_annotation_is_read_with_or_without_postponed_evaluation(postponed: bool) -> None:
+    """``from __future__ import annotations`` or not, the event's annotation is checked; one that
+    cannot be resolved (a type imported only for the checker) fails at registration, never a
+    check skipped in silence. Other parameters' annotations are not the router's business."""
+    module = "from __future__ import annotations\n" if postponed else ""
+    module += (
+        "from typing import TYPE_CHECKING, Any\n"
+        "from cognito_triggers import PostConfirmationEvent, PreSignUpEvent\n"
+        "if TYPE_CHECKING:\n"
+        "    from cognito_triggers import PreAuthenticationEvent\n"
+        "def right(event: PreSignUpEvent, context: 'LambdaContext') -> None: ...\n"
+        "def wrong(event: PostConfirmationEvent) -> None: ...\n"
+        "def unresolved(event: 'PreAuthenticationEvent') -> None: ...\n"
+        "def factory(app, wrong=False):\n"  # imports the type where it registers the handler
+        "    from cognito_triggers import PostConfirmationEvent, PreAuthenticationEvent\n"
+        "    def local(event: PostConfirmationEvent if wrong else PreAuthenticationEvent): ...\n"
+        "    app.pre_authentication(local)\n"
+    )
+    handlers: dict[str, Any] = {"__name__": "user_module"}
+    # Not inheriting this test module's own `from __future__ import annotations`.
+    code = compile(module, "user_module.py", "exec", dont_inherit=True)
+    exec(code, handlers)  # noqa: S102 - our own text
+    app = TriggerRouter()
+    app.pre_sign_up(handlers["right"])
+    with pytest.raises(TypeError, match="takes PostConfirmationEvent, but PreSignUp handlers"):
+        app.pre_sign_up(handlers["wrong"])
+    with pytest.raises(
+        TypeError,
+        match=r"user_module.unresolved: cannot resolve the annotation 'PreAuthenticationEvent' of "
+        r"its event parameter 'event' \(NameError: .*\): import the event type",
+    ):
+        app.pre_authentication(handlers["unresolved"])
+    handlers["factory"](app)
+    with pytest.raises(TypeError, match="takes PostConfirmationEvent, but PreAuthentication"):
+        handlers["factory"](TriggerRouter(), wrong=True)
+    assert [route.handler.__name__ for route in app.routes] == ["right", "local"]
 
 
 @pytest.mark.parametrize(
@@ -816,7 +862,7 @@ def test_the_debug_record_carries_the_trigger_context(caplog: pytest.LogCaptureF
     app = TriggerRouter()
     app.pre_sign_up(lambda event: None)
     caplog.set_level(logging.DEBUG, "cognito_triggers")
-    app.resolve(make_event("PreSignUp_SignUp"))
+    app.lambda_handler(make_event("PreSignUp_SignUp"))
     (record,) = [r for r in caplog.records if "handled by" in r.getMessage()]
     assert getattr(record, "cognito_trigger")["trigger_source"] == "PreSignUp_SignUp"  # noqa: B009
 

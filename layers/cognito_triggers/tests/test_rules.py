@@ -2,7 +2,7 @@
 
 Every rule of ``cognito_triggers.rules`` gets a response that breaks it and one that keeps it. The
 breaking one must fail in the developer's tests (``testing.invoke`` raises ``ResponseError``) and
-reach Cognito, in production (``app.resolve``), as ``InternalError`` carrying only the router's
+reach Cognito, in production (``app.lambda_handler``), as ``InternalError`` carrying only the router's
 ``error_message``: the rule's text is for the log, never for the end user.
 """
 
@@ -95,7 +95,7 @@ def refused(source: str, handler: Handler, **overrides: Any) -> ResponseError:
     with pytest.raises(ResponseError) as in_tests:
         invoke(app, event_for(source, **overrides))
     with pytest.raises(InternalError) as in_production:
-        app.resolve(event_for(source, **overrides))
+        app.lambda_handler(event_for(source, **overrides))
     failure = in_production.value
     assert str(failure) == app.error_message == DEFAULT_ERROR_MESSAGE
     assert failure.args == (DEFAULT_ERROR_MESSAGE,)
@@ -111,7 +111,7 @@ def accepted(source: str, handler: Handler, **overrides: Any) -> dict[str, Any]:
     received = event_for(source, **overrides)
     app = router_with(source, handler)
     typed = invoke(app, copy.deepcopy(received))
-    result = app.resolve(copy.deepcopy(received))
+    result = app.lambda_handler(copy.deepcopy(received))
     assert result == typed.to_dict()
     assert {k: v for k, v in result.items() if k != "response"} == {
         k: v for k, v in received.items() if k != "response"
@@ -185,7 +185,7 @@ def test_production_failure_is_logged_in_full_and_shows_only_the_error_message(
         caplog.at_level(logging.ERROR, logger="cognito_triggers"),
         pytest.raises(InternalError) as failed,
     ):
-        app.resolve(make_event(DEFINE))
+        app.lambda_handler(make_event(DEFINE))
     assert str(failed.value) == "Sign-in is unavailable right now"
     assert "issue tokens" not in str(failed.value)
     logged = [r for r in caplog.records if r.exc_info]
@@ -196,7 +196,7 @@ def test_production_failure_is_logged_in_full_and_shows_only_the_error_message(
     assert "issue tokens" in str(exc_info[1])
 
 
-# -- pre token generation: protected claims (reference §4.5) -------------------------------------
+# -- pre token generation: protected claims (AWS docs: "Claims and scopes reference") ----------
 
 PROTECTED = sorted(PROTECTED_CLAIMS)
 
@@ -453,7 +453,7 @@ def test_dev_attribute_in_v1() -> None:
     refused(V1, add)
 
 
-# -- claim value types (reference §4.4) -----------------------------------------------------------
+# -- claim value types (AWS docs: strings in V1; V2/V3 take JSON, but not for four ID claims) ----
 
 COMPLEX_VALUES = [{"street_address": "1 Main St"}, ["a", "b"], []]
 
@@ -718,7 +718,7 @@ def test_a_user_event_may_override_groups_and_change_the_id_token() -> None:
     assert details["idTokenGeneration"] == {"claimsToAddOrOverride": {"custom:tenant": "acme"}}
 
 
-# -- custom message: placeholders and lengths (reference §3.9) ------------------------------------
+# -- custom message: placeholders and lengths (AWS docs; API reference, MessageTemplateType) ------
 
 
 def message_handler(**fields: str) -> Callable[[CustomMessageEvent], None]:
@@ -831,7 +831,7 @@ def test_email_subject_outside_limits_is_refused(length: int) -> None:
     assert "emailSubject" in str(refused(source, message_handler(email_subject="s" * length)))
 
 
-# -- user migration (reference §3.8) --------------------------------------------------------------
+# -- user migration (AWS docs, Migrate user Lambda trigger) ---------------------------------------
 
 MIGRATED = {"email": "jane.doe@example.com", "email_verified": "true"}
 
@@ -1068,7 +1068,7 @@ def refused_in_some_way(source: str, handler: Handler) -> None:
     with pytest.raises((ValueError, AttributeError)):
         invoke(app, make_event(source))
     with pytest.raises(InternalError):
-        app.resolve(make_event(source))
+        app.lambda_handler(make_event(source))
 
 
 def test_protected_claim_under_the_json_name_of_the_v2_container_is_refused() -> None:
@@ -1106,7 +1106,8 @@ def test_migration_status_under_its_json_name_is_refused() -> None:
 
 
 def test_the_other_versions_container_is_refused() -> None:
-    # A V2 event answered in V1's shape: Cognito ignores it (reference §9.2), unchecked here.
+    # A V2 event answered in V1's shape: Cognito reads only claimsAndScopeOverrideDetails from a V2
+    # event and ignores the rest, so this would silently do nothing: refused.
     def handler(event: Any) -> None:
         event.response.claims_override_details = {"claimsToAddOrOverride": {"sub": "x"}}
 

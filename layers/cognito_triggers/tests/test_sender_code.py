@@ -242,9 +242,9 @@ def test_neither_code_nor_ciphertext_reaches_the_log(
     def deliver(event: CustomEmailSenderEvent) -> None:
         event.request.decrypt_code(key_arn)
 
-    app.resolve(_sender_event("CustomEmailSender_SignUp", good))
+    app.lambda_handler(_sender_event("CustomEmailSender_SignUp", good))
     with pytest.raises(Exception, match="Something went wrong"):
-        app.resolve(_sender_event("CustomEmailSender_SignUp", bad))
+        app.lambda_handler(_sender_event("CustomEmailSender_SignUp", bad))
     assert any("CodeDecryptionError" in r.getMessage() for r in caplog.records)
     logged = caplog.text + "".join(
         logging.Formatter().formatException(r.exc_info) for r in caplog.records if r.exc_info

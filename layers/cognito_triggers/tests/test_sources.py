@@ -7,7 +7,7 @@ import pytest
 from cognito_triggers import TriggerFamily, TriggerSource
 
 
-def test_all_41_sources_of_the_reference() -> None:
+def test_all_41_sources_aws_documents() -> None:
     assert len(TriggerSource) == 41
     assert all(member.name == member.value for member in TriggerSource)
 

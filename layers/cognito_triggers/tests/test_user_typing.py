@@ -3,7 +3,8 @@
 its built wheel into a fresh virtual environment, as a user's project would see it.
 
 ``good.py`` is the README's usage and must pass; every line of ``bad.py`` marked
-``# flagged: <code>`` must be reported with that error code, and no other line.
+``# flagged: <code>`` must be reported with that error code, and no other line. Deprecated names
+are reported as mypy does when asked (``--enable-error-code deprecated``).
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ def _run(*command: str | Path, cwd: Path | None = None) -> subprocess.CompletedP
 
 @pytest.fixture(scope="module")
 def user_mypy(dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """``mypy`` of a fresh venv holding only the built wheel (and what it depends on)."""
+    """``mypy`` of a fresh venv holding only the built wheel with its ``powertools`` extra (and
+    what they depend on)."""
     tool = uv()
     (wheel,) = dist.glob("cognito_triggers-*.whl")
     venv = tmp_path_factory.mktemp("user") / "venv"
@@ -38,7 +40,14 @@ def user_mypy(dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert made.returncode == 0, made.stderr
     mypy = f"mypy=={importlib.metadata.version('mypy')}"  # the project's own, for stable output
     installed = _run(
-        tool, "pip", "install", "--quiet", "--python", venv / "bin/python", wheel, mypy
+        tool,
+        "pip",
+        "install",
+        "--quiet",
+        "--python",
+        venv / "bin/python",
+        f"{wheel}[powertools]",
+        mypy,
     )
     assert installed.returncode == 0, installed.stderr
     return venv / "bin" / "mypy"
@@ -47,7 +56,10 @@ def user_mypy(dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _check(mypy: Path, name: str, tmp_path: Path) -> tuple[int, str]:
     # Run from a folder holding only the app, so the package comes from the wheel, not the repo.
     shutil.copy(APP / name, tmp_path / name)
-    result = _run(mypy, "--strict", "--no-incremental", "--hide-error-context", name, cwd=tmp_path)
+    result = _run(
+        mypy, "--strict", "--enable-error-code", "deprecated", "--no-incremental",
+        "--hide-error-context", name, cwd=tmp_path,
+    )  # fmt: skip
     return result.returncode, result.stdout + result.stderr
 
 

@@ -12,7 +12,7 @@ from typing import Annotated, Any, ClassVar, Self
 from pydantic_core import core_schema as cs
 
 from ..sources import TriggerSource
-from .model import CognitoModel, WithSchema
+from .model import CognitoModel, WithSchema, changes_from, unknown_keys
 
 __all__ = [
     "AttributeMap",
@@ -108,14 +108,14 @@ class TriggerEvent(CognitoModel):
     def response_changes(self) -> dict[str, Any]:
         """The top-level ``response`` keys whose value now differs from what was received."""
         response: CognitoModel = getattr(self, "response")  # noqa: B009 - declared by subclasses
-        return response.model_changes(getattr(self, "_received_response", {}))
+        return changes_from(response, getattr(self, "_received_response", {}))
 
     def response_unknown_keys(self, changes: dict[str, Any]) -> list[str]:
         """Paths of keys in ``response``, at any depth, that no model declares and Cognito did
         not send (Cognito would ignore them: the response rules refuse them). Only the
         ``changes`` (from :meth:`response_changes`) are looked into."""
         response: CognitoModel = getattr(self, "response")  # noqa: B009 - declared by subclasses
-        return response.model_unknown_keys(changes, getattr(self, "_received_response", {}))
+        return unknown_keys(type(response), changes, getattr(self, "_received_response", {}))
 
     def to_dict(self, changes: dict[str, Any] | None = None) -> dict[str, Any]:
         """The event to hand back to Cognito: as received, with only ``response`` changes applied.

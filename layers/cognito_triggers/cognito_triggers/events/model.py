@@ -8,7 +8,9 @@ BaseModel runs on, a core schema made from the class annotations, once, the firs
 used. Coercions, errors and messages are therefore pydantic's own; the API is the part of
 BaseModel's that events need (``model_validate``, ``model_dump``, ``model_fields``,
 ``model_fields_set``, ``model_extra``, validated assignment), and the classes work as field types
-in users' own pydantic models through ``__get_pydantic_core_schema__``.
+in users' own pydantic models through ``__get_pydantic_core_schema__``. What these models rely on
+in pydantic-core beyond its schema builders (how its model validator fills an instance) is in
+``_core_contract``, and used only through it.
 
 Snake_case in Python, Cognito's camelCase on the wire, unknown keys kept, assignments validated.
 """
@@ -26,7 +28,6 @@ from typing import (
     Any,
     ClassVar,
     Literal,
-    NamedTuple,
     Self,
     TypeVar,
     Union,
@@ -37,10 +38,20 @@ from typing import (
     overload,
 )
 
-from pydantic_core import CoreConfig, SchemaSerializer, SchemaValidator
 from pydantic_core import core_schema as cs
 
-__all__ = ["CognitoModel", "FieldInfo", "SecretStr", "WithSchema", "field", "to_camel"]
+from . import _core_contract as core
+
+__all__ = [
+    "CognitoField",
+    "CognitoModel",
+    "SecretStr",
+    "WithSchema",
+    "changes_from",
+    "field",
+    "to_camel",
+    "unknown_keys",
+]
 
 _T = TypeVar("_T")
 _NO_DEFAULT: Any = object()
@@ -56,24 +67,43 @@ def to_camel(name: str) -> str:
     return first + "".join(word.capitalize() for word in rest)
 
 
-class FieldInfo(NamedTuple):
-    """What a model knows about one field."""
+class CognitoField:
+    """What a model knows about one field: ``Model.model_fields[name]``, answering as pydantic's
+    ``FieldInfo`` does for what the two share."""
 
-    annotation: Any
-    alias: str
-    """The key on the wire (camelCase)."""
-    default: Any = _NO_DEFAULT
-    default_factory: Callable[[], Any] | None = None
+    # Plain classes here and below: a NamedTuple costs a cold start a tenth of a millisecond.
+    __slots__ = ("alias", "annotation", "default", "default_factory")
 
-    @property
-    def required(self) -> bool:
+    def __init__(
+        self,
+        annotation: Any,
+        alias: str,
+        default: Any = _NO_DEFAULT,
+        default_factory: Callable[[], Any] | None = None,
+    ) -> None:
+        self.annotation = annotation
+        self.alias = alias
+        """The key on the wire (camelCase)."""
+        self.default = default
+        self.default_factory = default_factory
+
+    def is_required(self) -> bool:
+        """Whether validation fails without this key (no default, no default factory)."""
         return self.default is _NO_DEFAULT and self.default_factory is None
 
+    def __repr__(self) -> str:
+        return f"CognitoField({self.annotation!r}, alias={self.alias!r})"
 
-class _FieldSpec(NamedTuple):
-    default: Any
-    default_factory: Callable[[], Any] | None
-    json_name: str | None
+
+class _FieldSpec:
+    __slots__ = ("default", "default_factory", "json_name")
+
+    def __init__(
+        self, default: Any, default_factory: Callable[[], Any] | None, json_name: str | None
+    ) -> None:
+        self.default = default
+        self.default_factory = default_factory
+        self.json_name = json_name
 
 
 @overload
@@ -104,7 +134,10 @@ class WithSchema:
 class SecretStr:
     """A string that shows as ``'**********'`` in ``repr``, ``str`` and any log.
 
-    Passwords, challenge answers and codes arrive as this; ``get_secret_value()`` reads them.
+    Passwords, challenge answers and codes arrive as this; ``get_secret_value()`` reads them. Not
+    pydantic's class (importing pydantic's types would cost a cold start), but the same API for
+    what it has: ``get_secret_value``, the masked ``str`` and ``repr``, ``len``, equal to a
+    ``SecretStr`` of the same value.
     """
 
     __slots__ = ("_value",)
@@ -122,7 +155,9 @@ class SecretStr:
         return "**********" if self._value else ""
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, SecretStr) and other._value == self._value
+        if not isinstance(other, SecretStr):
+            return NotImplemented
+        return other._value == self._value
 
     def __hash__(self) -> int:
         return hash(self._value)
@@ -141,7 +176,7 @@ _SECRET_SCHEMA: CoreSchema = cs.union_schema(
     # Dumped as the object itself in Python and masked in JSON, as pydantic's SecretStr is:
     # revealing takes a deliberate call.
     serialization=cs.plain_serializer_function_ser_schema(str, when_used="json"),
-    metadata={"pydantic_js_updates": {"format": "password", "writeOnly": True}},
+    metadata=core.json_schema_updates({"format": "password", "writeOnly": True}),
 )
 _SCALARS: dict[Any, CoreSchema] = {
     str: cs.str_schema(),
@@ -178,7 +213,7 @@ def _core_schema(annotation: Any, owner: type) -> CoreSchema:
     raise TypeError(f"{owner.__name__}: no schema for fields of type {annotation!r}")
 
 
-def _field_schema(info: FieldInfo, owner: type) -> cs.ModelField:
+def _field_schema(info: CognitoField, owner: type) -> cs.ModelField:
     schema = _core_schema(info.annotation, owner)
     if info.default_factory is not None:
         schema = cs.with_default_schema(schema, default_factory=info.default_factory)
@@ -210,7 +245,7 @@ def _is_shared_default(default: Any) -> bool:
     return True
 
 
-def _default_factories(fields: dict[str, FieldInfo]) -> Iterator[tuple[str, Callable[[], Any]]]:
+def _default_factories(fields: dict[str, CognitoField]) -> Iterator[tuple[str, Callable[[], Any]]]:
     for name, info in fields.items():
         if info.default_factory is not None:
             yield name, info.default_factory
@@ -246,7 +281,7 @@ KeyTree = dict[str, "KeyTree | None"]
 """Wire name -> the keys of the model it holds, or None where the keys are data (maps)."""
 
 
-def _key_tree(fields: dict[str, FieldInfo]) -> KeyTree:
+def _key_tree(fields: dict[str, CognitoField]) -> KeyTree:
     tree: KeyTree = {}
     for info in fields.values():
         model = _model_in(info.annotation)
@@ -254,7 +289,7 @@ def _key_tree(fields: dict[str, FieldInfo]) -> KeyTree:
     return tree
 
 
-def _unknown_keys(
+def _find_unknown_keys(
     dumped: dict[str, Any], received: Any, known: KeyTree, path: str, found: list[str]
 ) -> None:
     # Walks a dump (plain dicts, cheaper than the models) beside what was received.
@@ -265,14 +300,14 @@ def _unknown_keys(
             if key not in before:
                 found.append(path + key)
         elif inner is not None and type(value) is dict:
-            _unknown_keys(value, before.get(key), inner, f"{path}{key}.", found)
+            _find_unknown_keys(value, before.get(key), inner, f"{path}{key}.", found)
         elif inner is not None and type(value) is list:
             items = before.get(key)
             items = items if type(items) is list else []
             for index, item in enumerate(value):
                 if type(item) is dict:
                     earlier = items[index] if index < len(items) else None
-                    _unknown_keys(item, earlier, inner, f"{path}{key}[{index}].", found)
+                    _find_unknown_keys(item, earlier, inner, f"{path}{key}[{index}].", found)
 
 
 def _may_be_coerced(received: Any, value: Any) -> bool:
@@ -285,53 +320,42 @@ def _may_be_coerced(received: Any, value: Any) -> bool:
     return type(received) is not type(value) or type(received) in (dict, list)
 
 
-class _Core(NamedTuple):
+class _Core:
     """A model class's fields and the pydantic-core objects made from them."""
 
-    fields: dict[str, FieldInfo]
-    by_alias: dict[str, str]
-    holding_models: frozenset[str]
-    """Fields whose containers may hold models (``list[ChallengeResult]``)."""
-    known: KeyTree
-    """Every key this model and the models inside it declare, by wire name."""
-    defaults: dict[str, Any]
-    factories: tuple[tuple[str, Callable[[], Any]], ...]
-    schema: CoreSchema
-    validator: SchemaValidator
-    serializer: SchemaSerializer
+    __slots__ = ("by_alias", "defaults", "engine", "factories", "fields", "holding_models", "known")
 
+    def __init__(self, fields: dict[str, CognitoField], engine: core.Engine) -> None:
+        self.fields = fields
+        self.by_alias = {info.alias: name for name, info in fields.items()}
+        self.holding_models = frozenset(
+            name for name, info in fields.items() if _holds_models(info.annotation)
+        )
+        """Fields whose containers may hold models (``list[ChallengeResult]``)."""
+        self.known: KeyTree = _key_tree(fields)
+        """Every key this model and the models inside it declare, by wire name."""
+        self.defaults = {n: i.default for n, i in fields.items() if _is_shared_default(i.default)}
+        self.factories = tuple(_default_factories(fields))
+        self.engine = engine
 
-_CONFIG: CoreConfig = {
-    "extra_fields_behavior": "allow",
-    "validate_by_alias": True,
-    "validate_by_name": True,
-    "serialize_by_alias": True,
-    "hide_input_in_errors": True,  # a value may be a password or an e-mail address
-}
+    @property
+    def schema(self) -> CoreSchema:
+        return self.engine.schema
 
 
 class _ModelFields:
     # ``Model.model_fields`` as in pydantic, without a metaclass: a descriptor on the base.
-    def __get__(self, instance: object, owner: type[CognitoModel]) -> dict[str, FieldInfo]:
+    def __get__(self, instance: object, owner: type[CognitoModel]) -> dict[str, CognitoField]:
         return owner._core().fields
 
 
 @dataclass_transform(kw_only_default=True, field_specifiers=(field,))
-class CognitoModel:
+class CognitoModel(core.Instance):
     """Base of every model: snake_case in Python, Cognito's camelCase on the wire, extras kept."""
 
-    # The attributes pydantic-core sets on the instances it validates.
-    __slots__ = (
-        "__dict__",
-        "__pydantic_extra__",
-        "__pydantic_fields_set__",
-        "__pydantic_private__",
-    )
-    __pydantic_extra__: dict[str, Any] | None
-    __pydantic_fields_set__: set[str]
-    __pydantic_private__: dict[str, Any] | None
+    __slots__ = ()
 
-    model_fields: ClassVar[dict[str, FieldInfo]] = _ModelFields()  # type: ignore[assignment]
+    model_fields: ClassVar[dict[str, CognitoField]] = _ModelFields()  # type: ignore[assignment]
     model_config: ClassVar[dict[str, Any]] = {}
     """Read by pydantic's JSON Schema generator when a model is used through pydantic."""
     _hidden_fields: ClassVar[frozenset[str]] = frozenset()
@@ -372,7 +396,7 @@ class CognitoModel:
 
     @classmethod
     def _build_core(cls) -> _Core:
-        fields: dict[str, FieldInfo] = {}
+        fields: dict[str, CognitoField] = {}
         hints = get_type_hints(cls, include_extras=True)
         for name, annotation in hints.items():
             if name.startswith("_") or get_origin(annotation) is ClassVar:
@@ -383,39 +407,24 @@ class CognitoModel:
             spec = owner.__dict__.get(name, _NO_DEFAULT)
             if isinstance(spec, _FieldSpec):
                 alias = spec.json_name or to_camel(name)
-                fields[name] = FieldInfo(annotation, alias, spec.default, spec.default_factory)
+                fields[name] = CognitoField(annotation, alias, spec.default, spec.default_factory)
             else:
-                fields[name] = FieldInfo(annotation, to_camel(name), spec)
-        schema = cs.model_schema(
-            cls,
-            cs.model_fields_schema(
-                {name: _field_schema(info, cls) for name, info in fields.items()},
-                model_name=cls.__name__,
-            ),
-            config=CoreConfig(title=cls.__name__, **_CONFIG),
-        )
-        core = _Core(
+                fields[name] = CognitoField(annotation, to_camel(name), spec)
+        built = _Core(
             fields,
-            {info.alias: name for name, info in fields.items()},
-            frozenset(n for n, info in fields.items() if _holds_models(info.annotation)),
-            _key_tree(fields),
-            {n: i.default for n, i in fields.items() if _is_shared_default(i.default)},
-            tuple(_default_factories(fields)),
-            schema,
-            SchemaValidator(schema, _CONFIG),
-            SchemaSerializer(schema, _CONFIG),
+            core.engine(cls, {name: _field_schema(info, cls) for name, info in fields.items()}),
         )
-        cls._cognito_core = core
-        return core
+        cls._cognito_core = built
+        return built
 
     def __init__(self, **data: Any) -> None:
-        type(self)._core().validator.validate_python(data, self_instance=self)
+        core.validate_into(type(self)._core().engine.validator, data, self)
 
     @classmethod
     def model_validate(cls, data: Any) -> Self:
         """Validate a dict (camelCase or snake_case keys) into this model."""
-        core: _Core | None = cls.__dict__.get("_cognito_core")
-        validator = (core if core is not None else cls._build_core()).validator
+        built: _Core | None = cls.__dict__.get("_cognito_core")
+        validator = (built if built is not None else cls._build_core()).engine.validator
         model: Self = validator.validate_python(data)
         return model
 
@@ -424,34 +433,30 @@ class CognitoModel:
         """An instance of trusted values, not validated (as in pydantic): keys by field name or
         wire name, unknown keys kept as extras, defaults for the fields not given; only the
         given fields count as set."""
-        core: _Core | None = cls.__dict__.get("_cognito_core")
-        if core is None:
-            core = cls._build_core()
-        data = core.defaults.copy()
-        for made, factory in core.factories:
+        built: _Core | None = cls.__dict__.get("_cognito_core")
+        if built is None:
+            built = cls._build_core()
+        data = built.defaults.copy()
+        for made, factory in built.factories:
             data[made] = factory()
         fields_set: set[str] = set()
         extra: dict[str, Any] = {}
         for key, value in values.items():
-            name = key if key in core.fields else core.by_alias.get(key)
+            name = key if key in built.fields else built.by_alias.get(key)
             if name is None:
                 extra[key] = value
             else:
                 data[name] = value
                 fields_set.add(name)
         model = object.__new__(cls)
-        # Straight through the slots, as pydantic-core does: helpers build parts per event.
-        _set_dict(model, data)
-        _set_extra(model, extra)
-        _set_fields_set(model, fields_set)
-        _set_private(model, None)
+        core.fill(model, data, extra, fields_set)  # no validation: helpers build parts per event
         return model
 
     def _put(self, name: str, value: Any) -> None:
         # For the package's own writes of values it built and knows valid (an empty container
         # for a helper to fill): validated assignment would cost more than the rest of the helper.
-        self.__dict__[name] = value
-        self.__pydantic_fields_set__.add(name)
+        core.values(self)[name] = value
+        self.model_fields_set.add(name)
 
     def model_dump(
         self,
@@ -462,44 +467,18 @@ class CognitoModel:
         by_alias: bool = True,
     ) -> dict[str, Any]:
         """The model as a dict, camelCase keys by default, extras included."""
-        serializer = type(self)._core().serializer
+        serializer = type(self)._core().engine.serializer
         dumped: dict[str, Any] = serializer.to_python(
             self, mode=mode, exclude_unset=exclude_unset, exclude_none=exclude_none,
             by_alias=by_alias,
         )  # fmt: skip
         return dumped
 
-    def model_changes(self, received: dict[str, Any]) -> dict[str, Any]:
-        """What differs from ``received`` (the dict this model was validated from), key by key
-        on the wire, with the values :meth:`model_dump` gives: fields set since, values changed in
-        place. A value equal once validated is not a change: a JSON ``true`` in a string map, now
-        ``"true"``, or a pre-filled ``"false"`` read as ``False``."""
-        core = type(self)._core()
-        fields_set = self.__pydantic_fields_set__
-        changed: dict[str, Any] = {}
-        for name, info in core.fields.items():
-            if name not in fields_set:
-                continue
-            before = received.get(info.alias, _NO_DEFAULT)
-            value = self._dumped(core, name)
-            if value != before and _may_be_coerced(before, value):
-                # Validated alone, the received value may be this one: pydantic coerced it.
-                again = type(self).model_construct()
-                core.validator.validate_assignment(again, name, before)
-                if again._dumped(core, name) == value:
-                    continue
-            if value != before:
-                changed[info.alias] = value
-        for key, value in (self.__pydantic_extra__ or {}).items():
-            if received.get(key, _NO_DEFAULT) != value:
-                changed[key] = value
-        return changed
-
-    def _dumped(self, core: _Core, name: str) -> Any:
+    def _dumped(self, built: _Core, name: str) -> Any:
         # A field's value as model_dump(exclude_unset=True) would give it. Anything but a model
         # (scalars, attribute maps, claims, lists of str) dumps as itself.
-        value = self.__dict__[name]
-        if isinstance(value, CognitoModel) or name in core.holding_models:
+        value = core.values(self)[name]
+        if isinstance(value, CognitoModel) or name in built.holding_models:
             return _plain(value)
         return value
 
@@ -508,41 +487,21 @@ class CognitoModel:
         response holds (pre token generation's claims, challenge results). pydantic-core's first
         dump imports uuid, ipaddress, pathlib and urllib for its type lookup, a few milliseconds
         of every cold start; nothing a response holds needs them. A test holds the two equal."""
-        core = type(self)._core()
-        fields_set = self.__pydantic_fields_set__
-        values = self.__dict__
+        fields_set = self.model_fields_set
+        values = core.values(self)
         dumped = {
             info.alias: _plain(values[name])
-            for name, info in core.fields.items()
+            for name, info in type(self)._core().fields.items()
             if name in fields_set
         }
-        for key, value in (self.__pydantic_extra__ or {}).items():
+        for key, value in (self.model_extra or {}).items():
             dumped[key] = _plain(value)
         return dumped
 
     @classmethod
-    def model_unknown_keys(cls, changes: dict[str, Any], received: Any) -> list[str]:
-        """The paths of keys in ``changes`` (from :meth:`model_changes`) that no model declares,
-        here or inside, and that ``received`` did not hold: keys added since, which Cognito
-        would ignore. Unknown keys it sent are kept, and pass."""
-        found: list[str] = []
-        _unknown_keys(changes, received, cls._core().known, "", found)
-        return found
-
-    @property
-    def model_fields_set(self) -> set[str]:
-        """The fields that were received or assigned, not defaulted."""
-        return self.__pydantic_fields_set__
-
-    @property
-    def model_extra(self) -> dict[str, Any] | None:
-        """Keys this model does not declare, as received."""
-        return self.__pydantic_extra__
-
-    @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> CoreSchema:
         # Lets an event or a part of one be a field of a user's own pydantic model.
-        return cls._core().schema
+        return cls._core().engine.schema
 
     @classmethod
     def model_json_schema(cls) -> dict[str, Any]:
@@ -559,65 +518,59 @@ class CognitoModel:
             if name.startswith("_"):
                 self._set_private_name(name, value)
                 return
-            core = type(self)._core()
-            if name not in core.fields:
-                self._refuse_unknown(name, core)
-            core.validator.validate_assignment(self, name, value)
+            built = type(self)._core()
+            if name not in built.fields:
+                self._refuse_unknown(name, built)
+            core.assign(built.engine.validator, self, name, value)
 
     def _set_private_name(self, name: str, value: Any) -> None:
-        # Slots (``_received``) and dunders as Python would; any other private name goes to
-        # ``__pydantic_private__``, never into ``__dict__`` where the fields live.
+        # Slots (``_received``) and dunders as Python would; any other private name is a private
+        # attribute, never in the field values.
         if name.startswith("__") or hasattr(type(self), name):
             object.__setattr__(self, name, value)
             return
-        private = self.__pydantic_private__
-        if private is None:
-            private = {}
-            object.__setattr__(self, "__pydantic_private__", private)
-        private[name] = value
+        core.set_private(self, name, value)
 
-    def _refuse_unknown(self, name: str, core: _Core) -> None:
+    def _refuse_unknown(self, name: str, built: _Core) -> None:
         # Unknown keys are kept, but a handler may not invent one: under Cognito's camelCase name
         # it would bypass the typed field and the response rules; misspelt, Cognito ignores it.
-        extra = self.__pydantic_extra__ or {}
-        if name in extra and name not in core.by_alias:
+        extra = self.model_extra or {}
+        if name in extra and name not in built.by_alias:
             return
-        hint = f"; set {core.by_alias[name]!r}" if name in core.by_alias else ""
-        known = ", ".join(core.fields) or "none"
+        hint = f"; set {built.by_alias[name]!r}" if name in built.by_alias else ""
+        known = ", ".join(built.fields) or "none"
         raise AttributeError(f"{type(self).__name__} has no field {name!r}{hint} (fields: {known})")
 
     if not TYPE_CHECKING:  # hidden from mypy, which would let any misspelt attribute through
 
         def __getattr__(self, name: str) -> Any:
             # Extras read as attributes, as in pydantic; only called when normal lookup failed.
-            for where in ("__pydantic_private__", "__pydantic_extra__"):
-                try:
-                    found = object.__getattribute__(self, where)
-                except AttributeError:  # not set up yet (copy, unpickling)
-                    continue
+            for found in (core.private_of(self), core.extra_of(self)):
                 if found and name in found:
                     return found[name]
             raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
-            return False
+            return NotImplemented
         fields = type(self)._core().fields
-        mine, theirs = self.__dict__, other.__dict__
+        mine, theirs = core.values(self), core.values(other)
         return all(mine.get(name) == theirs.get(name) for name in fields) and (
-            self.__pydantic_extra__ or {}
-        ) == (other.__pydantic_extra__ or {})
+            self.model_extra or {}
+        ) == (other.model_extra or {})
 
     def __copy__(self) -> Self:
         # A shallow copy with its own set of set fields, or setting a field on the copy would
         # count as a change of the original (pydantic copies it too).
         copied = object.__new__(type(self))
-        _set_dict(copied, dict(self.__dict__))
-        _set_extra(
-            copied, None if self.__pydantic_extra__ is None else dict(self.__pydantic_extra__)
+        extra, private = self.model_extra, core.private_of(self)
+        core.fill(
+            copied,
+            dict(core.values(self)),
+            None if extra is None else dict(extra),
+            set(self.model_fields_set),
+            None if private is None else dict(private),
         )
-        _set_fields_set(copied, set(self.__pydantic_fields_set__))
-        _set_private(copied, self.__pydantic_private__)
         return copied
 
     __hash__ = None  # type: ignore[assignment]  # mutable, like pydantic models
@@ -632,7 +585,7 @@ class CognitoModel:
         # Unknown keys may hold anything, so none of their values is shown.
         hidden = type(self)._hidden_fields
         for name in type(self)._core().fields:
-            value = self.__dict__.get(name)
+            value = core.values(self).get(name)
             if isinstance(value, dict):
                 shown = f"{{<{len(value)} hidden>}}"
             elif name in hidden and value is not None:
@@ -640,11 +593,41 @@ class CognitoModel:
             else:
                 shown = repr(value)
             yield f"{name}={shown}"
-        for key in self.__pydantic_extra__ or {}:
+        for key in self.model_extra or {}:
             yield f"{key}=<hidden>"
 
 
-_set_dict = CognitoModel.__dict__["__dict__"].__set__
-_set_extra = CognitoModel.__dict__["__pydantic_extra__"].__set__
-_set_fields_set = CognitoModel.__dict__["__pydantic_fields_set__"].__set__
-_set_private = CognitoModel.__dict__["__pydantic_private__"].__set__
+def changes_from(model: CognitoModel, received: dict[str, Any]) -> dict[str, Any]:
+    """What differs in ``model`` from ``received`` (the dict it was validated from), key by key on
+    the wire, with the values ``model_dump`` gives: fields set since, values changed in place. A
+    value equal once validated is not a change: a JSON ``true`` in a string map, now ``"true"``,
+    or a pre-filled ``"false"`` read as ``False``."""
+    built = type(model)._core()
+    fields_set = model.model_fields_set
+    changed: dict[str, Any] = {}
+    for name, info in built.fields.items():
+        if name not in fields_set:
+            continue
+        before = received.get(info.alias, _NO_DEFAULT)
+        value = model._dumped(built, name)
+        if value != before and _may_be_coerced(before, value):
+            # Validated alone, the received value may be this one: pydantic coerced it.
+            again = type(model).model_construct()
+            core.assign(built.engine.validator, again, name, before)
+            if again._dumped(built, name) == value:
+                continue
+        if value != before:
+            changed[info.alias] = value
+    for key, value in (model.model_extra or {}).items():
+        if received.get(key, _NO_DEFAULT) != value:
+            changed[key] = value
+    return changed
+
+
+def unknown_keys(model: type[CognitoModel], changes: dict[str, Any], received: Any) -> list[str]:
+    """The paths of keys in ``changes`` (from :func:`changes_from`) that no model declares, in
+    ``model`` or inside it, and that ``received`` did not hold: keys added since, which Cognito
+    would ignore. Unknown keys it sent are kept, and pass."""
+    found: list[str] = []
+    _find_unknown_keys(changes, received, model._core().known, "", found)
+    return found

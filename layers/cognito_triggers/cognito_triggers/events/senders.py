@@ -56,8 +56,7 @@ def _in_pool(request: CustomSenderRequest, info: cs.ValidationInfo) -> CustomSen
     pool = info.data.get("user_pool_id")
     if getattr(request, _POOL, pool) != pool:
         # Another event's request, assigned here: that event keeps its own pool.
-        request = copy(request)
-        object.__setattr__(request, "__pydantic_private__", None)  # the copy's own, not shared
+        request = copy(request)  # with private attributes of its own
     request._set_private_name(_POOL, pool)
     return request
 

@@ -419,7 +419,10 @@ for ``client_credentials`` handlers."""
 
 
 def event_model(source: str, version: object) -> type[TriggerEvent]:
-    """Pick the model by what the event is, not by its source alone (reference §4.1, §9.1)."""
+    """Pick the model by what the event is, not by its source alone: a pool's LambdaVersion sets
+    the event's ``version``, "1" with the V1 response, "2" or "3" with the V2 one, whatever the
+    source (AWS docs, Pre token generation Lambda trigger: "A LambdaVersion value of V3_0
+    produces the same event as V2_0"); a machine's token has its own model."""
     if source == "TokenGeneration_ClientCredentials":
         return ClientCredentialsEvent
     if version == "2" or version == "3":

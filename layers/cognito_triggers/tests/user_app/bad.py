@@ -99,3 +99,9 @@ def machine_tokens(machine: ClientCredentialsEvent) -> None:
     machine.add_claim("x", "y", token="id")  # flagged: arg-type
     machine.suppress_claim("x", token="both")  # flagged: arg-type
     machine.override_groups([])  # flagged: attr-defined
+
+
+TriggerRouter(logger=print)  # flagged: arg-type
+TriggerRouter(metrics=metrics.add_metric)  # flagged: arg-type
+app.resolve(make_event("PreSignUp_SignUp"))  # flagged: deprecated
+metrics.flush()  # flagged: deprecated

@@ -6,6 +6,10 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from aws_lambda_powertools import Logger as PowertoolsLogger
+from aws_lambda_powertools import Metrics as PowertoolsMetrics
+from aws_lambda_powertools.metrics import MetricUnit
+
 from cognito_triggers import (
     ClientCredentialsEvent,
     Deny,
@@ -77,7 +81,14 @@ observed = TriggerRouter(logger=logging.getLogger("observed"), metrics=metrics)
 @metrics.log_metrics(capture_cold_start_metric=True)
 def observed_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     metrics.add_metric(name="Seen", unit="Count", value=1)
+    metrics.add_metric(name="Latency", unit=MetricUnit.Milliseconds, value=2.5)
     return observed.lambda_handler(event, context)
+
+
+# Powertools' Logger and Metrics are what the router takes too.
+with_powertools = TriggerRouter(
+    logger=PowertoolsLogger(), metrics=PowertoolsMetrics(namespace="Example")
+)
 
 
 same_signature: Callable[[dict[str, Any], Any], dict[str, Any]] = observed_handler
