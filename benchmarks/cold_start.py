@@ -102,7 +102,7 @@ def cold_starts(rounds: int) -> dict[str, tuple[float, float]]:
 def per_event(rounds: int = 40, batch: int = 500) -> list[tuple[str, dict[str, float]]]:
     """Best time per event of ``app.lambda_handler`` beside the same work done by hand.
 
-    Floors, on the same models: validate + dump (what the issue names), and validate + the same
+    Floors, on the same models: validate + dump (a model layer's least), and validate + the same
     handler + dump (so the router's overhead is what it adds: routing, change detection, rules,
     the faithful round trip). Batches run round-robin so a slow spell hits every variant alike.
     """

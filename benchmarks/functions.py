@@ -12,8 +12,8 @@ is the build without its bytecode, which is what SAM's own Python builder ships;
 what `sam build` makes now. The runtime's own packages are compiled, as in Lambda's images.
 
 Figures are CPU time (user + system), medians of round-robin rounds. Each process measures
-itself from its first line, so a figure is what Lambda pays above a bare interpreter start, as the
-issue measures: first the runtime's interface client (awslambdaric, which the python3.13 runtime
+itself from its first line, so a figure is what Lambda pays above a bare interpreter start:
+first the runtime's interface client (awslambdaric, which the python3.13 runtime
 loads before it imports a handler, with the json, logging, decimal... it imports), part of every
 cold start, the router alone's too; then the function. The function's part alone ("above the
 runtime alone") is printed beside, the stricter view of what its own code costs. A process ends

@@ -248,7 +248,7 @@ def test_functions_load_the_aws_sdk_only_to_call_aws(
         assert report["init"] == [], f"{name} loads the AWS SDK at init"
         assert report["invoked"] == [], f"{name} loads the AWS SDK on a path that makes no call"
         # Logs through `logging`, metrics through cognito_triggers.Metrics: importing Powertools
-        # would cost about what the router does (README, Performance).
+        # would cost about what the router does (docs/performance.md).
         assert report["powertools"] == [], f"{name} imports Powertools"
         if name in FIRST_USE:
             # The runtime's botocore; X-Ray only when the template opts AWS calls in.

@@ -1,5 +1,5 @@
 """PreAuthentication, PostAuthentication and pre token generation served by one function: the
-example's three routers joined on one (README, Performance: one cold start per sign-in instead of
+example's three routers joined on one (docs/performance.md: one cold start per sign-in instead of
 three, for a role that holds the three functions' permissions together)."""
 
 from __future__ import annotations

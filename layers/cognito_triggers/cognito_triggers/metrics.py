@@ -7,7 +7,7 @@ or a member of Powertools' ``MetricUnit``), ``add_dimension``, ``flush_metrics``
 and ``log_metrics``, the same environment variables for the namespace and the service, and the
 same line (a test compares the two), so either one can be given to ``TriggerRouter(metrics=...)``.
 This one costs a cold start next to nothing (Lambda's runtime has loaded ``json`` and ``math``
-already); importing Powertools costs about what the router does (README, Performance).
+already); importing Powertools costs about what the router does (docs/performance.md).
 
 Format: https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html
 """
