@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeAlias, TypeVar
 
 from ..errors import ResponseError
 from ..rules import TokenUse, check_claim_change, check_scope
-from .envelope import AttributeMap, CognitoModel, TriggerEvent, UserTriggerEvent
+from .envelope import AttributeMap, CallerContext, CognitoModel, TriggerEvent, UserTriggerEvent
 from .model import field
 
 __all__ = [
@@ -189,9 +189,11 @@ class _TokenCustomization:
     """What every pre token generation event can do (scopes), the claim writers the public
     helpers share, and the hooks each version fills in."""
 
-    if TYPE_CHECKING:  # declared by the event models this is mixed into
+    if TYPE_CHECKING:  # declared by the event models this is mixed into; as a base listed
+        # first, these declarations are what a type checker sees on every pre token event, so
+        # they carry the real type wherever one type fits all versions
         response: Any
-        caller_context: Any
+        caller_context: CallerContext
 
     def add_scope(self, scope: str) -> None:
         """Add a scope to the access token (V2/V3)."""

@@ -99,6 +99,16 @@ def machine_tokens(machine: ClientCredentialsEvent) -> None:
     machine.add_claim("x", "y", token="id")  # flagged: arg-type
     machine.suppress_claim("x", token="both")  # flagged: arg-type
     machine.override_groups([])  # flagged: attr-defined
+    machine.caller_context.clientid.upper()  # flagged: attr-defined
+    needs_text(machine.caller_context.client_id)  # flagged: arg-type
+
+
+def needs_text(text: str) -> None:
+    print(text)
+
+
+def user_tokens(event: PreTokenGenerationEvent) -> None:
+    event.caller_context.clientid.upper()  # flagged: attr-defined
 
 
 TriggerRouter(logger=print)  # flagged: arg-type
