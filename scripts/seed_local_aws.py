@@ -1,7 +1,7 @@
 """Seed the local AWS (a moto server) that ``make run`` gives the example functions.
 
 Creates what the deployed stack would hold, under the names the template resolves to locally
-(``!Ref LegacyUsersTable`` is the logical id, ``${AWS::StackName}`` is ``cognito-triggers-local``),
+(``!Ref LegacyUsersTable`` is the logical id, ``${AWS::StackName}`` the project folder's name),
 with the users and clients of the sample events in ``events/``. The custom sender events get a real
 code, encrypted as Cognito does under the local KMS key, which their functions find in ``KEY_ARN``.
 """

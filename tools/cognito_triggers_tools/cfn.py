@@ -26,6 +26,7 @@ __all__ = [
     "load_template",
     "logical_id_of_arn",
     "short_form",
+    "stack_name_of",
 ]
 
 _SCALAR_TAGS = {"Ref": "Ref", "Condition": "Condition"}
@@ -143,7 +144,23 @@ def load_template(path: str | Path) -> Template:
         )
     if not isinstance(data, dict) or not isinstance(data.get("Resources"), dict):
         raise TemplateError(f"{path}: not a CloudFormation template (no Resources)")
-    return Template(path=path, data=data)
+    return Template(path=path, data=data, stack_name=stack_name_of(project_folder(path)))
+
+
+def project_folder(template_path: Path) -> Path:
+    """The project a template belongs to: its folder, or the project of a build's template
+    (``.aws-sam/build/template.yaml``)."""
+    folder = template_path.resolve().parent
+    if folder.name == "build" and folder.parent.name == ".aws-sam":
+        return folder.parent.parent
+    return folder
+
+
+def stack_name_of(folder: Path) -> str:
+    """A CloudFormation stack name from a folder's name (letters, digits, hyphens): the stack
+    every local tool evaluates ``${AWS::StackName}`` as, and ``up`` and the plugin deploy."""
+    name = re.sub(r"[^A-Za-z0-9-]+", "-", folder.name).strip("-")
+    return name if name[:1].isalpha() else f"stack-{name}".rstrip("-")
 
 
 def logical_id_of_arn(value: Any) -> str | None:
@@ -162,7 +179,7 @@ class Template:
     path: Path
     data: dict[str, Any]
     parameter_overrides: dict[str, str] = field(default_factory=dict)
-    stack_name: str = "cognito-triggers-local"
+    stack_name: str = "stack"
     region: str = "us-east-1"
     account_id: str = "123456789012"
 
@@ -333,7 +350,9 @@ class Template:
 
 
 _FUNCTION_TYPES = ("AWS::Serverless::Function", "AWS::Lambda::Function")
-_FUNCTION_ARN = re.compile(r"arn:[^:]+:lambda:[^:]*:[^:]*:function:([^:]+)(?::[^:]+)?")
+_FUNCTION_ARN = re.compile(
+    r"arn:[^:]+:lambda:(?P<region>[^:]*):(?P<account>[^:]*):function:(?P<name>[^:]+)(?::[^:]+)?"
+)
 
 
 class Functions:
@@ -428,7 +447,24 @@ class Functions:
         match = _FUNCTION_ARN.fullmatch(arn)
         if match is None:
             raise TemplateError(f"{arn!r} is not a Lambda function ARN")
-        return self.by_name.get(match.group(1))
+        logical_id = self.by_name.get(match.group("name"))
+        if logical_id is None:
+            return None
+        # The name alone is not the function: one of another account (a pool may call it) or
+        # region, written as a literal, is not this stack's wherever the stack is deployed.
+        template = self.template
+        for part, own, pseudo in (
+            ("account", template.account_id, "AWS::AccountId"),
+            ("region", template.region, "AWS::Region"),
+        ):
+            if match.group(part) != own:
+                raise CannotResolve(
+                    arn,
+                    f"its {part} {match.group(part)} is a literal, not ${{{pseudo}}}: it is "
+                    f"{logical_id} only if the stack is deployed in that {part}, never locally; "
+                    f"write ${{{pseudo}}} for this stack's own function",
+                )
+        return logical_id
 
 
 def _merge_globals(common: Any, own: Any) -> Any:

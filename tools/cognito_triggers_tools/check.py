@@ -452,11 +452,16 @@ def _check_pre_token_types(
 
 
 def check_project(
-    template_path: Path, *, parameter_overrides: dict[str, str] | None = None
+    template_path: Path,
+    *,
+    parameter_overrides: dict[str, str] | None = None,
+    stack_name: str | None = None,
 ) -> tuple[list[str], str]:
     """Problems (empty when all agree) and a one-line summary; :class:`TemplateError` if the
-    template cannot be read (that is no disagreement with the code)."""
+    template cannot be read (that is no disagreement with the code). ``${AWS::StackName}`` is
+    ``stack_name``, by default the project folder's name, as ``up`` and the plugin deploy it."""
     template = load_template(template_path)
+    template.stack_name = stack_name or template.stack_name
     template.parameter_overrides = dict(parameter_overrides or {})
     template.check_parameter_overrides()
     problems, wires = check_template(template)
@@ -486,6 +491,8 @@ def check_project(
         f"{template_path}: {len(resolved)} trigger(s) wired to {functions} function(s); "
         "template and handlers agree"
     )
+    if "AWS::StackName" in template.path.read_text(encoding="utf-8"):
+        notes.append(f"evaluated as stack {template.stack_name} (--stack-name to change)")
     notes += [f"not checked: {u}" for u in unresolved]  # another stack's function, say
     summary += "".join(f"\n  {note}" for note in notes)
     return problems, summary

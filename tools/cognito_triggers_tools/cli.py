@@ -157,12 +157,17 @@ def cmd_check(args: argparse.Namespace) -> int:
     root = _root(args)
     template = Path(args.template) if args.template else root / "template.yaml"
     problems, summary = check_project(
-        template, parameter_overrides=_parameters(args.parameter, "--parameter")
+        template,
+        parameter_overrides=_parameters(args.parameter, "--parameter"),
+        stack_name=args.stack_name,
     )
     if problems:
         print(f"{template}: {len(problems)} problem(s) in the template or with the code:")
         for problem in problems:
             print(f"  - {problem}")
+        for note in summary.splitlines()[1:]:  # the stack name, say, may be why
+            if not any(note.strip().removeprefix("not checked: ") in p for p in problems):
+                print(note)
         return 1
     print(summary)
     return 0
@@ -389,6 +394,11 @@ def _parser() -> argparse.ArgumentParser:
         "template and on SAM's translation. Installs nothing; exits 1 on any problem.",
     )
     check.add_argument("--template", help="default: template.yaml of the project")
+    check.add_argument(
+        "--stack-name",
+        help="what ${AWS::StackName} evaluates to (default: the project folder's name, the "
+        "stack `up` and the plugin deploy)",
+    )
     check.add_argument(
         "--parameter", action="append", default=[], metavar="NAME=VALUE", help="template parameter"
     )

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .cfn import load_template
+from .cfn import load_template, stack_name_of
 from .emulator import _free_port
 from .host_build import built_template, host_parameters
 from .outcome import logged_cause
@@ -192,12 +192,6 @@ def ministack(
     finally:
         stop_process_group(process)
         shutil.rmtree(scratch, ignore_errors=True)
-
-
-def stack_name_of(folder: Path) -> str:
-    """A CloudFormation stack name from a folder's name (letters, digits, hyphens)."""
-    name = re.sub(r"[^A-Za-z0-9-]+", "-", folder.name).strip("-")
-    return name if name[:1].isalpha() else f"stack-{name}".rstrip("-")
 
 
 def stop_process_group(process: subprocess.Popen[bytes], grace: float = 10.0) -> None:

@@ -16,6 +16,7 @@ import pytest
 
 from cognito_triggers_tools.cfn import load_template
 from cognito_triggers_tools.check import check_project, wiring
+from cognito_triggers_tools.cli import main
 
 from .sam import deployable, lint_errors
 
@@ -136,6 +137,22 @@ FnAlias:
         "an-outside-function",
         "arn:aws:lambda:us-east-1:123456789012:function:elsewhere",
         check="its router handles PreSignUp, but the template does not wire PreSignUp to Fn",
+    ),
+    Shape(
+        "sub-arn-of-another-account",
+        ARN_BY_SUB.replace("${AWS::AccountId}", "111122223333"),
+        function=f"FunctionName: {STACK_NAMED}",
+        permission_target="!Ref Fn",
+        # Cognito calls the function of the ARN's account, whatever its name (cross-account
+        # triggers are allowed): only where the stack is deployed to that account is it Fn.
+        check="its account 111122223333 is a literal, not ${AWS::AccountId}: it is Fn only if",
+    ),
+    Shape(
+        "sub-arn-of-another-region",
+        ARN_BY_SUB.replace("${AWS::Region}", "us-west-2"),
+        function=f"FunctionName: {STACK_NAMED}",
+        permission_target="!Ref Fn",
+        check="its region us-west-2 is a literal, not ${AWS::Region}: it is Fn only if",
     ),
     Shape(
         "ref-of-the-function-is-its-name",
@@ -273,3 +290,39 @@ def test_globals_merge_as_sam_merges_them(tmp_path: Path) -> None:
     assert template.function_property("Fn", "Layers") == cfn["Layers"]
     assert template.function_environment("Fn") == cfn["Environment"]["Variables"]
     assert template.function_environment("Fn") == {"SHARED": "g", "BOTH": "f", "OWN": "f"}
+
+
+def test_the_stack_name_is_the_project_folders_as_up_deploys_it(tmp_path: Path) -> None:
+    """A literal FunctionName written for the stack the tools deploy (the project folder's
+    name) matches the ARN built from ${AWS::StackName}; another stack name does not."""
+    project = tmp_path / "my-auth"
+    project.mkdir()
+    shape = Shape(
+        "literal-name",
+        ARN_BY_SUB,
+        function="FunctionName: my-auth-pre-sign-up",
+        permission_target="!Ref Fn",
+    )
+    template = _template(project, shape)
+    problems, summary = check_project(template)
+    assert problems == []
+    assert "evaluated as stack my-auth (--stack-name to change)" in summary
+    problems, _ = check_project(template, stack_name="prod-auth")
+    assert any("does not wire PreSignUp to Fn" in p for p in problems), problems
+
+
+def test_check_prints_the_stack_name_beside_the_problems(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Which stack ``${AWS::StackName}`` was may be why a function is not wired: it is said."""
+    shape = Shape(
+        "literal-name",
+        ARN_BY_SUB,
+        function="FunctionName: my-auth-pre-sign-up",
+        permission_target="!Ref Fn",
+    )
+    _template(tmp_path, shape)
+    assert main(["--project", str(tmp_path), "check", "--stack-name", "prod-auth"]) == 1
+    out = capsys.readouterr().out
+    assert "does not wire PreSignUp to Fn" in out
+    assert "evaluated as stack prod-auth (--stack-name to change)" in out
