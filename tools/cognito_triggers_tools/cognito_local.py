@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import subprocess
 import tempfile
@@ -26,7 +25,7 @@ from typing import Any
 from .cfn import Template
 from .check import wiring
 from .emulator import _free_port
-from .local_deploy import stop_process_group
+from .local_deploy import stop_and_remove
 from .toolchain import COGNITO_LOCAL_VERSION, ToolError, cognito_local_command
 
 __all__ = ["FIRES", "CognitoLocal", "cognito_local", "cognito_local_config"]
@@ -148,5 +147,4 @@ def cognito_local(
             time.sleep(0.1)
         yield CognitoLocal(f"http://127.0.0.1:{port}", folder, config)
     finally:
-        stop_process_group(process)
-        shutil.rmtree(folder, ignore_errors=True)
+        stop_and_remove(process, folder)

@@ -49,6 +49,7 @@ __all__ = [
     "sam_deploy",
     "sigterm_as_interrupt",
     "stack_name_of",
+    "stop_and_remove",
     "stop_process_group",
 ]
 
@@ -190,8 +191,31 @@ def ministack(
             time.sleep(0.1)
         yield Ministack(url, log=log, process=process)
     finally:
-        stop_process_group(process)
-        shutil.rmtree(scratch, ignore_errors=True)
+        stop_and_remove(process, scratch)
+
+
+def stop_and_remove(process: subprocess.Popen[bytes], folder: Path, grace: float = 10.0) -> None:
+    """Stop ``process``'s group, then remove its scratch ``folder``, with Ctrl-C and SIGTERM held
+    off until both are done: under ``uv run`` a terminal's Ctrl-C reaches the tools twice (from
+    the terminal and passed on by uv), and the second, raised inside this cleanup, would leave
+    processes or ministack's unzipped functions behind."""
+    with _signals_held():
+        stop_process_group(process, grace)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread receives signals, and only it may set their handlers
+        return
+    held = (signal.SIGINT, signal.SIGTERM)
+    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in held}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def stop_process_group(process: subprocess.Popen[bytes], grace: float = 10.0) -> None:
