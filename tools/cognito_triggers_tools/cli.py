@@ -195,15 +195,24 @@ def cmd_events_new(args: argparse.Namespace) -> int:
 
 
 def cmd_gateway(args: argparse.Namespace) -> int:
-    from .gateway import EXAMPLE_GATEWAY_ARN, Gateway
+    from cognito_triggers.sources import unknown_name
+
+    from .gateway import EXAMPLE_GATEWAY_ARN, Gateway, placeholders_in
     from .inputs import read_json
 
+    placeholders = _parameters(args.set, "--set")
+    used = placeholders_in(args.authorizer)
+    for name in sorted(
+        placeholders.keys() - used
+    ):  # a misspelt name would leave the right one unset
+        where = f"a placeholder of {args.authorizer}"
+        raise ToolError(f"--set {name}: {unknown_name(name, sorted(used), where)}")
     gateway = Gateway.load(
         authorizer=args.authorizer,
         policies=args.policies,
         schema=args.schema,
         gateway_arn=args.gateway_arn or EXAMPLE_GATEWAY_ARN,
-        placeholders=_parameters(args.set, "--set"),
+        placeholders=placeholders,
     )
     try:
         tool_input = json.loads(args.input)

@@ -51,6 +51,7 @@ __all__ = [
     "GatewayError",
     "machine_token_claims",
     "matrix",
+    "placeholders_in",
     "tags_of",
 ]
 
@@ -84,6 +85,10 @@ def _cedar() -> Any:
             "'cognito-triggers-tools[gateway]')"
         ) from None
     return cedarpy
+
+
+def _a(noun: str) -> str:
+    return f"an {noun}" if noun[:1] in "aeiou" else f"a {noun}"
 
 
 def _kind(value: object) -> str:
@@ -468,6 +473,12 @@ def _verdict(decision: Decision | None) -> str:
 # -- the gateway -------------------------------------------------------------------------------
 
 
+def placeholders_in(authorizer: str | Path | Mapping[str, Any]) -> set[str]:
+    """The ``${Name}`` placeholders an authorizer (its JSON file, or its data) leaves to fill."""
+    data = authorizer if isinstance(authorizer, Mapping) else read_json(authorizer, "authorizer")
+    return set(_PLACEHOLDER.findall(json.dumps(data)))
+
+
 def _fill(value: Any, placeholders: Mapping[str, str], where: str) -> Any:
     """``value`` with each ``${Name}`` of its strings replaced by ``placeholders[Name]``."""
     if isinstance(value, str):
@@ -654,7 +665,7 @@ class Gateway:
                 if isinstance(claims.get(name), list | dict):
                     warnings.append(
                         f"policy {policy.label} compares tag {name!r} with ==, but it is the JSON "
-                        f"text of a {_kind(claims[name])}: match it with like"
+                        f"text of {_a(_kind(claims[name]))}: match it with like"
                     )
         refused = self.authorizer.refusals(claims, time.time() if now is None else now)
         if refused:

@@ -338,7 +338,7 @@ def test_a_list_compared_with_equals_is_named(tmp_path: Path) -> None:
     decision = gateway_of(tmp_path).decide(claims(), tool="support___lookup_ticket", now=NOW)
     assert not decision.allowed
     assert decision.warnings == (
-        "policy p.cedar[0] compares tag 'groups' with ==, but it is the JSON text of a array: "
+        "policy p.cedar[0] compares tag 'groups' with ==, but it is the JSON text of an array: "
         "match it with like",
     )
 
@@ -560,3 +560,6 @@ def test_the_command_exits_0_on_allow_1_on_deny_2_on_bad_input(
     assert "--input: the tool's arguments are a JSON object" in capsys.readouterr().err
     assert main([*args[:-2], "--tool", "x"]) == 2  # ${Client} left unfilled
     assert "${Client} is not filled" in capsys.readouterr().err
+    assert main([*args, "--set", "Clinet=x", "--tool", "support___lookup_ticket"]) == 2
+    err = capsys.readouterr().err
+    assert f"--set Clinet: 'Clinet' is not a placeholder of {config}; did you mean 'Client'?" in err
