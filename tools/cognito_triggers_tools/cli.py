@@ -98,6 +98,9 @@ def cmd_invoke(args: argparse.Namespace) -> int:
     if outcome.handler:
         handler = outcome.handler if outcome.handler == NO_HANDLER else f"ran {outcome.handler}"
         print(f"{say}: {handler}", file=sys.stderr)
+    if outcome.result.startswith("denied"):  # as `run` says it; an error to Lambda all the same
+        print(f"{say}: {outcome.result} (Deny: what Cognito shows the user)", file=sys.stderr)
+        return 1
     if result.error:
         if outcome.cause:
             print(f"{say}: logged cause: {outcome.cause}", file=sys.stderr)
@@ -294,7 +297,8 @@ def _parser() -> argparse.ArgumentParser:
         help="run a built function on an event, like sam local invoke",
         description="Runs one function of the build under AWS's runtime emulator "
         "(aws-lambda-rie, from SAM CLI) on Python 3.13, without Docker; exits 1 on a function "
-        "error or timeout. With --local-aws, its AWS calls go to a moto server seeded by "
+        "error, a Deny included (Lambda reports it as an error), or a timeout. With "
+        "--local-aws, its AWS calls go to a moto server seeded by "
         "scripts/seed_local_aws.py (moto, not ministack: seconds to start).",
     )
     invoke.add_argument("function", metavar="FUNCTION", help="the function's logical id")

@@ -381,7 +381,7 @@ def test_invoke_reports_a_function_error(
     assert main(["--project", str(ROOT), "invoke", "PreSignUpFunction", "--event", str(path)]) == 1
     out, err = capfd.readouterr()
     assert json.loads(out)["errorType"] == "Deny"
-    assert "PreSignUpFunction failed: Deny: Sign-up is open to" in err
+    assert "PreSignUpFunction: denied: Sign-up is open to" in err
 
 
 def test_invoke_without_a_build_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
