@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import logging
 
-import post_confirmation
 import pytest
 
+import post_confirmation
 from cognito_triggers.testing import SUB, invoke, make_event
 
 

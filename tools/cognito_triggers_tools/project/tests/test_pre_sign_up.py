@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-import pre_sign_up
 import pytest
 
+import pre_sign_up
 from cognito_triggers import Deny
 from cognito_triggers.testing import invoke, make_event
 

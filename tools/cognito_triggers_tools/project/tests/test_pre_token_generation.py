@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import pre_token_generation
-
 from cognito_triggers import PreTokenGenerationV2Event
 from cognito_triggers.testing import invoke, make_event
 
