@@ -120,21 +120,21 @@ class TriggerCall:
         return f"{source} -> {self.function}: {self.outcome}{extra}{took}{cold}{error}"
 
     @classmethod
-    def of_run(cls, run: FunctionRun) -> TriggerCall:
+    def of_run(cls, run: FunctionRun, cold: bool) -> TriggerCall:
         outcome = run.outcome or ("failed" if run.failed else "ran")
         return cls(
             run.logical_id,
             run.source,
             outcome,
             run.duration_ms,
-            run.cold,
+            cold,
             "; ".join(run.errors) or None,
             "local AWS",
             tuple(run.metrics),
         )
 
     @classmethod
-    def of_record(cls, record: InvocationRecord, cold: bool) -> TriggerCall:
+    def of_record(cls, record: InvocationRecord) -> TriggerCall:
         result = record.outcome.result
         if result == "ok":
             outcome, error = "handled", None
@@ -148,7 +148,7 @@ class TriggerCall:
             record.source,
             outcome,
             record.duration * 1000,
-            cold,
+            record.cold,
             error,
             "cognito-local",
         )
@@ -362,7 +362,9 @@ class LocalStack(_Pool):
         self.outputs: dict[str, str] = deployed.outputs
         self.functions: dict[str, str] = deployed.functions
         """Logical id -> function name, of every function of the stack."""
-        self._seen: set[str] = set()
+        self._first: dict[str, tuple[int, str]] = {}
+        """Logical id -> (timestamp, request id) of its first call since the deploy: the cold one
+        (a function whose router writes no ``ColdStart`` metric is known cold by this alone)."""
 
     @cached_property
     def idp(self) -> Any:
@@ -384,13 +386,20 @@ class LocalStack(_Pool):
         return int(time.time() * 1000)
 
     def calls_since(self, mark: int) -> list[TriggerCall]:
-        """Every trigger call since :meth:`mark`, oldest first, read from the functions' logs."""
-        calls = []
-        for run in self.deployed.runs_since(mark):
-            run.cold = run.cold or run.logical_id not in self._seen
-            self._seen.add(run.logical_id)
-            calls.append(TriggerCall.of_run(run))
-        return calls
+        """Every trigger call since :meth:`mark`, oldest first, read from the functions' logs.
+        Whether a call was cold is a fact of the call, the same however often it is read
+        (``watch()`` reads a test's calls, then the report reads them again)."""
+        runs = self.deployed.runs_since(mark)
+        if any(run.logical_id not in self._first for run in runs):
+            # A function's first call may precede ``mark``: its whole log says which it was.
+            for run in self.deployed.runs_since(0):
+                self._first.setdefault(run.logical_id, (run.timestamp, run.request_id))
+        return [
+            TriggerCall.of_run(
+                run, run.cold or self._first.get(run.logical_id) == (run.timestamp, run.request_id)
+            )
+            for run in runs
+        ]
 
     def emails(self, to: str | None = None, subject: str | None = None) -> list[Email]:
         """The e-mails the local SES accepted, oldest first; only those to ``to`` and with
@@ -536,7 +545,6 @@ class CognitoLocalPool(_Pool):
         self.server = server
         self.aws = aws
         self.url: str = service.url
-        self._seen: set[str] = set()
 
     @cached_property
     def idp(self) -> Any:
@@ -559,11 +567,9 @@ class CognitoLocalPool(_Pool):
         return self.server.served
 
     def calls_since(self, mark: int) -> list[TriggerCall]:
-        calls = []
-        for record in self.server.since(mark):
-            calls.append(TriggerCall.of_record(record, record.function not in self._seen))
-            self._seen.add(record.function)
-        return calls
+        """Every trigger call since :meth:`mark`, oldest first; each says whether it started a
+        new emulator (cold), as ``start-lambda`` recorded it when it ran."""
+        return [TriggerCall.of_record(record) for record in self.server.since(mark)]
 
     def verify(self, token: str, client_id: str | None = None) -> dict[str, Any]:
         """``token``'s claims, its RS256 signature checked against cognito-local's JWKS."""

@@ -3,13 +3,17 @@ whose trigger function failed (an exception, a failed init)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
 from cognito_triggers_tools.local_deploy import FunctionRun, _add_worker_errors, _parse_runs
+from cognito_triggers_tools.pytest_plugin import LocalStack, _State
 
 pytest_plugins = ["pytester"]
 
@@ -49,6 +53,7 @@ def test_function_runs_are_read_from_their_cloudwatch_logs() -> None:
         metrics=["SignUpAutoConfirmed"],
         duration_ms=2176.0,
         cold=True,
+        request_id="a",
     )
     assert (second.outcome, second.cold, second.duration_ms) == ("denied", False, 7.0)
     assert second.errors == ["cognito-triggers: it failed"]
@@ -190,3 +195,54 @@ def test_a_test_that_expects_a_failure_checks_it_itself(pytester: pytest.Pyteste
     # The unmarked test's body passed; the plugin fails it at its end (teardown: an error).
     result.assert_outcomes(passed=2, errors=1)
     result.stdout.fnmatch_lines(["*a trigger function failed*", "ERROR *::test_unmarked*"])
+
+
+# -- cold starts: a fact of the call, however often it is read ---------------------------------
+
+
+@dataclasses.dataclass
+class _Logs:
+    """A deployed stack whose functions' logs hold ``runs``; each read parses them anew, as
+    :meth:`DeployedStack.runs_since` does (new objects every time)."""
+
+    runs: list[FunctionRun]
+    aws: Any = dataclasses.field(default_factory=lambda: SimpleNamespace(url="http://127.0.0.1:1"))
+    name: str = "stack"
+    outputs: dict[str, str] = dataclasses.field(default_factory=dict)
+    functions: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    def runs_since(self, timestamp_ms: int) -> list[FunctionRun]:
+        return [dataclasses.replace(r) for r in self.runs if r.timestamp >= timestamp_ms]
+
+
+def test_a_cold_call_stays_cold_when_watch_and_the_report_both_read_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``watch()`` reads a block's calls, then the report reads the whole test's: both say which
+    call was each function's first (the cold one), whichever read came first."""
+    sign_up = FunctionRun("PreSignUpFunction", 1000, source="PreSignUp_SignUp", request_id="a")
+    tokens = FunctionRun("PreTokenGenerationFunction", 2000, request_id="b")
+    sign_up_again = FunctionRun(
+        "PreSignUpFunction", 2500, source="PreSignUp_SignUp", request_id="c"
+    )
+    stack = LocalStack(_Logs([sign_up, tokens, sign_up_again]), _State())  # type: ignore[arg-type]
+    monkeypatch.setattr(stack, "mark", lambda: 2000)  # the block starts after the first sign-up
+    with stack.watch() as seen:
+        pass
+    assert [(c.function, c.cold) for c in seen.calls] == [
+        ("PreTokenGenerationFunction", True),
+        ("PreSignUpFunction", False),
+    ]
+    report = stack.calls_since(0)
+    assert [c.cold for c in report] == [True, True, False]
+    assert report[1] == seen.calls[0]
+    assert "(cold)" in report[1].describe()
+    assert [c.cold for c in stack.calls_since(2000)] == [True, False]  # a third read agrees
+
+
+def test_a_cold_start_metric_marks_a_later_call_cold_too() -> None:
+    """ministack ends a worker on a function error: the next call's ColdStart metric says so."""
+    first = FunctionRun("PreSignUpFunction", 1000, request_id="a")
+    restarted = FunctionRun("PreSignUpFunction", 2000, request_id="b", cold=True)
+    stack = LocalStack(_Logs([first, restarted]), _State())  # type: ignore[arg-type]
+    assert [c.cold for c in stack.calls_since(0)] == [True, True]
