@@ -632,6 +632,8 @@ class _Entry:
     title: str
     outcome: str = "passed"
     seconds: float = 0.0
+    """The test's body: not its set-up, where the session's deploy happens (its own line says
+    how long that took)."""
     notes: list[str] = field(default_factory=list)
     calls: list[TriggerCall] = field(default_factory=list)
     why: str = ""
@@ -786,7 +788,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report = yield
     entry = item.config.stash[_STATE].entries.get(item.nodeid)
     if entry is not None and report.when in ("setup", "call", "teardown"):
-        entry.seconds += report.duration
+        if report.when == "call":
+            entry.seconds += report.duration
         if report.failed:
             entry.outcome = "failed"
             entry.why = entry.why or str(report.longrepr).strip().splitlines()[-1]

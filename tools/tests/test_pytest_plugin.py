@@ -197,6 +197,20 @@ def test_a_test_that_expects_a_failure_checks_it_itself(pytester: pytest.Pyteste
     result.stdout.fnmatch_lines(["*a trigger function failed*", "ERROR *::test_unmarked*"])
 
 
+def test_a_step_takes_its_body_not_the_deploy(pytester: pytest.Pytester) -> None:
+    """The first test to use the stack sets up the session's fixtures (the deploy): its step in
+    the report still says how long its body took."""
+    handled = 'TriggerCall("PreSignUpFunction", "PreSignUp_SignUp", "handled", 5.0, False, None, "local AWS")'
+    slow = _FAKE_STACK.replace("{calls}", f"[{handled}]").replace(
+        "def local_stack():\n", "def local_stack():\n    import time; time.sleep(1.5)\n"
+    )
+    pytester.makeconftest(slow)
+    pytester.makepyfile('def test_sign_up(local_stack):\n    """Sign-up is handled"""\n')
+    result = pytester.runpytest("-p", "no:cacheprovider", "--cognito-triggers-report")
+    assert result.ret == pytest.ExitCode.OK
+    result.stdout.fnmatch_lines(["ok    1. Sign-up is handled  (0.0* s)"])
+
+
 # -- cold starts: a fact of the call, however often it is read ---------------------------------
 
 
