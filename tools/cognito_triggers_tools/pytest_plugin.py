@@ -68,6 +68,7 @@ __all__ = [
     "CognitoLocalPool",
     "Email",
     "LocalStack",
+    "TokenInvalid",
     "TriggerCall",
     "Watch",
 ]
@@ -86,6 +87,11 @@ STANDARD_CLAIMS = frozenset(
 
 
 # -- what a test sees ---------------------------------------------------------------------------
+
+
+class TokenInvalid(AssertionError):
+    """``verify()`` refused a token; the message says what failed (the signature, the expiry,
+    ``token_use``, the ``aud`` of an ID token or the ``client_id`` of an access token)."""
 
 
 @dataclass(frozen=True)
@@ -199,17 +205,30 @@ def _pool_id(token: str) -> str:
     return str(decode(token)["iss"]).rsplit("/", 1)[-1]
 
 
-def _verified(jwks_url: str, token: str, client_id: str | None) -> dict[str, Any]:
+def _verified(pool_url: str, token: str, client_id: str | None) -> dict[str, Any]:
+    """``token``'s claims once checked as AWS says a user pool's JWT is: the RS256 signature
+    against the pool's JWKS, the expiry, ``token_use``, then the client: ``aud`` in an ID token,
+    ``client_id`` in an access token, which has no ``aud``
+    (https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-using-tokens-verifying-a-jwt.html)."""
     import jwt
 
-    key = jwt.PyJWKClient(jwks_url).get_signing_key_from_jwt(token)
-    claims: dict[str, Any] = jwt.decode(
-        token,
-        key.key,
-        algorithms=["RS256"],
-        audience=client_id,
-        options={"verify_aud": client_id is not None},
-    )
+    try:
+        jwks = f"{pool_url}/{_pool_id(token)}/.well-known/jwks.json"
+        key = jwt.PyJWKClient(jwks).get_signing_key_from_jwt(token)
+        claims: dict[str, Any] = jwt.decode(
+            token, key.key, algorithms=["RS256"], options={"verify_aud": False, "require": ["exp"]}
+        )
+    except (jwt.PyJWTError, KeyError) as error:
+        reason = f"no {error} claim" if isinstance(error, KeyError) else str(error)
+        raise TokenInvalid(f"the token is not verified: {reason}") from None
+    use = claims.get("token_use")
+    if use not in ("id", "access"):
+        raise TokenInvalid(f"the token's token_use is {use!r}: neither an ID nor an access token")
+    claim = "aud" if use == "id" else "client_id"
+    if client_id is not None and claims.get(claim) != client_id:
+        raise TokenInvalid(
+            f"the {use} token's {claim} is {claims.get(claim)!r}, not the app client {client_id}"
+        )
     return claims
 
 
@@ -525,9 +544,10 @@ class LocalStack(_Pool):
 
     def verify(self, token: str, client_id: str | None = None) -> dict[str, Any]:
         """``token``'s claims, its RS256 signature checked against the pool's JWKS (ministack
-        signs with the keys it publishes; the tools install it with cryptography for that), and
-        its audience when ``client_id`` is given (ID tokens)."""
-        return _verified(f"{self.url}/{_pool_id(token)}/.well-known/jwks.json", token, client_id)
+        signs with the keys it publishes; the tools install it with cryptography for that), its
+        expiry and ``token_use``, and given ``client_id``, that it was issued to that app client
+        (an ID token's ``aud``, an access token's ``client_id``). :class:`TokenInvalid` if not."""
+        return _verified(self.url, token, client_id)
 
 
 # -- cognito-local -------------------------------------------------------------------------------
@@ -572,8 +592,9 @@ class CognitoLocalPool(_Pool):
         return [TriggerCall.of_record(record) for record in self.server.since(mark)]
 
     def verify(self, token: str, client_id: str | None = None) -> dict[str, Any]:
-        """``token``'s claims, its RS256 signature checked against cognito-local's JWKS."""
-        return _verified(f"{self.url}/{_pool_id(token)}/.well-known/jwks.json", token, client_id)
+        """``token``'s claims, checked as :meth:`LocalStack.verify` does, against cognito-local's
+        JWKS."""
+        return _verified(self.url, token, client_id)
 
 
 # -- the fixtures --------------------------------------------------------------------------------

@@ -1,19 +1,25 @@
-"""What the local AWS's logs say a deployed function did, and the pytest plugin failing a test
-whose trigger function failed (an exception, a failed init)."""
+"""What the local AWS's logs say a deployed function did, the pytest plugin failing a test
+whose trigger function failed (an exception, a failed init), its report, and ``verify`` against a
+small stand-in for the pool's JWKS."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import threading
 import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import jwt
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from cognito_triggers_tools.local_deploy import FunctionRun, _add_worker_errors, _parse_runs
-from cognito_triggers_tools.pytest_plugin import LocalStack, _State
+from cognito_triggers_tools.pytest_plugin import CognitoLocalPool, LocalStack, TokenInvalid, _State
 
 pytest_plugins = ["pytester"]
 
@@ -260,3 +266,108 @@ def test_a_cold_start_metric_marks_a_later_call_cold_too() -> None:
     restarted = FunctionRun("PreSignUpFunction", 2000, request_id="b", cold=True)
     stack = LocalStack(_Logs([first, restarted]), _State())  # type: ignore[arg-type]
     assert [c.cold for c in stack.calls_since(0)] == [True, True]
+
+
+# -- verify(): AWS's checks of a user pool's JWT -------------------------------------------------
+
+_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+_OTHER_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+_POOL = "us-east-1_Test"
+_CLIENT = "web-client"
+
+
+class _Pool(ThreadingHTTPServer):
+    """The pool's JWKS at ``/<pool>/.well-known/jwks.json``, and ``/oauth2/token`` answering
+    ``token_status`` with ``token_body``."""
+
+    token_status = 500
+    token_body = b""
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Pool
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(_KEY.public_key()))
+        body = json.dumps({"keys": [{**jwk, "kid": "k1", "alg": "RS256", "use": "sig"}]})
+        self._answer(200, body.encode())
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self._answer(self.server.token_status, self.server.token_body)
+
+    def _answer(self, status: int, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture
+def pool() -> Iterator[_Pool]:
+    server = _Pool(("127.0.0.1", 0), _Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def _url(server: _Pool) -> str:
+    host, port = server.server_address[:2]
+    return f"http://{host!s}:{port}"
+
+
+def _stack(server: _Pool) -> LocalStack:
+    aws = SimpleNamespace(url=_url(server))
+    return LocalStack(_Logs([], aws=aws), _State())  # type: ignore[arg-type]
+
+
+def _token(use: str, key: rsa.RSAPrivateKey = _KEY, **claims: Any) -> str:
+    now = int(time.time())
+    issued = {
+        "iss": f"https://cognito-idp.us-east-1.amazonaws.com/{_POOL}",
+        "sub": "u-1",
+        "token_use": use,
+        "iat": now,
+        "exp": now + 3600,
+        **({"aud": _CLIENT} if use == "id" else {"client_id": _CLIENT}),
+        **claims,
+    }
+    return jwt.encode(issued, key, algorithm="RS256", headers={"kid": "k1"})
+
+
+@pytest.mark.parametrize("use", ["id", "access"])
+def test_verify_checks_the_client_of_an_id_and_of_an_access_token(pool: _Pool, use: str) -> None:
+    """An ID token names its client in ``aud``; an access token has no ``aud``, only
+    ``client_id``: each is verified for the client it was issued to, on both pools."""
+    stack = _stack(pool)
+    local = CognitoLocalPool(SimpleNamespace(url=_url(pool)), None, None, _State())  # type: ignore[arg-type]
+    for verifier in (stack, local):
+        assert verifier.verify(_token(use), _CLIENT)["token_use"] == use
+        assert verifier.verify(_token(use))["sub"] == "u-1"
+        claim = "aud" if use == "id" else "client_id"
+        with pytest.raises(TokenInvalid) as refused:
+            verifier.verify(_token(use), "another-client")
+        assert str(refused.value) == (
+            f"the {use} token's {claim} is {_CLIENT!r}, not the app client another-client"
+        )
+
+
+@pytest.mark.parametrize(
+    ("token", "reason"),
+    [
+        (lambda: _token("id", key=_OTHER_KEY), "not verified: Signature verification failed"),
+        (lambda: _token("id", exp=int(time.time()) - 60), "not verified: Signature has expired"),
+        (lambda: _token("refresh"), "token_use is 'refresh': neither an ID nor an access token"),
+        (lambda: "not-a-token", "not verified: Not enough segments"),
+    ],
+)
+def test_a_token_that_fails_verification_says_what_failed(
+    pool: _Pool, token: Any, reason: str
+) -> None:
+    with pytest.raises(TokenInvalid, match=reason):
+        _stack(pool).verify(token(), _CLIENT)
