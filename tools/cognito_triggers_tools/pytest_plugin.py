@@ -69,6 +69,7 @@ __all__ = [
     "Email",
     "LocalStack",
     "TokenInvalid",
+    "TokenRefused",
     "TriggerCall",
     "Watch",
 ]
@@ -92,6 +93,31 @@ STANDARD_CLAIMS = frozenset(
 class TokenInvalid(AssertionError):
     """``verify()`` refused a token; the message says what failed (the signature, the expiry,
     ``token_use``, the ``aud`` of an ID token or the ``client_id`` of an access token)."""
+
+
+class TokenRefused(AssertionError):
+    """The pool's ``/oauth2/token`` refused a request: its HTTP ``status`` and ``error`` (the
+    body's OAuth error, with its ``error_description``; empty when the body is: ministack's 500
+    for a client-credentials request that pre token generation refuses). Never the secret."""
+
+    def __init__(self, what: str, status: int, body: bytes) -> None:
+        self.status = status
+        self.error = _oauth_error(body)
+        said = f"{status} {self.error}" if self.error else f"{status} and an empty body"
+        super().__init__(f"POST /oauth2/token refused {what}: {said}")
+
+
+def _oauth_error(body: bytes) -> str:
+    """The OAuth error of a refusal's body (RFC 6749 section 5.2), else its first line."""
+    text = body.decode("utf-8", errors="replace").strip()
+    try:
+        given = json.loads(text)
+    except ValueError:
+        return text.splitlines()[0][:200] if text else ""
+    if not isinstance(given, dict) or "error" not in given:
+        return text[:200]
+    described = given.get("error_description")
+    return f"{given['error']}: {described}" if described else str(given["error"])
 
 
 @dataclass(frozen=True)
@@ -467,26 +493,39 @@ class LocalStack(_Pool):
                 return str(pool["Id"])
         raise KeyError(f"no user pool has the app client {client_id}")
 
-    def _post_token(self, form: Mapping[str, str], client_id: str, secret: str | None) -> Any:
+    def _token_request(
+        self, form: Mapping[str, str], client_id: str, *, authenticated: bool
+    ) -> urllib.request.Request:
+        """The POST to /oauth2/token; ``authenticated``: with the client's secret as HTTP Basic.
+        The secret is read here and lives only in this frame, which has returned before anything
+        can fail, so no traceback (pytest shows each frame's arguments) carries it."""
         headers = {"Content-Type": "application/x-www-form-urlencoded"}
-        if secret is not None:
+        if authenticated:
+            secret = self.client_secret(client_id)
             basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
             headers["Authorization"] = f"Basic {basic}"
-        request = urllib.request.Request(  # noqa: S310 - the local AWS on loopback
+        return urllib.request.Request(  # noqa: S310 - the local AWS on loopback
             f"{self.url}/oauth2/token", data=urllib.parse.urlencode(form).encode(), headers=headers
         )
+
+    def _post_token(self, request: urllib.request.Request, what: str) -> Any:
         try:
             with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310
                 return json.loads(answer.read())
         except urllib.error.HTTPError as error:
-            raise AssertionError(
-                f"POST /oauth2/token refused ({error.code}): {error.read()[:300]!r}"
-            ) from None
+            refused = TokenRefused(what, error.code, error.read())
+        # Raised outside the handler: no chained traceback through urllib, whose frames hold
+        # the request's headers.
+        raise refused
 
     def client_credentials(self, client_id: str, scopes: list[str]) -> dict[str, Any]:
-        """A machine's token (``grant_type=client_credentials`` at the domain's /oauth2/token)."""
+        """A machine's token (``grant_type=client_credentials`` at the domain's /oauth2/token);
+        :class:`TokenRefused` if the pool refuses it."""
         form = {"grant_type": "client_credentials", "scope": " ".join(scopes)}
-        answer: dict[str, Any] = self._post_token(form, client_id, self.client_secret(client_id))
+        request = self._token_request(form, client_id, authenticated=True)
+        answer: dict[str, Any] = self._post_token(
+            request, f"the client credentials of app client {client_id}"
+        )
         return answer
 
     def hosted_ui_sign_in(
@@ -539,7 +578,10 @@ class LocalStack(_Pool):
             "redirect_uri": redirect_uri,
             "code_verifier": verifier,
         }
-        tokens: dict[str, Any] = self._post_token(token_form, client_id, None)
+        request = self._token_request(token_form, client_id, authenticated=False)
+        tokens: dict[str, Any] = self._post_token(
+            request, f"the authorization code of app client {client_id}"
+        )
         return tokens
 
     def verify(self, token: str, client_id: str | None = None) -> dict[str, Any]:

@@ -1,9 +1,10 @@
 """What the local AWS's logs say a deployed function did, the pytest plugin failing a test
-whose trigger function failed (an exception, a failed init), its report, and ``verify`` against a
-small stand-in for the pool's JWKS."""
+whose trigger function failed (an exception, a failed init), its report, and its token helpers
+(``verify``, ``client_credentials``) against a small stand-in for the pool's HTTP endpoints."""
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import json
 import threading
@@ -19,7 +20,13 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from cognito_triggers_tools.local_deploy import FunctionRun, _add_worker_errors, _parse_runs
-from cognito_triggers_tools.pytest_plugin import CognitoLocalPool, LocalStack, TokenInvalid, _State
+from cognito_triggers_tools.pytest_plugin import (
+    CognitoLocalPool,
+    LocalStack,
+    TokenInvalid,
+    TokenRefused,
+    _State,
+)
 
 pytest_plugins = ["pytester"]
 
@@ -274,6 +281,7 @@ _KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 _OTHER_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 _POOL = "us-east-1_Test"
 _CLIENT = "web-client"
+_SECRET = "s3cr3t-of-the-machine-client-xyz"
 
 
 class _Pool(ThreadingHTTPServer):
@@ -321,8 +329,21 @@ def _url(server: _Pool) -> str:
     return f"http://{host!s}:{port}"
 
 
+class _Idp:
+    """The three Cognito calls ``client_secret()`` makes."""
+
+    def list_user_pools(self, MaxResults: int) -> dict[str, Any]:  # boto3's names
+        return {"UserPools": [{"Id": _POOL}]}
+
+    def list_user_pool_clients(self, UserPoolId: str, MaxResults: int) -> dict[str, Any]:
+        return {"UserPoolClients": [{"ClientId": "machine"}]}
+
+    def describe_user_pool_client(self, UserPoolId: str, ClientId: str) -> dict[str, Any]:
+        return {"UserPoolClient": {"ClientSecret": _SECRET}}
+
+
 def _stack(server: _Pool) -> LocalStack:
-    aws = SimpleNamespace(url=_url(server))
+    aws = SimpleNamespace(url=_url(server), client=lambda service: _Idp())
     return LocalStack(_Logs([], aws=aws), _State())  # type: ignore[arg-type]
 
 
@@ -371,3 +392,38 @@ def test_a_token_that_fails_verification_says_what_failed(
 ) -> None:
     with pytest.raises(TokenInvalid, match=reason):
         _stack(pool).verify(token(), _CLIENT)
+
+
+# -- client_credentials(): a refusal names its status and error, never the secret ----------------
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "error", "message"),
+    [
+        (500, b"", "", "500 and an empty body"),  # ministack: pre token generation refused it
+        (
+            400,
+            b'{"error": "invalid_client", "error_description": "Client not found."}',
+            "invalid_client: Client not found.",
+            "400 invalid_client: Client not found.",
+        ),
+    ],
+)
+def test_a_refused_client_gets_token_refused_without_its_secret(
+    pool: _Pool, status: int, body: bytes, error: str, message: str
+) -> None:
+    pool.token_status, pool.token_body = status, body
+    with pytest.raises(TokenRefused) as refused:
+        _stack(pool).client_credentials("machine", ["agents/invoke"])
+    assert (refused.value.status, refused.value.error) == (status, error)
+    assert str(refused.value) == (
+        f"POST /oauth2/token refused the client credentials of app client machine: {message}"
+    )
+    # What pytest prints of a failure (--tb=long -l): each frame's arguments and locals, and
+    # every frame, hidden or not.
+    shown = str(refused.getrepr(showlocals=True, style="long", funcargs=True, tbfilter=False))
+    basic = base64.b64encode(f"machine:{_SECRET}".encode()).decode()
+    assert "client_credentials" in shown
+    for secret in (_SECRET, basic):
+        assert secret not in str(refused.value)
+        assert secret not in shown
