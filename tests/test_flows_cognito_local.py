@@ -81,7 +81,8 @@ def test_sign_in_fires_post_authentication_and_pre_token_generation(
     assert seen.fired("PostAuthentication_Authentication", "handled")
     assert seen.fired("TokenGeneration_Authentication", "handled")
     claims = cognito_local.verify(result["IdToken"], pool["web"])  # RS256, its JWKS
-    cognito_local.note("ID token signature verified with cognito-local's JWKS")
+    assert cognito_local.verify(result["AccessToken"], pool["web"])["client_id"] == pool["web"]
+    cognito_local.note("ID and access tokens verified with cognito-local's JWKS, for the client")
     assert cognito_local.claims("ID token", result["IdToken"]) == claims
     assert claims.get("tenant") == "acme"
     cognito_local.note(

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from cognito_triggers.testing import make_event
-from cognito_triggers_tools.pytest_plugin import LocalStack
+from cognito_triggers_tools.pytest_plugin import LocalStack, TokenInvalid
 
 from .flows import (
     ALLOWED,
@@ -158,9 +158,12 @@ def test_password_sign_in_gets_the_claims(
         claims = local_stack.claims(f"{ALLOWED} {kind}", result[kind])
         assert claims.get("tenant") == "acme", kind  # V3: both tokens
         assert claims.get("role") == "member", kind  # verified, in members
-    # RS256, against the keys the pool publishes (its JWKS); the ID token's audience is the client.
+    # RS256, against the keys the pool publishes (its JWKS), issued to the web client: the ID
+    # token's aud, the access token's client_id (an access token has no aud).
     assert local_stack.verify(result["IdToken"], web)["tenant"] == "acme"
-    assert local_stack.verify(result["AccessToken"])["client_id"] == web
+    assert local_stack.verify(result["AccessToken"], web)["token_use"] == "access"
+    with pytest.raises(TokenInvalid, match="client_id"):
+        local_stack.verify(result["AccessToken"], "another-client")
     local_stack.note("both tokens' signatures verified against the pool's JWKS")
     result = local_stack.sign_in(web, TRUSTED, PASSWORD)["AuthenticationResult"]
     claims = local_stack.claims(f"{TRUSTED} access token", result["AccessToken"])

@@ -189,6 +189,11 @@ def _is_error_object(raw: bytes) -> bool:
     return isinstance(payload, dict) and "errorType" in payload and "errorMessage" in payload
 
 
+def _exited(payload: dict[str, Any]) -> bool:
+    """Lambda's error object for a runtime that exited during the call."""
+    return payload.get("errorType") == "Runtime.ExitError"
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -205,6 +210,8 @@ class Invocation:
     log: list[str] = field(default_factory=list)
     error: str | None = None
     """``"<errorType>: <errorMessage>"`` when the function failed."""
+    cold: bool = False
+    """The first call of its emulator: a new execution environment, its init included."""
 
 
 class EmulatedFunction:
@@ -234,6 +241,7 @@ class EmulatedFunction:
         self._tail: deque[str] = deque(maxlen=_TAIL_LINES)
         self._changed = threading.Condition()
         self._port = 0
+        self._fresh = False  # an emulator started and not yet called: its next call is cold
 
     def __enter__(self) -> Self:
         self.start()
@@ -297,6 +305,7 @@ class EmulatedFunction:
         with self._changed:
             self._tail.clear()  # the lines of this emulator only
             self._process = process
+        self._fresh = True
         reader = threading.Thread(target=self._read_log, args=(process,), daemon=True)
         reader.start()
         deadline = time.monotonic() + ready_timeout
@@ -360,6 +369,7 @@ class EmulatedFunction:
         request = urllib.request.Request(url, data=body, method="POST")
         request.add_header("Content-Type", "application/json")
         log: list[str] = []
+        cold, self._fresh = self._fresh, False
         with self._changed:
             self._capture = log
         try:
@@ -380,7 +390,11 @@ class EmulatedFunction:
         if timed_out is not None:
             payload = _timeout_error(timed_out, log)
             failure = f"{payload['errorType']}: {payload['errorMessage']}"
-        return Invocation(payload=payload, duration=duration, log=log, error=failure)
+        if timed_out is not None or (isinstance(payload, dict) and _exited(payload)):
+            # The runtime emulator resets the runtime, as Lambda its execution environment: the
+            # next call initialises it again (the emulator's REPORT line does not say so).
+            self._fresh = True
+        return Invocation(payload=payload, duration=duration, log=log, error=failure, cold=cold)
 
     def _call(
         self, request: urllib.request.Request, process: subprocess.Popen[bytes]

@@ -275,6 +275,8 @@ class FunctionRun:
     errors: list[str] = field(default_factory=list)
     """What went wrong, as the function's log tells it: the exception it raised (type and
     message, from its traceback), the ``ERROR`` records it logged, or its failed init."""
+    request_id: str = ""
+    """The ``RequestId`` of its ``START`` line: with the timestamp, what tells two runs apart."""
 
     @property
     def failed(self) -> bool:
@@ -371,7 +373,10 @@ def _parse_runs(logical_id: str, events: list[dict[str, Any]]) -> list[FunctionR
     for event in sorted(events, key=lambda e: (e.get("timestamp", 0), e.get("eventId", ""))):
         message = str(event.get("message", ""))
         if message.startswith("START RequestId:"):
-            runs.append(FunctionRun(logical_id, int(event.get("timestamp", 0))))
+            request_id = "".join(message.removeprefix("START RequestId:").split()[:1])
+            runs.append(
+                FunctionRun(logical_id, int(event.get("timestamp", 0)), request_id=request_id)
+            )
             logs.append([])
             continue
         if not runs:

@@ -68,6 +68,8 @@ __all__ = [
     "CognitoLocalPool",
     "Email",
     "LocalStack",
+    "TokenInvalid",
+    "TokenRefused",
     "TriggerCall",
     "Watch",
 ]
@@ -86,6 +88,36 @@ STANDARD_CLAIMS = frozenset(
 
 
 # -- what a test sees ---------------------------------------------------------------------------
+
+
+class TokenInvalid(AssertionError):
+    """``verify()`` refused a token; the message says what failed (the signature, the expiry,
+    ``token_use``, the ``aud`` of an ID token or the ``client_id`` of an access token)."""
+
+
+class TokenRefused(AssertionError):
+    """The pool's ``/oauth2/token`` refused a request: its HTTP ``status`` and ``error`` (the
+    body's OAuth error, with its ``error_description``; empty when the body is: ministack's 500
+    for a client-credentials request that pre token generation refuses). Never the secret."""
+
+    def __init__(self, what: str, status: int, body: bytes) -> None:
+        self.status = status
+        self.error = _oauth_error(body)
+        said = f"{status} {self.error}" if self.error else f"{status} and an empty body"
+        super().__init__(f"POST /oauth2/token refused {what}: {said}")
+
+
+def _oauth_error(body: bytes) -> str:
+    """The OAuth error of a refusal's body (RFC 6749 section 5.2), else its first line."""
+    text = body.decode("utf-8", errors="replace").strip()
+    try:
+        given = json.loads(text)
+    except ValueError:
+        return text.splitlines()[0][:200] if text else ""
+    if not isinstance(given, dict) or "error" not in given:
+        return text[:200]
+    described = given.get("error_description")
+    return f"{given['error']}: {described}" if described else str(given["error"])
 
 
 @dataclass(frozen=True)
@@ -120,21 +152,21 @@ class TriggerCall:
         return f"{source} -> {self.function}: {self.outcome}{extra}{took}{cold}{error}"
 
     @classmethod
-    def of_run(cls, run: FunctionRun) -> TriggerCall:
+    def of_run(cls, run: FunctionRun, cold: bool) -> TriggerCall:
         outcome = run.outcome or ("failed" if run.failed else "ran")
         return cls(
             run.logical_id,
             run.source,
             outcome,
             run.duration_ms,
-            run.cold,
+            cold,
             "; ".join(run.errors) or None,
             "local AWS",
             tuple(run.metrics),
         )
 
     @classmethod
-    def of_record(cls, record: InvocationRecord, cold: bool) -> TriggerCall:
+    def of_record(cls, record: InvocationRecord) -> TriggerCall:
         result = record.outcome.result
         if result == "ok":
             outcome, error = "handled", None
@@ -148,7 +180,7 @@ class TriggerCall:
             record.source,
             outcome,
             record.duration * 1000,
-            cold,
+            record.cold,
             error,
             "cognito-local",
         )
@@ -199,17 +231,30 @@ def _pool_id(token: str) -> str:
     return str(decode(token)["iss"]).rsplit("/", 1)[-1]
 
 
-def _verified(jwks_url: str, token: str, client_id: str | None) -> dict[str, Any]:
+def _verified(pool_url: str, token: str, client_id: str | None) -> dict[str, Any]:
+    """``token``'s claims once checked as AWS says a user pool's JWT is: the RS256 signature
+    against the pool's JWKS, the expiry, ``token_use``, then the client: ``aud`` in an ID token,
+    ``client_id`` in an access token, which has no ``aud``
+    (https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-using-tokens-verifying-a-jwt.html)."""
     import jwt
 
-    key = jwt.PyJWKClient(jwks_url).get_signing_key_from_jwt(token)
-    claims: dict[str, Any] = jwt.decode(
-        token,
-        key.key,
-        algorithms=["RS256"],
-        audience=client_id,
-        options={"verify_aud": client_id is not None},
-    )
+    try:
+        jwks = f"{pool_url}/{_pool_id(token)}/.well-known/jwks.json"
+        key = jwt.PyJWKClient(jwks).get_signing_key_from_jwt(token)
+        claims: dict[str, Any] = jwt.decode(
+            token, key.key, algorithms=["RS256"], options={"verify_aud": False, "require": ["exp"]}
+        )
+    except (jwt.PyJWTError, KeyError) as error:
+        reason = f"no {error} claim" if isinstance(error, KeyError) else str(error)
+        raise TokenInvalid(f"the token is not verified: {reason}") from None
+    use = claims.get("token_use")
+    if use not in ("id", "access"):
+        raise TokenInvalid(f"the token's token_use is {use!r}: neither an ID nor an access token")
+    claim = "aud" if use == "id" else "client_id"
+    if client_id is not None and claims.get(claim) != client_id:
+        raise TokenInvalid(
+            f"the {use} token's {claim} is {claims.get(claim)!r}, not the app client {client_id}"
+        )
     return claims
 
 
@@ -362,7 +407,9 @@ class LocalStack(_Pool):
         self.outputs: dict[str, str] = deployed.outputs
         self.functions: dict[str, str] = deployed.functions
         """Logical id -> function name, of every function of the stack."""
-        self._seen: set[str] = set()
+        self._first: dict[str, tuple[int, str]] = {}
+        """Logical id -> (timestamp, request id) of its first call since the deploy: the cold one
+        (a function whose router writes no ``ColdStart`` metric is known cold by this alone)."""
 
     @cached_property
     def idp(self) -> Any:
@@ -384,13 +431,20 @@ class LocalStack(_Pool):
         return int(time.time() * 1000)
 
     def calls_since(self, mark: int) -> list[TriggerCall]:
-        """Every trigger call since :meth:`mark`, oldest first, read from the functions' logs."""
-        calls = []
-        for run in self.deployed.runs_since(mark):
-            run.cold = run.cold or run.logical_id not in self._seen
-            self._seen.add(run.logical_id)
-            calls.append(TriggerCall.of_run(run))
-        return calls
+        """Every trigger call since :meth:`mark`, oldest first, read from the functions' logs.
+        Whether a call was cold is a fact of the call, the same however often it is read
+        (``watch()`` reads a test's calls, then the report reads them again)."""
+        runs = self.deployed.runs_since(mark)
+        if any(run.logical_id not in self._first for run in runs):
+            # A function's first call may precede ``mark``: its whole log says which it was.
+            for run in self.deployed.runs_since(0):
+                self._first.setdefault(run.logical_id, (run.timestamp, run.request_id))
+        return [
+            TriggerCall.of_run(
+                run, run.cold or self._first.get(run.logical_id) == (run.timestamp, run.request_id)
+            )
+            for run in runs
+        ]
 
     def emails(self, to: str | None = None, subject: str | None = None) -> list[Email]:
         """The e-mails the local SES accepted, oldest first; only those to ``to`` and with
@@ -439,26 +493,39 @@ class LocalStack(_Pool):
                 return str(pool["Id"])
         raise KeyError(f"no user pool has the app client {client_id}")
 
-    def _post_token(self, form: Mapping[str, str], client_id: str, secret: str | None) -> Any:
+    def _token_request(
+        self, form: Mapping[str, str], client_id: str, *, authenticated: bool
+    ) -> urllib.request.Request:
+        """The POST to /oauth2/token; ``authenticated``: with the client's secret as HTTP Basic.
+        The secret is read here and lives only in this frame, which has returned before anything
+        can fail, so no traceback (pytest shows each frame's arguments) carries it."""
         headers = {"Content-Type": "application/x-www-form-urlencoded"}
-        if secret is not None:
+        if authenticated:
+            secret = self.client_secret(client_id)
             basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
             headers["Authorization"] = f"Basic {basic}"
-        request = urllib.request.Request(  # noqa: S310 - the local AWS on loopback
+        return urllib.request.Request(  # noqa: S310 - the local AWS on loopback
             f"{self.url}/oauth2/token", data=urllib.parse.urlencode(form).encode(), headers=headers
         )
+
+    def _post_token(self, request: urllib.request.Request, what: str) -> Any:
         try:
             with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310
                 return json.loads(answer.read())
         except urllib.error.HTTPError as error:
-            raise AssertionError(
-                f"POST /oauth2/token refused ({error.code}): {error.read()[:300]!r}"
-            ) from None
+            refused = TokenRefused(what, error.code, error.read())
+        # Raised outside the handler: no chained traceback through urllib, whose frames hold
+        # the request's headers.
+        raise refused
 
     def client_credentials(self, client_id: str, scopes: list[str]) -> dict[str, Any]:
-        """A machine's token (``grant_type=client_credentials`` at the domain's /oauth2/token)."""
+        """A machine's token (``grant_type=client_credentials`` at the domain's /oauth2/token);
+        :class:`TokenRefused` if the pool refuses it."""
         form = {"grant_type": "client_credentials", "scope": " ".join(scopes)}
-        answer: dict[str, Any] = self._post_token(form, client_id, self.client_secret(client_id))
+        request = self._token_request(form, client_id, authenticated=True)
+        answer: dict[str, Any] = self._post_token(
+            request, f"the client credentials of app client {client_id}"
+        )
         return answer
 
     def hosted_ui_sign_in(
@@ -511,14 +578,18 @@ class LocalStack(_Pool):
             "redirect_uri": redirect_uri,
             "code_verifier": verifier,
         }
-        tokens: dict[str, Any] = self._post_token(token_form, client_id, None)
+        request = self._token_request(token_form, client_id, authenticated=False)
+        tokens: dict[str, Any] = self._post_token(
+            request, f"the authorization code of app client {client_id}"
+        )
         return tokens
 
     def verify(self, token: str, client_id: str | None = None) -> dict[str, Any]:
         """``token``'s claims, its RS256 signature checked against the pool's JWKS (ministack
-        signs with the keys it publishes; the tools install it with cryptography for that), and
-        its audience when ``client_id`` is given (ID tokens)."""
-        return _verified(f"{self.url}/{_pool_id(token)}/.well-known/jwks.json", token, client_id)
+        signs with the keys it publishes; the tools install it with cryptography for that), its
+        expiry and ``token_use``, and given ``client_id``, that it was issued to that app client
+        (an ID token's ``aud``, an access token's ``client_id``). :class:`TokenInvalid` if not."""
+        return _verified(self.url, token, client_id)
 
 
 # -- cognito-local -------------------------------------------------------------------------------
@@ -536,7 +607,6 @@ class CognitoLocalPool(_Pool):
         self.server = server
         self.aws = aws
         self.url: str = service.url
-        self._seen: set[str] = set()
 
     @cached_property
     def idp(self) -> Any:
@@ -559,15 +629,14 @@ class CognitoLocalPool(_Pool):
         return self.server.served
 
     def calls_since(self, mark: int) -> list[TriggerCall]:
-        calls = []
-        for record in self.server.since(mark):
-            calls.append(TriggerCall.of_record(record, record.function not in self._seen))
-            self._seen.add(record.function)
-        return calls
+        """Every trigger call since :meth:`mark`, oldest first; each says whether it started a
+        new emulator (cold), as ``start-lambda`` recorded it when it ran."""
+        return [TriggerCall.of_record(record) for record in self.server.since(mark)]
 
     def verify(self, token: str, client_id: str | None = None) -> dict[str, Any]:
-        """``token``'s claims, its RS256 signature checked against cognito-local's JWKS."""
-        return _verified(f"{self.url}/{_pool_id(token)}/.well-known/jwks.json", token, client_id)
+        """``token``'s claims, checked as :meth:`LocalStack.verify` does, against cognito-local's
+        JWKS."""
+        return _verified(self.url, token, client_id)
 
 
 # -- the fixtures --------------------------------------------------------------------------------
@@ -626,6 +695,8 @@ class _Entry:
     title: str
     outcome: str = "passed"
     seconds: float = 0.0
+    """The test's body: not its set-up, where the session's deploy happens (its own line says
+    how long that took)."""
     notes: list[str] = field(default_factory=list)
     calls: list[TriggerCall] = field(default_factory=list)
     why: str = ""
@@ -780,7 +851,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report = yield
     entry = item.config.stash[_STATE].entries.get(item.nodeid)
     if entry is not None and report.when in ("setup", "call", "teardown"):
-        entry.seconds += report.duration
+        if report.when == "call":
+            entry.seconds += report.duration
         if report.failed:
             entry.outcome = "failed"
             entry.why = entry.why or str(report.longrepr).strip().splitlines()[-1]

@@ -73,6 +73,8 @@ class InvocationRecord:
     duration: float
     """Seconds, as the caller waited."""
     started: float = field(default_factory=time.time)
+    cold: bool = False
+    """The first call of a new emulator (a new execution environment), decided when it ran."""
 
     def describe(self) -> str:
         name = self.function if self.name == self.function else f"{self.name} ({self.function})"
@@ -210,15 +212,27 @@ class LambdaInvokeServer:
         if len(outcome.changes) > _KEPT_CHANGES:
             more = len(outcome.changes) - _KEPT_CHANGES
             outcome.changes[_KEPT_CHANGES:] = [f"... {more} more changes"]
-        self._record(name, logical_id, source, outcome, invocation.duration, started)
+        self._record(
+            name, logical_id, source, outcome, invocation.duration, started, cold=invocation.cold
+        )
         return invocation
 
     def _record(
-        self, name: str, logical_id: str, source: str, outcome: Outcome, took: float, at: float
+        self,
+        name: str,
+        logical_id: str,
+        source: str,
+        outcome: Outcome,
+        took: float,
+        at: float,
+        *,
+        cold: bool = False,
     ) -> None:
         with self._guard:
             self.served += 1
-            record = InvocationRecord(self.served, name, logical_id, source, outcome, took, at)
+            record = InvocationRecord(
+                self.served, name, logical_id, source, outcome, took, at, cold=cold
+            )
             self.invocations.append(record)
         if self.on_invocation is not None:
             self.on_invocation(record)

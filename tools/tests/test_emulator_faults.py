@@ -117,8 +117,10 @@ def test_a_timeout_is_a_function_error(function: EmulatedFunction) -> None:
         "errorMessage": f"RequestId: {request_id} Error: Task timed out after 1.00 seconds",
     }
     assert result.error == f"Sandbox.Timedout: {result.payload['errorMessage']}"
-    # The environment is reset, as Lambda does: the next call runs.
-    assert function.invoke({"n": 1}).payload == {"n": 1}
+    # The environment is reset, as Lambda does: the next call runs, initialising it again.
+    after = function.invoke({"n": 1})
+    assert (after.payload, after.cold) == ({"n": 1}, True)
+    assert not function.invoke({"n": 2}).cold
 
 
 def test_an_answer_that_reads_like_a_timeout_is_an_answer(function: EmulatedFunction) -> None:
@@ -155,7 +157,8 @@ def test_a_runtime_that_exits_is_a_function_error(
     assert result.payload["errorType"] == "Runtime.ExitError"
     assert result.error is not None
     assert result.error.endswith("Error: Runtime exited with error: exit status 3")
-    assert function.invoke({"n": 1}).payload == {"n": 1}  # a new runtime, as in Lambda
+    after = function.invoke({"n": 1})
+    assert (after.payload, after.cold) == ({"n": 1}, True)  # a new runtime, as in Lambda
     reply, payload = invoke(server.url, {"action": "exit"})
     assert (reply["StatusCode"], reply["FunctionError"]) == (200, "Unhandled")
     assert payload["errorType"] == "Runtime.ExitError"
@@ -176,8 +179,9 @@ def test_a_killed_emulator_says_why_then_the_next_call_restarts_it(
     assert message.startswith(f"the emulator of {FUNCTION} was killed by SIGKILL; its last log")
     assert "\n  | the last thing it said\n" in message
     assert message.endswith("\na new one starts on the next call")
-    assert function.invoke({"n": 2}).payload == {"n": 2}
-    assert function.invoke({"n": 3}).payload == {"n": 3}
+    restarted = function.invoke({"n": 2})
+    assert (restarted.payload, restarted.cold) == ({"n": 2}, True)
+    assert not function.invoke({"n": 3}).cold
 
 
 def test_start_lambda_restarts_a_killed_emulator(server: LambdaInvokeServer) -> None:

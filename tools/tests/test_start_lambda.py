@@ -111,6 +111,7 @@ def test_every_invocation_is_recorded_with_what_it_ran(build: Path) -> None:
         invoke(running.url, "PreSignUp", SIGN_UP)
         invoke(running.url, "PreSignUp", SIGN_UP)
     assert [r.function for r in seen] == ["PreSignUpFunction", "PreSignUpFunction"]
+    assert [r.cold for r in seen] == [True, False]  # the first started its emulator
     assert seen[0].source == "PreSignUp_SignUp"
     assert seen[0].describe().startswith("PreSignUp (PreSignUpFunction) PreSignUp_SignUp -> ok")
 
