@@ -55,6 +55,48 @@ _EXPORTS: dict[str, str] = {
     "redact_event": "redact",
 }
 
+# A literal list: type checkers read `from cognito_triggers import *` from it.
+__all__ = [
+    "AttributeMap",
+    "CallerContext",
+    "ChallengeResult",
+    "ClientCredentialsEvent",
+    "CodeDecryptionError",
+    "CognitoModel",
+    "CognitoTriggersError",
+    "CreateAuthChallengeEvent",
+    "CustomEmailSenderEvent",
+    "CustomMessageEvent",
+    "CustomSMSSenderEvent",
+    "DefineAuthChallengeEvent",
+    "Deny",
+    "InboundFederationEvent",
+    "InternalError",
+    "InvalidEventError",
+    "Metrics",
+    "PostAuthenticationEvent",
+    "PostConfirmationEvent",
+    "PreAuthenticationEvent",
+    "PreSignUpEvent",
+    "PreTokenGenerationEvent",
+    "PreTokenGenerationV1Event",
+    "PreTokenGenerationV2Event",
+    "ResponseError",
+    "Router",
+    "SecretStr",
+    "TriggerEvent",
+    "TriggerFamily",
+    "TriggerLogger",
+    "TriggerMetrics",
+    "TriggerRouter",
+    "TriggerSource",
+    "UnhandledSourceError",
+    "UserMigrationEvent",
+    "VerifyAuthChallengeResponseEvent",
+    "parse_event",
+    "redact_event",
+]
+
 if TYPE_CHECKING:  # what editors and mypy see; at run time __getattr__ loads on use
     from .errors import CognitoTriggersError as CognitoTriggersError
     from .errors import Deny as Deny
@@ -97,8 +139,6 @@ if TYPE_CHECKING:  # what editors and mypy see; at run time __getattr__ loads on
     from .sources import TriggerFamily as TriggerFamily
     from .sources import TriggerSource as TriggerSource
 # --- end of the exports ---
-
-__all__ = sorted(_EXPORTS)
 
 
 def __getattr__(name: str) -> Any:

@@ -294,11 +294,16 @@ def exports() -> str:
         _import_as(f".{module}", name)
         for module, name in sorted((module, name) for name, module in pairs)
     )
+    listed = "".join(f'    "{name}",\n' for name, _ in pairs)
     return (
         "# Public name -> the submodule that defines it.\n"
         "_EXPORTS: dict[str, str] = {\n"
         f"{table}"
         "}\n\n"
+        "# A literal list: type checkers read `from cognito_triggers import *` from it.\n"
+        "__all__ = [\n"
+        f"{listed}"
+        "]\n\n"
         "if TYPE_CHECKING:  # what editors and mypy see; at run time __getattr__ loads on use\n"
         f"{checked}"
     )

@@ -74,6 +74,13 @@ def test_a_correct_application_passes_mypy_strict(user_mypy: Path, tmp_path: Pat
     assert "Success" in output
 
 
+def test_a_star_import_passes_mypy_strict(user_mypy: Path, tmp_path: Path) -> None:
+    """`from cognito_triggers import *` gives the checker every public name (``__all__`` is a
+    literal list, which it can read)."""
+    status, output = _check(user_mypy, "star.py", tmp_path)
+    assert status == 0, output
+
+
 def test_each_mistake_is_flagged_where_it_is(user_mypy: Path, tmp_path: Path) -> None:
     expected = {
         number: match.group(1)
