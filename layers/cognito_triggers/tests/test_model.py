@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import pickle
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -141,8 +142,8 @@ def test_repr_hides_maps_and_secrets_and_equality_is_by_value() -> None:
     assert "jane@example.com" not in text and "hunter2" not in text
     assert "tags={<1 hidden>}" in text and "SecretStr('**********')" in text
     assert str(SecretStr("hunter2")) == "**********" and str(SecretStr("")) == ""
-    assert SecretStr("hunter2") != "hunter2"  # another type answers for itself (NotImplemented)
-    assert SecretStr("hunter2").__eq__("hunter2") is NotImplemented
+    assert SecretStr("hunter2").__eq__(7) is NotImplemented  # another type answers for itself
+    assert SecretStr("hunter2") != 7
     assert whole.secret is not None and whole.secret.get_secret_value() == "hunter2"
     assert whole == Whole(tags={"email": "jane@example.com"}, secret=SecretStr("hunter2"))
     assert whole != Whole()
@@ -311,3 +312,22 @@ def test_class_keywords_fail_where_the_class_is_defined() -> None:
 
         class Frozen(CognitoModel, frozen=True):
             x: int = 1
+
+
+@pytest.mark.parametrize(
+    "compare",
+    [
+        lambda secret: secret == "hunter2",
+        lambda secret: "hunter2" == secret,  # noqa: SIM300 - the reflected comparison
+        lambda secret: secret != "hunter2",
+        lambda secret: secret in ("hunter2", "other"),
+    ],
+    ids=["secret == text", "text == secret", "!=", "in"],
+)
+def test_a_secret_compared_with_text_is_an_error_not_false(
+    compare: Callable[[SecretStr], bool],
+) -> None:
+    """`challenge_answer == expected` would be False for the right answer too: every custom
+    sign-in refused, silently."""
+    with pytest.raises(TypeError, match=r"compare its get_secret_value\(\)"):
+        compare(SecretStr("hunter2"))

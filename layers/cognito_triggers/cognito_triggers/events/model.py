@@ -137,7 +137,9 @@ class SecretStr:
     Passwords, challenge answers and codes arrive as this; ``get_secret_value()`` reads them. Not
     pydantic's class (importing pydantic's types would cost a cold start), but the same API for
     what it has: ``get_secret_value``, the masked ``str`` and ``repr``, ``len``, equal to a
-    ``SecretStr`` of the same value.
+    ``SecretStr`` of the same value. Compared with a ``str`` it raises ``TypeError``, where
+    pydantic's answers ``False``: ``event.request.challenge_answer == expected`` would fail every
+    sign-in silently.
     """
 
     __slots__ = ("_value",)
@@ -155,6 +157,11 @@ class SecretStr:
         return "**********" if self._value else ""
 
     def __eq__(self, other: object) -> bool:
+        if isinstance(other, str):  # also for `text == secret`: str answers NotImplemented
+            raise TypeError(
+                "a SecretStr is never equal to a str: compare its get_secret_value() (with "
+                "hmac.compare_digest for an answer or a code)"
+            )
         if not isinstance(other, SecretStr):
             return NotImplemented
         return other._value == self._value
