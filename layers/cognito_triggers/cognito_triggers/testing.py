@@ -387,7 +387,8 @@ def make_event(
 
     A test against a misspelt name would pass against the wrong event, so ``ValueError``, naming
     the closest names, refuses a source not in the table and an override key that neither the
-    sample nor the event's model has, at the top and in ``request`` / ``response``.
+    sample nor the event's model has, at every depth the model describes (``callerContext``,
+    the parts of a response, list items; data maps such as ``userAttributes`` take any key).
     ``allow_unknown=True`` makes them, as a newer Cognito would send a new source or key (a known
     trigger's source routes by its family).
     """
