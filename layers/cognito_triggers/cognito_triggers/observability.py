@@ -131,9 +131,17 @@ def trigger_context(event: Any, context: Any) -> dict[str, Any]:
         return {"trigger_source": "(not an event)"}
     caller = event.get("callerContext")
     source = event.get("triggerSource")
+    # Read before validation: only text is copied, so a malformed event cannot put whatever it
+    # holds in these fields into a log.
     return {
         "trigger_source": source if isinstance(source, str) else "(missing)",
-        "user_pool_id": event.get("userPoolId"),
-        "client_id": caller.get("clientId") if isinstance(caller, Mapping) else None,
-        "aws_request_id": getattr(context, "aws_request_id", None),
+        "user_pool_id": _text(event.get("userPoolId")),
+        "client_id": _text(caller.get("clientId")) if isinstance(caller, Mapping) else None,
+        "aws_request_id": _text(getattr(context, "aws_request_id", None)),
     }
+
+
+def _text(value: object) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return f"(not text: {type(value).__name__})"

@@ -31,6 +31,7 @@ from .families import FAMILIES, FamilyRecord
 from .observability import Observer, Outcome
 from .registration import CATCH_ALL, Route
 from .rules import check_known_keys
+from .sources import TriggerFamily
 
 if TYPE_CHECKING:
     from .events.envelope import TriggerEvent
@@ -125,7 +126,15 @@ class TriggerRouter(Router):
         observer = self._observer
         try:
             typed, result, outcome = self._run(event, context)
-        except Deny:
+        except Deny as denial:
+            if not _waited_for(event):  # no user sees it, and Lambda retries the call
+                error = ResponseError(
+                    "Deny has no user to reach in a custom sender: Cognito invokes senders "
+                    "asynchronously; raise another exception for a failure"
+                )
+                error.__cause__ = denial  # the log shows where it was raised
+                observer.failed(event, context, trigger, error)
+                raise InternalError(self.error_message) from error
             observer.count("denied", trigger)
             raise
         except Exception as error:  # every other failure is a bug or an outage: log, sanitise
@@ -190,6 +199,13 @@ class TriggerRouter(Router):
             response = getattr(event, "response")  # noqa: B009 - declared by every family's event
             for name, value in unhandled.items():
                 setattr(response, name, value)
+
+
+def _waited_for(event: Mapping[str, Any]) -> bool:
+    """Whether a user waits for the answer: Cognito invokes every trigger synchronously except
+    the custom senders (https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-working-with-lambda-triggers.html)."""
+    family = TriggerFamily.of(str(event.get("triggerSource")))
+    return family not in (TriggerFamily.CustomEmailSender, TriggerFamily.CustomSMSSender)
 
 
 def _unhandled_note(event: TriggerEvent) -> str:

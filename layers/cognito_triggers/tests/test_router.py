@@ -587,6 +587,45 @@ def test_deny_reaches_the_user_without_a_trailing_period(text: str, shown: str) 
         invoke(app, make_event("PreSignUp_SignUp"))
 
 
+def test_deny_in_a_custom_sender_is_a_logged_failure(caplog: pytest.LogCaptureFixture) -> None:
+    """Cognito invokes senders asynchronously: a Deny reaches no user, so it is an error."""
+    app = TriggerRouter()
+
+    @app.custom_email_sender
+    def refuse(event: CustomEmailSenderEvent) -> None:
+        raise Deny("No e-mail for you")
+
+    caplog.set_level(logging.ERROR, "cognito_triggers")
+    with pytest.raises(InternalError) as failed:
+        app.lambda_handler(make_event("CustomEmailSender_SignUp"), Context())
+    assert isinstance(failed.value.__cause__, ResponseError)
+    assert isinstance(failed.value.__cause__.__cause__, Deny)
+    [record] = caplog.records
+    assert "Deny has no user to reach in a custom sender" in caplog.text
+    assert record.__dict__["cognito_trigger"]["trigger_source"] == "CustomEmailSender_SignUp"
+
+
+def test_the_log_context_copies_only_text_from_the_event(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The context is read before validation: a malformed event's values stay out of the log."""
+    app = TriggerRouter()
+    event = make_event("PreSignUp_SignUp", allow_unknown=True)
+    event["userPoolId"] = {"leaked": "jane@example.com"}
+    event["callerContext"]["clientId"] = ["jane@example.com"]
+    caplog.set_level(logging.ERROR, "cognito_triggers")
+    with pytest.raises(InternalError):
+        app.lambda_handler(event, Context())
+    [record] = caplog.records
+    assert record.__dict__["cognito_trigger"] == {
+        "trigger_source": "PreSignUp_SignUp",
+        "user_pool_id": "(not text: dict)",
+        "client_id": "(not text: list)",
+        "aws_request_id": Context.aws_request_id,
+    }
+    assert "jane@example.com" not in caplog.text
+
+
 def test_a_failing_handler_is_logged_in_full_and_sanitised(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
