@@ -328,6 +328,56 @@ def _importable(code_dir: Path, environment: dict[str, str]) -> Iterator[None]:
         os.environ.update(saved_env)
 
 
+# Hiding these would re-import them, and check's isinstance(..., TriggerRouter) would then fail.
+_FRAMEWORK = {"cognito_triggers", "cognito_triggers_tools"}
+
+
+def _code_folders(template: Template) -> list[str]:
+    """Every function's code folder, as written and resolved (a module's file may be either)."""
+    folders = set()
+    for fn in template.of_type("AWS::Serverless::Function"):
+        code_uri = template.function_property(fn, "CodeUri")
+        if isinstance(code_uri, str):
+            folder = template.path.parent / code_uri
+            folders |= {os.path.normpath(folder.absolute()), str(folder.resolve())}
+    return sorted(folders)
+
+
+def _from_code_folder(name: str, module: ModuleType, folders: list[str]) -> bool:
+    """Whether ``module`` was imported from one of ``folders`` as a ``sys.path`` entry (not from,
+    say, a virtualenv inside it, whose packages Lambda would not see either)."""
+    top = name.partition(".")[0]
+    if top in _FRAMEWORK:
+        return False
+    file = getattr(module, "__file__", None)
+    places = [file] if isinstance(file, str) else list(getattr(module, "__path__", None) or [])
+    for place in places:
+        for folder in folders:
+            if place.startswith(folder + os.sep):
+                first = place[len(folder) + 1 :].split(os.sep, 1)[0]
+                if first.partition(".")[0] == top:
+                    return True
+    return False
+
+
+@contextmanager
+def _own_modules_only(folders: list[str]) -> Iterator[None]:
+    """Lambda imports a function with only its own folder on the path: a module imported
+    earlier from a project code folder (by another function's import, or by the caller) must
+    not satisfy this function's imports, nor may this function's modules stay for the next.
+    Installed packages stay cached; the caller's project modules are put back afterwards."""
+    hidden = {n: m for n, m in list(sys.modules.items()) if _from_code_folder(n, m, folders)}
+    for name in hidden:
+        del sys.modules[name]
+    try:
+        yield
+    finally:
+        for name, module in list(sys.modules.items()):
+            if _from_code_folder(name, module, folders):
+                del sys.modules[name]
+        sys.modules.update(hidden)
+
+
 def _load_handler_module(template: Template, fn: str) -> tuple[ModuleType, str]:
     handler = template.function_property(fn, "Handler")
     code_uri = template.function_property(fn, "CodeUri")
@@ -343,10 +393,6 @@ def _load_handler_module(template: Template, fn: str) -> tuple[ModuleType, str]:
         resolved = template.resolve(value)
         environment[str(name)] = resolved if resolved is not None else ""
     with _importable(code_dir, environment):
-        if module_name in sys.modules and getattr(
-            sys.modules[module_name], "__file__", None
-        ) == str(path):
-            return sys.modules[module_name], attribute
         spec = importlib.util.spec_from_file_location(module_name, path)
         assert spec is not None
         assert spec.loader is not None
@@ -451,6 +497,19 @@ def _check_pre_token_types(
         problems.append(f"{fn}: {name} takes V1 events but the pool sends {version} events")
 
 
+def _check_handler(template: Template, fn: str, wires: list[Wire], problems: list[str]) -> None:
+    try:
+        module, attribute = _load_handler_module(template, fn)
+    except Exception as error:
+        problems.append(f"{fn}: cannot import its handler: {type(error).__name__}: {error}")
+        return
+    router = _router_of(module, attribute)
+    if isinstance(router, str):
+        problems.append(f"{fn}: {router}")
+        return
+    _check_function(fn, router, wires, problems)
+
+
 def check_project(
     template_path: Path,
     *,
@@ -468,17 +527,11 @@ def check_project(
     lint, notes = lint_errors(template)
     problems += lint
     # Every function with a handler module, wired or not: an unwired router is a finding too.
+    folders = _code_folders(template)
     for fn in sorted(template.of_type("AWS::Serverless::Function")):
-        try:
-            module, attribute = _load_handler_module(template, fn)
-        except Exception as error:
-            problems.append(f"{fn}: cannot import its handler: {type(error).__name__}: {error}")
-            continue
-        router = _router_of(module, attribute)
-        if isinstance(router, str):
-            problems.append(f"{fn}: {router}")
-            continue
-        _check_function(fn, router, wires, problems)
+        # The whole check inside: a class's type hints are read through its sys.modules entry.
+        with _own_modules_only(folders):
+            _check_handler(template, fn, wires, problems)
     resolved = [w for w in wires if w.function is not None]
     unresolved = [f"{w.pool}.LambdaConfig.{w.key}: {w.unresolved}" for w in wires if w.unresolved]
     if not resolved:  # "agree" after comparing nothing would pass CI having checked nothing

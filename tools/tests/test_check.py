@@ -8,6 +8,8 @@ so "no false positive" is measured against SAM and CloudFormation's schema, not 
 
 from __future__ import annotations
 
+import importlib
+import sys
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -354,3 +356,117 @@ def test_a_template_that_cannot_deploy_never_reads_agree(
 def test_a_template_that_wires_nothing_is_no_agreement(tmp_path: Path) -> None:
     problems, _ = check_project(_project(tmp_path, SIGN_UP_HANDLER.replace("@app.", "# @app.")))
     assert problems[-1].endswith("nothing to check")
+
+
+def _functions(
+    tmp_path: Path, functions: dict[str, tuple[str, str]], files: dict[str, str]
+) -> Path:
+    """A SAM project: one user pool wiring each function (name: (CodeUri, LambdaConfig key)),
+    every Handler `app.lambda_handler`; `files` are written under the project folder."""
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(textwrap.dedent(text))
+    config = "".join(f"        {key}: !GetAtt {fn}.Arn\n" for fn, (_, key) in functions.items())
+    resources = "".join(
+        f"  {fn}:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+        f"      Runtime: python3.13\n      Handler: app.lambda_handler\n      CodeUri: {uri}\n"
+        + PERMISSION.format(fn=fn)
+        for fn, (uri, _) in functions.items()
+    )
+    (tmp_path / "template.yaml").write_text(
+        'AWSTemplateFormatVersion: "2010-09-09"\nTransform: AWS::Serverless-2016-10-31\n'
+        "Resources:\n  UserPool:\n    Type: AWS::Cognito::UserPool\n    Properties:\n"
+        f"      UserPoolTier: ESSENTIALS\n      LambdaConfig:\n{config}{resources}"
+    )
+    return tmp_path / "template.yaml"
+
+
+SIGN_UP_ROUTER = """
+from cognito_triggers import PreSignUpEvent, TriggerRouter
+
+app = TriggerRouter()
+
+
+@app.pre_sign_up
+def sign_up(event: PreSignUpEvent) -> None:
+    pass
+"""
+
+MESSAGE_ROUTER = """
+from cognito_triggers import CustomMessageEvent, TriggerRouter
+
+app = TriggerRouter()
+
+
+@app.custom_message
+def message(event: CustomMessageEvent) -> None:
+    pass
+"""
+
+
+# Either order: the function checked first must not lend its modules to the one checked after.
+@pytest.mark.parametrize("names", [("Mail", "Sender"), ("Sender", "Mail")])
+def test_a_module_only_another_functions_folder_has_cannot_be_imported(
+    tmp_path: Path, names: tuple[str, str]
+) -> None:
+    mail, sender = names
+    template = _functions(
+        tmp_path,
+        {mail: ("triggers/", "CustomMessage"), sender: ("triggers/senders/", "PreSignUp")},
+        {
+            "triggers/mailer.py": "FROM = 'no-reply@example.com'\n",
+            "triggers/app.py": "import mailer\n" + MESSAGE_ROUTER + "lambda_handler = app\n",
+            "triggers/senders/app.py": "import mailer\n"
+            + SIGN_UP_ROUTER
+            + "lambda_handler = app\n",
+        },
+    )
+    problems, _ = check_project(template)
+    assert problems == [
+        f"{sender}: cannot import its handler: ModuleNotFoundError: No module named 'mailer'"
+    ]
+    assert "mailer" not in sys.modules  # nor left for the caller
+
+
+def test_a_module_the_caller_imported_from_a_code_folder_is_hidden_then_put_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    template = _functions(
+        tmp_path,
+        {"Mail": ("triggers/", "CustomMessage"), "Sender": ("triggers/senders/", "PreSignUp")},
+        {
+            "triggers/mailer.py": "FROM = 'no-reply@example.com'\n",
+            "triggers/app.py": MESSAGE_ROUTER + "lambda_handler = app\n",
+            "triggers/senders/app.py": "import mailer\n"
+            + SIGN_UP_ROUTER
+            + "lambda_handler = app\n",
+        },
+    )
+    with monkeypatch.context() as patch:  # as the project's own test suite may have done
+        patch.syspath_prepend(str(tmp_path / "triggers"))
+        mailer = importlib.import_module("mailer")
+    try:
+        problems, _ = check_project(template)
+        assert problems == [
+            "Sender: cannot import its handler: ModuleNotFoundError: No module named 'mailer'"
+        ]
+        assert sys.modules["mailer"] is mailer
+    finally:
+        sys.modules.pop("mailer", None)
+
+
+@pytest.mark.parametrize("where", ["app", "a helper module both folders name rules"])
+def test_two_functions_with_modules_of_one_name_each_read_their_own(
+    tmp_path: Path, where: str
+) -> None:
+    def code(router: str) -> dict[str, str]:
+        if where == "app":
+            return {"app.py": router + "lambda_handler = app\n"}
+        return {"rules.py": router, "app.py": "from rules import app\n\nlambda_handler = app\n"}
+
+    files = {f"a/{n}": text for n, text in code(SIGN_UP_ROUTER).items()}
+    files |= {f"b/{n}": text for n, text in code(MESSAGE_ROUTER).items()}
+    template = _functions(tmp_path, {"A": ("a/", "PreSignUp"), "B": ("b/", "CustomMessage")}, files)
+    problems, summary = check_project(template)
+    assert problems == []
+    assert "2 trigger(s) wired to 2 function(s); template and handlers agree" in summary
