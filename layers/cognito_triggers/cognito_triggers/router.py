@@ -4,7 +4,7 @@
 
     app = TriggerRouter()
 
-    @app.pre_sign_up
+    @app.pre_sign_up(sources=["PreSignUp_SignUp"])
     def auto_confirm(event: PreSignUpEvent) -> None:
         event.response.auto_confirm_user = True
 

@@ -2,6 +2,7 @@
 
 The rules are AWS's: the Amazon Cognito Developer Guide's trigger pages and the limits of its API
 reference (MessageTemplateType, AttributeType), at
+https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-pre-sign-up.html
 https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-pre-token-generation.html
 https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-custom-message.html
 https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-migrate-user.html
@@ -295,7 +296,20 @@ def check_define_auth_challenge(event: Any, changed: dict[str, Any]) -> None:
         raise ResponseError(f"challengeName {name!r} is not a Cognito challenge{hint}")
 
 
+PRE_SIGN_UP_FLAGS = ("autoConfirmUser", "autoVerifyEmail", "autoVerifyPhone")
+
+
 def check_pre_sign_up(event: Any, changed: dict[str, Any]) -> None:
+    # AdminCreateUser makes the user itself: Cognito ignores all three flags for it (AWS docs, Pre
+    # sign-up Lambda trigger, response parameters). False, or left alone, is what Cognito does.
+    if event.trigger_source == "PreSignUp_AdminCreateUser":
+        ignored = [flag for flag in PRE_SIGN_UP_FLAGS if changed.get(flag) is True]
+        if ignored:
+            raise ResponseError(
+                f"Cognito ignores {', '.join(ignored)} for PreSignUp_AdminCreateUser: set them for "
+                "the other sources only (check event.trigger_source, or register the handler "
+                "with sources=[...])"
+            )
     # Marking an attribute verified that the user does not have fails the sign-up (AWS docs, Pre
     # sign-up Lambda trigger: autoVerifyEmail / autoVerifyPhone).
     attributes = event.request.user_attributes

@@ -1345,3 +1345,39 @@ def test_a_claim_both_added_and_suppressed_is_refused() -> None:
         event.suppress_claim("tenant", token=ACCESS)
 
     assert "both added and suppressed" in str(refused(V3, handler))
+
+
+PRE_SIGN_UP_FLAGS = ["auto_confirm_user", "auto_verify_email", "auto_verify_phone"]
+
+
+@pytest.mark.parametrize("flag", PRE_SIGN_UP_FLAGS)
+def test_a_pre_sign_up_flag_on_admin_create_user_is_refused(flag: str) -> None:
+    # Cognito ignores all three for AdminCreateUser: the handler would believe it confirmed the user.
+    def handler(event: PreSignUpEvent) -> None:
+        setattr(event.response, flag, True)
+
+    error = refused(TriggerSource.PreSignUp_AdminCreateUser, handler)
+    assert "PreSignUp_AdminCreateUser" in str(error)
+    assert "ignores" in str(error)
+
+
+@pytest.mark.parametrize("flag", PRE_SIGN_UP_FLAGS)
+def test_a_pre_sign_up_flag_left_false_on_admin_create_user_is_accepted(flag: str) -> None:
+    def handler(event: PreSignUpEvent) -> None:
+        setattr(event.response, flag, False)
+
+    source = TriggerSource.PreSignUp_AdminCreateUser
+    accepted(source, handler)
+    accepted(source, lambda event: None)
+
+
+@pytest.mark.parametrize(
+    "source", [TriggerSource.PreSignUp_SignUp, TriggerSource.PreSignUp_ExternalProvider]
+)
+@pytest.mark.parametrize("flag", PRE_SIGN_UP_FLAGS)
+def test_a_pre_sign_up_flag_on_other_sources_is_accepted(source: str, flag: str) -> None:
+    def handler(event: PreSignUpEvent) -> None:
+        setattr(event.response, flag, True)
+
+    with_both = {"email": "a@example.com", "phone_number": "+14255550123"}
+    accepted(source, handler, request={"userAttributes": with_both})
