@@ -5,6 +5,8 @@ reference (MessageTemplateType, AttributeType), at
 https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-pre-sign-up.html
 https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-pre-token-generation.html
 https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-custom-message.html
+https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-define-auth-challenge.html
+https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-verify-auth-challenge-response.html
 https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-migrate-user.html
 https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_MessageTemplateType.html
 
@@ -287,6 +289,12 @@ def check_define_auth_challenge(event: Any, changed: dict[str, Any]) -> None:
     response = event.response
     if response.issue_tokens and response.fail_authentication:
         raise ResponseError("DefineAuthChallenge cannot both issue tokens and fail authentication")
+    # Tokens end the sign-in; a next challenge continues it: Cognito would act on one only.
+    if response.issue_tokens and response.challenge_name:
+        raise ResponseError(
+            "DefineAuthChallenge cannot both issue tokens and name a next challenge: leave "
+            "challenge_name None when issue_tokens is True"
+        )
     name = changed.get("challengeName")
     if name is not None and name not in CHALLENGE_NAMES:
         from difflib import get_close_matches  # only on a mistake
@@ -297,6 +305,26 @@ def check_define_auth_challenge(event: Any, changed: dict[str, Any]) -> None:
 
 
 PRE_SIGN_UP_FLAGS = ("autoConfirmUser", "autoVerifyEmail", "autoVerifyPhone")
+
+
+def require_define_decision(event: Any) -> None:
+    """DefineAuthChallenge's response is the next step of the sign-in (AWS docs, Define auth
+    challenge Lambda trigger, response parameters: issue tokens, end the authentication, or name
+    the next challenge). One that names none leaves Cognito nothing to do: refused, so it fails
+    loudly instead of as whatever Cognito makes of nulls."""
+    response = event.response
+    if not (response.issue_tokens or response.fail_authentication or response.challenge_name):
+        raise ResponseError(
+            "DefineAuthChallenge must decide the next step: set issue_tokens=True, "
+            "fail_authentication=True, or challenge_name to the next challenge"
+        )
+
+
+def require_verify_answer(event: Any) -> None:
+    """VerifyAuthChallengeResponse's one answer is a boolean (AWS docs, Verify auth challenge
+    response Lambda trigger: answerCorrect is true or false); null is no answer."""
+    if event.response.answer_correct is None:
+        raise ResponseError("VerifyAuthChallengeResponse must set answer_correct to True or False")
 
 
 def check_pre_sign_up(event: Any, changed: dict[str, Any]) -> None:

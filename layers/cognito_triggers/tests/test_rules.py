@@ -1300,7 +1300,7 @@ def test_unknown_keys_cognito_sent_in_the_response_stay_and_pass() -> None:
         (TriggerSource.UserMigration_Authentication, {"forceAliasCreation": "false"}),
         (TriggerSource.UserMigration_ForgotPassword, {"enableSMSMFA": 0, "forceAliasCreation": "true"}),
         (TriggerSource.PreSignUp_SignUp, {"autoVerifyEmail": "false", "autoConfirmUser": 0}),
-        (DEFINE, {"issueTokens": "false", "failAuthentication": "0"}),
+        (DEFINE, {"issueTokens": "false", "failAuthentication": "0", "challengeName": "CUSTOM_CHALLENGE"}),
         (TriggerSource.VerifyAuthChallengeResponse_Authentication, {"answerCorrect": "false"}),
     ],
 )  # fmt: skip
@@ -1381,3 +1381,44 @@ def test_a_pre_sign_up_flag_on_other_sources_is_accepted(source: str, flag: str)
 
     with_both = {"email": "a@example.com", "phone_number": "+14255550123"}
     accepted(source, handler, request={"userAttributes": with_both})
+
+
+# -- custom authentication must decide (AWS docs: Define and Verify auth challenge triggers) ------
+
+VERIFY = TriggerSource.VerifyAuthChallengeResponse_Authentication
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [{}, {"issue_tokens": False, "fail_authentication": False}, {"challenge_name": None}],
+    ids=["nothing", "both-false", "no-challenge"],
+)
+def test_define_auth_challenge_that_decides_nothing_is_refused(fields: dict[str, Any]) -> None:
+    # Cognito got {"challengeName": None, "issueTokens": None, "failAuthentication": None}.
+    error = str(refused(DEFINE, define_handler(**fields)))
+    for field in ("issue_tokens=True", "fail_authentication=True", "challenge_name"):
+        assert field in error
+
+
+def test_define_auth_challenge_issuing_tokens_with_a_next_challenge_is_refused() -> None:
+    handler = define_handler(issue_tokens=True, challenge_name="CUSTOM_CHALLENGE")
+    assert "next challenge" in str(refused(DEFINE, handler))
+
+
+def test_define_auth_challenge_decided_before_the_handler_is_accepted() -> None:
+    # Nothing touched, but the response Cognito gets decides: it goes back as it came.
+    prefilled = {"response": {"challengeName": "CUSTOM_CHALLENGE", "issueTokens": False}}
+    assert accepted(DEFINE, lambda event: None, **prefilled) == event_for(DEFINE, **prefilled)
+
+
+def test_verify_auth_challenge_that_answers_nothing_is_refused() -> None:
+    # Cognito got {"answerCorrect": None}.
+    assert "answer_correct" in str(refused(VERIFY, lambda event: None))
+
+
+@pytest.mark.parametrize("answer", [True, False])
+def test_verify_auth_challenge_answers_are_accepted(answer: bool) -> None:
+    def handler(event: Any) -> None:
+        event.response.answer_correct = answer
+
+    assert response_of(accepted(VERIFY, handler)) == {"answerCorrect": answer}
