@@ -20,12 +20,16 @@ class InvalidEventError(CognitoTriggersError, ValueError):
     """The input is not a Cognito trigger event this package can accept.
 
     The message names the ``triggerSource`` (when there is one) and the path of each offending
-    field, never a field's value: events carry passwords, codes and personal attributes.
+    field, never a field's value: events carry passwords, codes and personal attributes. A map's
+    key (an attribute's name, a client metadata key) is data too, and shows as ``<key>``.
     """
 
 
 class ResponseError(CognitoTriggersError, ValueError):
-    """A handler asked for a response Cognito would reject or silently ignore."""
+    """A handler asked for a response Cognito would reject or silently ignore.
+
+    The message names the rule, fields and limits; it is logged, so it never shows a value the
+    handler may have taken from the event (a claim only by Cognito's own names)."""
 
 
 class Deny(CognitoTriggersError):

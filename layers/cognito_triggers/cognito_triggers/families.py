@@ -55,6 +55,7 @@ class FamilyRecord:
         "explicit_sources",
         "family",
         "model",
+        "require",
         "unhandled",
         "what",
     )
@@ -68,6 +69,7 @@ class FamilyRecord:
         what: str,
         model: str | None = None,
         check: Callable[[Any, dict[str, Any]], None] | None = None,
+        require: Callable[[Any], None] | None = None,
         unhandled: Unhandled | Mapping[str, Any] = "pass",
         explicit_sources: Mapping[TriggerSource, SourceDecorator] = MappingProxyType({}),
     ) -> None:
@@ -84,6 +86,9 @@ class FamilyRecord:
         """What the trigger is for, for the decorator's docstring."""
         self.check = check
         """Cognito's rules for what a handler changed in ``response``; ``None`` if it has none."""
+        self.require = require
+        """What every response of the family must hold, changed or not: a custom-auth answer
+        Cognito can act on. Run after the handler, or after the fail-closed default."""
         self.unhandled = unhandled
         self.explicit_sources = explicit_sources
         """Sources that a family or catch-all handler never receives: a different principal
@@ -131,6 +136,7 @@ FAMILIES: Mapping[TriggerFamily, FamilyRecord] = MappingProxyType(
                 event="custom_auth:DefineAuthChallengeEvent",
                 what="the next custom-auth step",
                 check=rules.check_define_auth_challenge,
+                require=rules.require_define_decision,
                 # Fails closed: no handler must never mean tokens.
                 unhandled=MappingProxyType({"issue_tokens": False, "fail_authentication": True}),
             ),
@@ -146,6 +152,7 @@ FAMILIES: Mapping[TriggerFamily, FamilyRecord] = MappingProxyType(
                 decorator="verify_auth_challenge_response",
                 event="custom_auth:VerifyAuthChallengeResponseEvent",
                 what="check a custom challenge's answer",
+                require=rules.require_verify_answer,
                 unhandled=MappingProxyType({"answer_correct": False}),  # fails closed
             ),
             _record(

@@ -4,7 +4,7 @@
 
     app = TriggerRouter()
 
-    @app.pre_sign_up
+    @app.pre_sign_up(sources=["PreSignUp_SignUp"])
     def auto_confirm(event: PreSignUpEvent) -> None:
         event.response.auto_confirm_user = True
 
@@ -174,6 +174,8 @@ class TriggerRouter(Router):
             check_known_keys(event, changed)
             if record.check is not None:
                 record.check(event, changed)
+        if record.require is not None:  # even unchanged: a pre-filled null decides nothing
+            record.require(event)
         return event, event.to_dict(changed), outcome
 
     def _route_for(self, event: TriggerEvent, record: FamilyRecord) -> Route | None:

@@ -2,12 +2,18 @@
 
 The rules are AWS's: the Amazon Cognito Developer Guide's trigger pages and the limits of its API
 reference (MessageTemplateType, AttributeType), at
+https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-pre-sign-up.html
 https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-pre-token-generation.html
 https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-custom-message.html
+https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-define-auth-challenge.html
+https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-verify-auth-challenge-response.html
 https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-migrate-user.html
 https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_MessageTemplateType.html
 
-Each check raises :class:`~cognito_triggers.ResponseError` naming the rule. The router runs a
+Each check raises :class:`~cognito_triggers.ResponseError` naming the rule. Its text is logged with
+the trigger context, so it names fields, limits, lengths, counts and kinds, never a value a handler
+may have taken from the event: a claim name is shown only when it is one of Cognito's own
+(:func:`claim_label`); a scope, an attribute's name or a key not at all. The router runs a
 family's check (named in its record, ``families``) on every handled event before it returns, so a
 response Cognito would reject, or silently ignore, fails in the developer's tests instead of in a
 user's sign-in.
@@ -42,6 +48,15 @@ GROUP_CLAIMS = frozenset({"cognito:groups", "cognito:roles", "cognito:preferred_
 # ID-token claims whose value must stay a plain value, never an object or array (the pre token
 # generation page: complex values are not allowed for these four).
 SIMPLE_ID_CLAIMS = frozenset({"email_verified", "phone_number_verified", "updated_at", "address"})
+# The names a message may show: Cognito's own, which a rule refuses or treats apart. Any other
+# name may have been built from the event (an attribute, a group), so it is only described.
+NAMED_CLAIMS = (
+    PROTECTED_CLAIMS
+    | PROTECTED_ACCESS_CLAIMS
+    | GROUP_CLAIMS
+    | SIMPLE_ID_CLAIMS
+    | frozenset({"cognito:username"})
+)
 
 # Any attribute value, in any response that sets attributes (API reference, AttributeType.Value:
 # "Maximum length of 2048"). Every limit here is a length as ``cognito_length`` counts it.
@@ -68,6 +83,17 @@ def cognito_length(text: str) -> int:
     return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
+def claim_label(name: str) -> str:
+    """``name`` for a message: ``the claim 'sub'`` for one of Cognito's own names, else what it
+    is without what it says (``a claim with a 12-character name``)."""
+    if name in NAMED_CLAIMS:
+        return f"the claim {name!r}"
+    for prefix in ("cognito:", "dev:"):
+        if name.startswith(prefix):
+            return f"a {prefix!r} claim"
+    return f"a claim with a {cognito_length(name)}-character name"
+
+
 def check_claim_change(
     name: str,
     token: TokenUse,
@@ -84,7 +110,7 @@ def check_claim_change(
             )
         return
     if name in PROTECTED_CLAIMS or (token == "access" and name in PROTECTED_ACCESS_CLAIMS):
-        raise _refused(f"the claim {name!r}", token, suppress)
+        raise _refused(claim_label(name), token, suppress)
     if name.startswith("cognito:"):
         if suppress and name == "cognito:groups":
             return
@@ -93,9 +119,9 @@ def check_claim_change(
             if name in GROUP_CLAIMS
             else ""
         )
-        raise _refused(f"{name!r}", token, suppress, hint)
+        raise _refused(claim_label(name), token, suppress, hint)
     if name.startswith("dev:") and not suppress:
-        raise ResponseError(f"'dev:' attributes can be suppressed but not added: {name!r}")
+        raise ResponseError("'dev:' attributes can be suppressed but not added")
     if not name:
         raise ResponseError("a claim name cannot be empty")
     if not suppress:
@@ -106,7 +132,9 @@ def check_claim_change(
         and name in SIMPLE_ID_CLAIMS
         and isinstance(value, dict | list | tuple)
     ):
-        raise ResponseError(f"the ID token claim {name!r} cannot take an object or array value")
+        raise ResponseError(
+            f"in the ID token, {claim_label(name)} cannot take an object or array value"
+        )
 
 
 def check_json_value(name: str, value: Any) -> None:
@@ -116,8 +144,8 @@ def check_json_value(name: str, value: Any) -> None:
     problem = _not_json(value, 0)
     if problem:
         raise ResponseError(
-            f"the claim {name!r} must be a JSON value (a string, a finite number, a boolean, "
-            f"None, or lists and objects of them), not {problem}"
+            f"{_capital(claim_label(name))} must have a JSON value (a string, a finite number, "
+            f"a boolean, None, or lists and objects of them), not {problem}"
         )
 
 
@@ -144,6 +172,10 @@ def _not_json(value: Any, depth: int) -> str | None:
     return f"a {type(value).__name__}"
 
 
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _refused(claim: str, token: TokenUse, suppress: bool, hint: str = "") -> ResponseError:
     what = "suppress" if suppress else "add or override"
     return ResponseError(
@@ -153,8 +185,13 @@ def _refused(claim: str, token: TokenUse, suppress: bool, hint: str = "") -> Res
 
 def check_scope(scope: str) -> None:
     """Scopes are single tokens: Cognito refuses an empty one or one containing white space."""
-    if not scope or any(ch.isspace() for ch in scope):
-        raise ResponseError(f"a scope cannot be empty or contain white space: {scope!r}")
+    if not scope:
+        raise ResponseError("a scope cannot be empty")
+    if any(ch.isspace() for ch in scope):
+        raise ResponseError(
+            f"a scope cannot contain white space (one of {cognito_length(scope)} characters "
+            "does): add or suppress one scope per call"
+        )
 
 
 def _check_claims(
@@ -165,11 +202,11 @@ def _check_claims(
     for name in suppressed or ():
         check_claim_change(name, token, suppress=True, client_id=client)
     # Cognito drops a claim both added and suppressed, silently (suppress wins): say so instead.
-    both = sorted(set(claims or {}) & set(suppressed or ()))
+    both = set(claims or {}) & set(suppressed or ())
     if both:
         raise ResponseError(
-            f"the {token} token's claims {both} are both added and suppressed; Cognito would "
-            "suppress them and ignore the values: do one or the other"
+            f"{len(both)} of the {token} token's claims are both added and suppressed; Cognito "
+            "would suppress them and ignore the values: do one or the other"
         )
 
 
@@ -183,8 +220,9 @@ def check_pre_token_generation(event: Any, changed: dict[str, Any]) -> None:
         for name, value in claims.items():
             if not isinstance(value, str):
                 raise ResponseError(
-                    f"pre token generation V1 takes string claim values only ({name!r}); "
-                    "configure LambdaVersion V2_0 or V3_0 for other types"
+                    f"pre token generation V1 takes string claim values only ({claim_label(name)} "
+                    f"has a {type(value).__name__}); configure LambdaVersion V2_0 or V3_0 for "
+                    "other types"
                 )
         _check_claims("id", claims, v1.claims_to_suppress, client)
     v2 = (
@@ -224,30 +262,31 @@ def _check_length(field: str, text: str | None, minimum: int, maximum: int) -> N
 def check_custom_message(event: Any, changed: dict[str, Any]) -> None:
     request = event.request
     _check_length("emailSubject", changed.get("emailSubject"), 1, EMAIL_SUBJECT_MAX)
-    placeholders = [request.code_parameter]
+    # Named by the request field that holds each: the placeholder's text is the event's.
+    placeholders = [("code_parameter", request.code_parameter)]
     if event.trigger_source == "CustomMessage_AdminCreateUser" and request.username_parameter:
-        placeholders.append(request.username_parameter)
+        placeholders.append(("username_parameter", request.username_parameter))
     for field, maximum in (("smsMessage", SMS_MESSAGE_MAX), ("emailMessage", EMAIL_MESSAGE_MAX)):
         text = changed.get(field)
         if text is None:
             continue
         _check_length(field, text, MESSAGE_MIN, maximum)
-        for placeholder in placeholders:
+        for parameter, placeholder in placeholders:
             if placeholder not in text:
                 raise ResponseError(
-                    f"{field} must contain the placeholder {placeholder!r} "
-                    "(use event.request.code_parameter / username_parameter)"
+                    f"{field} must contain the placeholder in event.request.{parameter}"
                 )
 
 
 def _check_attributes(field: str, attributes: dict[str, str] | None) -> None:
-    for name, value in (attributes or {}).items():
+    # The attribute by its place, not its name: names can come from the event (an IdP's).
+    for place, value in enumerate((attributes or {}).values(), start=1):
         length = cognito_length(value)
         if length > ATTRIBUTE_VALUE_MAX:
             raise ResponseError(
-                f"{field}[{name!r}] is {length} characters long, in UTF-16 code units as "
-                f"Cognito counts (an emoji is 2); Cognito takes at most {ATTRIBUTE_VALUE_MAX} "
-                "in an attribute value"
+                f"the value of attribute {place} of {len(attributes or {})} in {field} is "
+                f"{length} characters long, in UTF-16 code units as Cognito counts (an emoji is "
+                f"2); Cognito takes at most {ATTRIBUTE_VALUE_MAX} in an attribute value"
             )
 
 
@@ -286,16 +325,55 @@ def check_define_auth_challenge(event: Any, changed: dict[str, Any]) -> None:
     response = event.response
     if response.issue_tokens and response.fail_authentication:
         raise ResponseError("DefineAuthChallenge cannot both issue tokens and fail authentication")
+    # Tokens end the sign-in; a next challenge continues it: Cognito would act on one only.
+    if response.issue_tokens and response.challenge_name:
+        raise ResponseError(
+            "DefineAuthChallenge cannot both issue tokens and name a next challenge: leave "
+            "challenge_name None when issue_tokens is True"
+        )
     name = changed.get("challengeName")
     if name is not None and name not in CHALLENGE_NAMES:
         from difflib import get_close_matches  # only on a mistake
 
         close = get_close_matches(str(name), CHALLENGE_NAMES, n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise ResponseError(f"challengeName {name!r} is not a Cognito challenge{hint}")
+        hint = f"; did you mean {close[0]!r}?" if close else ""  # Cognito's name, not the value
+        raise ResponseError(f"challengeName is not one of Cognito's challenges{hint}")
+
+
+PRE_SIGN_UP_FLAGS = ("autoConfirmUser", "autoVerifyEmail", "autoVerifyPhone")
+
+
+def require_define_decision(event: Any) -> None:
+    """DefineAuthChallenge's response is the next step of the sign-in (AWS docs, Define auth
+    challenge Lambda trigger, response parameters: issue tokens, end the authentication, or name
+    the next challenge). One that names none leaves Cognito nothing to do: refused, so it fails
+    loudly instead of as whatever Cognito makes of nulls."""
+    response = event.response
+    if not (response.issue_tokens or response.fail_authentication or response.challenge_name):
+        raise ResponseError(
+            "DefineAuthChallenge must decide the next step: set issue_tokens=True, "
+            "fail_authentication=True, or challenge_name to the next challenge"
+        )
+
+
+def require_verify_answer(event: Any) -> None:
+    """VerifyAuthChallengeResponse's one answer is a boolean (AWS docs, Verify auth challenge
+    response Lambda trigger: answerCorrect is true or false); null is no answer."""
+    if event.response.answer_correct is None:
+        raise ResponseError("VerifyAuthChallengeResponse must set answer_correct to True or False")
 
 
 def check_pre_sign_up(event: Any, changed: dict[str, Any]) -> None:
+    # AdminCreateUser makes the user itself: Cognito ignores all three flags for it (AWS docs, Pre
+    # sign-up Lambda trigger, response parameters). False, or left alone, is what Cognito does.
+    if event.trigger_source == "PreSignUp_AdminCreateUser":
+        ignored = [flag for flag in PRE_SIGN_UP_FLAGS if changed.get(flag) is True]
+        if ignored:
+            raise ResponseError(
+                f"Cognito ignores {', '.join(ignored)} for PreSignUp_AdminCreateUser: set them for "
+                "the other sources only (check event.trigger_source, or register the handler "
+                "with sources=[...])"
+            )
     # Marking an attribute verified that the user does not have fails the sign-up (AWS docs, Pre
     # sign-up Lambda trigger: autoVerifyEmail / autoVerifyPhone).
     attributes = event.request.user_attributes
@@ -313,7 +391,15 @@ def check_known_keys(event: TriggerEvent, changed: dict[str, Any]) -> None:
     would a misspelt field at the top, which assignment already refuses. Every family's."""
     unknown = event.response_unknown_keys(changed)
     if unknown:
+        from difflib import get_close_matches  # only on a mistake
+
+        # Where each key is and what it may have meant, never the key: it may hold data.
+        places = []
+        for where, key, known in unknown:
+            close = get_close_matches(key, known, n=1)
+            hint = f", did you mean {close[0]!r}?" if close else ""
+            places.append(f"{'in ' + where if where else 'at the top'}{hint}")
         raise ResponseError(
-            f"the response has keys Cognito does not know: {', '.join(unknown)} (check the "
-            "spelling; the typed fields take snake_case or Cognito's camelCase names)"
+            f"the response has {len(unknown)} key(s) Cognito does not know ({'; '.join(places)}): "
+            "check the spelling; the typed fields take snake_case or Cognito's camelCase names"
         )

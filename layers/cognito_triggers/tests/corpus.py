@@ -9,7 +9,13 @@ from typing import Any
 
 import pytest
 
-from cognito_triggers import TriggerFamily, TriggerSource
+from cognito_triggers import (
+    DefineAuthChallengeEvent,
+    TriggerEvent,
+    TriggerFamily,
+    TriggerSource,
+    VerifyAuthChallengeResponseEvent,
+)
 from cognito_triggers.families import FAMILIES
 from cognito_triggers.testing import make_event
 
@@ -35,6 +41,26 @@ def load(item: Path | dict[str, Any]) -> Any:
     if isinstance(item, dict):
         return json.loads(json.dumps(item))
     return json.loads(item.read_text(encoding="utf-8"))
+
+
+def undecided(event: TriggerEvent) -> bool:
+    """A custom-auth response that decides nothing (no tokens, no failure, no next challenge; no
+    answer): the router refuses it even when a handler left it as it came."""
+    if isinstance(event, DefineAuthChallengeEvent):
+        r = event.response
+        return not (r.issue_tokens or r.fail_authentication or r.challenge_name)
+    return (
+        isinstance(event, VerifyAuthChallengeResponseEvent)
+        and event.response.answer_correct is None
+    )
+
+
+def decide(event: TriggerEvent) -> None:
+    """What a custom-auth handler must do at least, failing closed; nothing for other events."""
+    if isinstance(event, DefineAuthChallengeEvent):
+        event.response.fail_authentication = True
+    elif isinstance(event, VerifyAuthChallengeResponseEvent):
+        event.response.answer_correct = False
 
 
 # The decorator a user writes for each family: ``@app.<name>``, as the family's record names it.

@@ -30,6 +30,8 @@ from cognito_triggers.errors import InternalError
 from cognito_triggers.events.model import CognitoField, CognitoModel
 from cognito_triggers.testing import make_event
 
+from .corpus import undecided
+
 Path = tuple[str | int, ...]
 
 SETTINGS = settings(max_examples=200, deadline=None)
@@ -445,7 +447,11 @@ def test_an_untouched_prefilled_response_comes_back_as_it_came(event: dict[str, 
     assert parsed.to_dict() == snapshot
     app = TriggerRouter()
     app.catch_all(lambda event: None)  # handled, and nothing touched
-    assert app.lambda_handler(event) == snapshot
+    if undecided(parsed):  # custom auth must decide, even untouched: refused
+        with pytest.raises(InternalError):
+            app.lambda_handler(event)
+    else:
+        assert app.lambda_handler(event) == snapshot
     assert event == snapshot
 
 

@@ -247,8 +247,9 @@ def test_forgot_password_migration_has_no_password() -> None:
             "request.userAttributes",
         ),
         (
+            # An attribute's name is the event's data: the path shows where, not which.
             make_event("PreSignUp_SignUp", request={"userAttributes": {"email": ["a"]}}),
-            "request.userAttributes.email",
+            "request.userAttributes.<key>: Input should be a valid string",
         ),
     ],
 )
@@ -362,3 +363,18 @@ def test_make_event_takes_any_key_where_keys_are_data_and_unknown_ones_on_purpos
     assert event["request"]["userAttributes"]["custom:plan"] == "pro"
     newer = make_event("PreSignUp_SignUp", callerContext={"newKey": 1}, allow_unknown=True)
     assert newer["callerContext"]["newKey"] == 1
+
+
+def test_an_invalid_event_never_shows_a_key_of_a_map() -> None:
+    # Attribute names and client metadata keys are the event's data, logged with this message.
+    received = make_event(
+        "PreSignUp_SignUp",
+        request={
+            "userAttributes": {"custom:jane.doe@example.com": ["a"]},
+            "clientMetadata": {"jane.doe@example.com": ["a"]},
+        },
+    )
+    with pytest.raises(InvalidEventError) as refused:
+        parse_event(received)
+    assert "jane" not in str(refused.value)
+    assert "request.clientMetadata.<key>: Input should be a valid string" in str(refused.value)

@@ -36,10 +36,11 @@ from cognito_triggers import (
     UnhandledSourceError,
     UserMigrationEvent,
     VerifyAuthChallengeResponseEvent,
+    parse_event,
 )
 from cognito_triggers.testing import invoke, make_event
 
-from .corpus import DECORATOR, conformance_files, load, sample_events
+from .corpus import DECORATOR, conformance_files, decide, load, sample_events, undecided
 
 SECRET_VALUES = ("correct horse battery staple", "482913", "jane.doe@example.com", "Jane")
 
@@ -58,6 +59,7 @@ def test_every_family_reaches_its_typed_handler() -> None:
 
     def record(event: TriggerEvent) -> None:
         seen[event.trigger_source] = type(event)
+        decide(event)  # custom auth must
 
     for family in TriggerFamily:
         decorator = getattr(app, _decorator_name(family))
@@ -383,7 +385,14 @@ def test_a_handler_that_does_nothing_returns_the_event_unchanged() -> None:
     app.catch_all(lambda event: None)
     for source in TriggerSource:
         event = make_event(source)
+        if undecided(parse_event(make_event(source))):  # custom auth's samples: must decide
+            with pytest.raises(InternalError) as failed:
+                app.lambda_handler(event)
+            assert isinstance(failed.value.__cause__, ResponseError)
+            continue
         assert app.lambda_handler(event) == event
+    decided = make_event("DefineAuthChallenge_Authentication", response={"issueTokens": True})
+    assert app.lambda_handler(decided) == decided
 
 
 @pytest.mark.parametrize("path", [*conformance_files("accept"), *sample_events()])
@@ -391,6 +400,10 @@ def test_no_op_round_trip_through_the_router(path: Path | dict[str, Any]) -> Non
     received = load(path)
     app = TriggerRouter()
     app.catch_all(lambda event: None)
+    if undecided(parse_event(load(path))):
+        with pytest.raises(InternalError):
+            app.lambda_handler(received)
+        return
     result = app.lambda_handler(received)
     assert json.dumps(result) == json.dumps(received)
 

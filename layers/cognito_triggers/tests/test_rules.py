@@ -349,7 +349,8 @@ def test_suppressing_roles_directly_is_refused_with_a_hint(claim: str, via: str)
 @pytest.mark.parametrize("claim", ["cognito:username", "cognito:user_status", "cognito:mfa"])
 def test_other_cognito_claims_are_refused(claim: str, action: str, token: str, via: str) -> None:
     error = str(refused(V2, claim_change(via, action, token, claim)))
-    assert repr(claim) in error
+    # Cognito's own name is shown; any other 'cognito:' name only by its prefix.
+    assert (repr(claim) if claim == "cognito:username" else "a 'cognito:' claim") in error
     assert "override_groups" not in error
 
 
@@ -379,8 +380,8 @@ def type_error(source: str, handler: Handler) -> str:
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda e: e.override_groups("admins"), "override_groups takes a list of group names, not a str: write ['admins']"),
-        (lambda e: e.override_groups(["a"], iam_roles="arn:r"), "iam_roles takes a list of role ARNs, not a str: write iam_roles=['arn:r']"),
+        (lambda e: e.override_groups("admins"), "override_groups takes a list of group names, not a str: write [...]"),
+        (lambda e: e.override_groups(["a"], iam_roles="arn:r"), "iam_roles takes a list of role ARNs, not a str: write iam_roles=[...]"),
         (lambda e: e.override_groups(None), "list of group names ([] for none), not NoneType"),
         (lambda e: e.override_groups(["admins", 1]), "takes group names as str, not int"),
         (lambda e: e.override_groups([], preferred_role=["arn:r"]), "preferred_role takes one role ARN, a str, not list"),
@@ -744,7 +745,7 @@ def message_with(event: dict[str, Any], *, code: bool = True, username: bool = T
 def test_message_without_the_code_placeholder_is_refused(source: str, field: str) -> None:
     text = message_with(make_event(source), code=False)
     error = str(refused(source, message_handler(**{field: text})))
-    assert "{####}" in error
+    assert "the placeholder in event.request.code_parameter" in error
 
 
 @pytest.mark.parametrize("field", ["sms_message", "email_message"])
@@ -762,7 +763,8 @@ def test_admin_create_user_message_without_the_username_placeholder_is_refused(
 ) -> None:
     text = message_with(make_event(ADMIN_MESSAGE), username=False)
     assert "{####}" in text
-    assert "{username}" in str(refused(ADMIN_MESSAGE, message_handler(**{field: text})))
+    error = str(refused(ADMIN_MESSAGE, message_handler(**{field: text})))
+    assert "the placeholder in event.request.username_parameter" in error
 
 
 @pytest.mark.parametrize("field", ["sms_message", "email_message"])
@@ -1149,7 +1151,7 @@ NOT_JSON = [
 @pytest.mark.parametrize("value", NOT_JSON)
 def test_a_claim_value_that_is_not_json_is_refused_at_the_call(value: Any, token: str) -> None:
     error = refused(V3, claim_change("helper", "add", token, "custom:profile", value))
-    assert "JSON" in str(error) and "'custom:profile'" in str(error)
+    assert "A claim with a 14-character name must have a JSON value" in str(error)
 
 
 @pytest.mark.parametrize("token", [ID, ACCESS])
@@ -1178,7 +1180,8 @@ def test_every_json_value_is_a_claim_value(value: Any) -> None:
 @pytest.mark.parametrize("source", MIGRATION_SOURCES)
 def test_a_migrated_attribute_value_over_2048_characters_is_refused(source: str) -> None:
     long = {**MIGRATED, "custom:bio": "x" * (ATTRIBUTE_VALUE_MAX + 1)}
-    assert "custom:bio" in str(refused(source, migration_handler(user_attributes=long)))
+    error = str(refused(source, migration_handler(user_attributes=long)))
+    assert "attribute 3 of 3 in userAttributes is 2049 characters long" in error
     fits = {**MIGRATED, "custom:bio": "é" * ATTRIBUTE_VALUE_MAX}
     accepted(source, migration_handler(user_attributes=fits))
 
@@ -1227,7 +1230,7 @@ def test_a_federated_attribute_value_over_2048_characters_is_refused() -> None:
         return handler
 
     assert ATTRIBUTE_VALUE_MAX == 2048
-    assert "custom:groups" in str(refused(source, mapping("g" * 2049)))
+    assert "attribute 2 of 2 in userAttributesToMap" in str(refused(source, mapping("g" * 2049)))
     accepted(source, mapping("g" * 2048))
     assert "2200 characters long" in str(refused(source, mapping(EMOJI * 1100)))
 
@@ -1242,7 +1245,9 @@ def test_an_unknown_key_nested_in_the_response_is_refused() -> None:
             "idTokenGeneration": {"ClaimsToAddOrOverride": {"tenant": "acme"}}
         }
 
-    assert "ClaimsToAddOrOverride" in str(refused(V2, misspelt))
+    error = str(refused(V2, misspelt))
+    where = "in claimsAndScopeOverrideDetails.idTokenGeneration"
+    assert f"{where}, did you mean 'claimsToAddOrOverride'?" in error
 
     def built(event: Any) -> None:
         details = v2_details(event)
@@ -1250,7 +1255,8 @@ def test_an_unknown_key_nested_in_the_response_is_refused() -> None:
             {"scopesToAddd": ["a/b"]}
         )
 
-    assert "scopesToAddd" in str(refused(V3, built))
+    error = str(refused(V3, built))
+    assert "accessTokenGeneration, did you mean 'scopesToAdd'?" in error
 
     def listed(event: Any) -> None:
         event.response.claims_override_details = ClaimsOverrideDetails(
@@ -1266,7 +1272,8 @@ def test_an_unknown_key_at_the_top_of_a_new_response_is_refused() -> None:
             {"autoConfirmUser": True, "autoConfirmUsers": True}
         )
 
-    assert "autoConfirmUsers" in str(refused(TriggerSource.PreSignUp_SignUp, replaced))
+    error = str(refused(TriggerSource.PreSignUp_SignUp, replaced))
+    assert "1 key(s) Cognito does not know (at the top, did you mean 'autoConfirmUser'?)" in error
 
 
 def test_unknown_keys_cognito_sent_in_the_response_stay_and_pass() -> None:
@@ -1300,7 +1307,7 @@ def test_unknown_keys_cognito_sent_in_the_response_stay_and_pass() -> None:
         (TriggerSource.UserMigration_Authentication, {"forceAliasCreation": "false"}),
         (TriggerSource.UserMigration_ForgotPassword, {"enableSMSMFA": 0, "forceAliasCreation": "true"}),
         (TriggerSource.PreSignUp_SignUp, {"autoVerifyEmail": "false", "autoConfirmUser": 0}),
-        (DEFINE, {"issueTokens": "false", "failAuthentication": "0"}),
+        (DEFINE, {"issueTokens": "false", "failAuthentication": "0", "challengeName": "CUSTOM_CHALLENGE"}),
         (TriggerSource.VerifyAuthChallengeResponse_Authentication, {"answerCorrect": "false"}),
     ],
 )  # fmt: skip
@@ -1345,3 +1352,148 @@ def test_a_claim_both_added_and_suppressed_is_refused() -> None:
         event.suppress_claim("tenant", token=ACCESS)
 
     assert "both added and suppressed" in str(refused(V3, handler))
+
+
+PRE_SIGN_UP_FLAGS = ["auto_confirm_user", "auto_verify_email", "auto_verify_phone"]
+
+
+@pytest.mark.parametrize("flag", PRE_SIGN_UP_FLAGS)
+def test_a_pre_sign_up_flag_on_admin_create_user_is_refused(flag: str) -> None:
+    # Cognito ignores all three for AdminCreateUser: the handler would believe it confirmed the user.
+    def handler(event: PreSignUpEvent) -> None:
+        setattr(event.response, flag, True)
+
+    error = refused(TriggerSource.PreSignUp_AdminCreateUser, handler)
+    assert "PreSignUp_AdminCreateUser" in str(error)
+    assert "ignores" in str(error)
+
+
+@pytest.mark.parametrize("flag", PRE_SIGN_UP_FLAGS)
+def test_a_pre_sign_up_flag_left_false_on_admin_create_user_is_accepted(flag: str) -> None:
+    def handler(event: PreSignUpEvent) -> None:
+        setattr(event.response, flag, False)
+
+    source = TriggerSource.PreSignUp_AdminCreateUser
+    accepted(source, handler)
+    accepted(source, lambda event: None)
+
+
+@pytest.mark.parametrize(
+    "source", [TriggerSource.PreSignUp_SignUp, TriggerSource.PreSignUp_ExternalProvider]
+)
+@pytest.mark.parametrize("flag", PRE_SIGN_UP_FLAGS)
+def test_a_pre_sign_up_flag_on_other_sources_is_accepted(source: str, flag: str) -> None:
+    def handler(event: PreSignUpEvent) -> None:
+        setattr(event.response, flag, True)
+
+    with_both = {"email": "a@example.com", "phone_number": "+14255550123"}
+    accepted(source, handler, request={"userAttributes": with_both})
+
+
+# -- custom authentication must decide (AWS docs: Define and Verify auth challenge triggers) ------
+
+VERIFY = TriggerSource.VerifyAuthChallengeResponse_Authentication
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [{}, {"issue_tokens": False, "fail_authentication": False}, {"challenge_name": None}],
+    ids=["nothing", "both-false", "no-challenge"],
+)
+def test_define_auth_challenge_that_decides_nothing_is_refused(fields: dict[str, Any]) -> None:
+    # Cognito got {"challengeName": None, "issueTokens": None, "failAuthentication": None}.
+    error = str(refused(DEFINE, define_handler(**fields)))
+    for field in ("issue_tokens=True", "fail_authentication=True", "challenge_name"):
+        assert field in error
+
+
+def test_define_auth_challenge_issuing_tokens_with_a_next_challenge_is_refused() -> None:
+    handler = define_handler(issue_tokens=True, challenge_name="CUSTOM_CHALLENGE")
+    assert "next challenge" in str(refused(DEFINE, handler))
+
+
+def test_define_auth_challenge_decided_before_the_handler_is_accepted() -> None:
+    # Nothing touched, but the response Cognito gets decides: it goes back as it came.
+    prefilled = {"response": {"challengeName": "CUSTOM_CHALLENGE", "issueTokens": False}}
+    assert accepted(DEFINE, lambda event: None, **prefilled) == event_for(DEFINE, **prefilled)
+
+
+def test_verify_auth_challenge_that_answers_nothing_is_refused() -> None:
+    # Cognito got {"answerCorrect": None}.
+    assert "answer_correct" in str(refused(VERIFY, lambda event: None))
+
+
+@pytest.mark.parametrize("answer", [True, False])
+def test_verify_auth_challenge_answers_are_accepted(answer: bool) -> None:
+    def handler(event: Any) -> None:
+        event.response.answer_correct = answer
+
+    assert response_of(accepted(VERIFY, handler)) == {"answerCorrect": answer}
+
+
+# -- a rule's message is logged: it never shows a value the handler may have taken from the event --
+
+DATA = "jane.doe@example.com"  # an address, as a claim name, scope, attribute or key might be
+
+
+def _set_v1_claims(event: Any) -> None:
+    event.response.claims_override_details = ClaimsOverrideDetails(
+        claims_to_add_or_override={DATA: 1}
+    )
+
+
+def _add_and_suppress(event: Any) -> None:
+    event.add_claim(DATA, "x")
+    event.suppress_claim(DATA)
+
+
+def _set_scopes(event: Any) -> None:
+    v2_details(event).access_token_generation = AccessTokenGeneration(
+        scopes_to_add=[f"{DATA} read"]
+    )
+
+
+DATA_IN_A_MISTAKE: list[Any] = [
+    pytest.param(V3, lambda e: e.add_scope(f"{DATA} read"), {}, id="scope-with-white-space"),
+    pytest.param(V2, _set_scopes, {}, id="scope-in-the-response"),
+    pytest.param(V3, lambda e: e.add_claim(DATA, {"a", "b"}), {}, id="claim-value-not-json"),
+    pytest.param(V3, lambda e: e.add_claim(f"dev:{DATA}", "x"), {}, id="dev-claim-added"),
+    pytest.param(V3, lambda e: e.add_claim(f"cognito:{DATA}", "x"), {}, id="cognito-claim"),
+    pytest.param(V1, lambda e: e.add_claim(DATA, 1), {}, id="v1-non-string-helper"),
+    pytest.param(V1, _set_v1_claims, {}, id="v1-non-string-response"),
+    pytest.param(V3, _add_and_suppress, {}, id="claim-added-and-suppressed"),
+    pytest.param(
+        TriggerSource.UserMigration_Authentication,
+        migration_handler(user_attributes={DATA: "x" * (ATTRIBUTE_VALUE_MAX + 1)}),
+        {},
+        id="attribute-too-long",
+    ),
+    pytest.param(
+        TriggerSource.CustomMessage_SignUp,
+        message_handler(sms_message="Your code is on its way"),
+        {"request": {"codeParameter": "{" + DATA + "}"}},
+        id="placeholder-of-the-event",
+    ),
+    pytest.param(DEFINE, define_handler(challenge_name=DATA), {}, id="challenge-name"),
+    pytest.param(
+        V2,
+        lambda e: setattr(e.response, "claims_and_scope_override_details", {DATA: "x"}),
+        {},
+        id="unknown-key",
+    ),
+    pytest.param(V3, lambda e: e.add_claim("tenant", "x", token=DATA), {}, id="token-name"),
+]
+
+
+@pytest.mark.parametrize(("source", "handler", "overrides"), DATA_IN_A_MISTAKE)
+def test_a_refused_response_never_shows_a_value_in_its_message(
+    source: str, handler: Handler, overrides: dict[str, Any]
+) -> None:
+    error = str(refused(source, handler, **overrides))
+    assert "returned" not in error  # the rule's own message, not a handler's wrong return
+    assert DATA not in error and "jane" not in error
+
+
+def test_a_wrong_type_at_the_call_never_shows_the_value() -> None:
+    error = type_error(V3, lambda e: e.override_groups(DATA))
+    assert "write [...]" in error and DATA not in error

@@ -6,7 +6,7 @@ cold start pays only for the trigger its function serves.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from functools import cache
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
@@ -19,6 +19,7 @@ from ..sources import TriggerFamily, TriggerSource
 
 if TYPE_CHECKING:
     from .envelope import TriggerEvent
+    from .model import KeyTree
 
 __all__ = ["event_model", "parse_event", "parse_with_family"]
 
@@ -40,16 +41,34 @@ def _pick(target: Any, source: str, version: object) -> type[TriggerEvent]:
     return model
 
 
-def _describe(error: ValidationError, limit: int = 3) -> str:
+def _describe(error: ValidationError, event: dict[str, Any], known: KeyTree, limit: int = 3) -> str:
     # Paths and reasons only: an input value may be a password or an e-mail address.
     parts = []
     for detail in error.errors(include_input=False, include_url=False)[:limit]:
-        path = ".".join(str(p) for p in detail["loc"]) or "(event)"
+        path = ".".join(_path(detail["loc"], event, known)) or "(event)"
         parts.append(f"{path}: {detail['msg']}")
     more = error.error_count() - limit
     if more > 0:
         parts.append(f"and {more} more")
     return "; ".join(parts)
+
+
+def _path(loc: tuple[str | int, ...], event: dict[str, Any], known: KeyTree) -> Iterator[str]:
+    """``loc`` with every key of a map (attribute names, client metadata keys: data) as
+    ``<key>``: walked beside the event, a key is a model's when its tree declares it."""
+    node: Any = event
+    tree: KeyTree | None = known
+    for item in loc:
+        if type(node) is dict and item in node:
+            yield str(item) if tree is not None and item in tree else "<key>"
+            tree = tree.get(item) if tree is not None else None  # type: ignore[arg-type]
+            node = node[item]
+        elif type(node) is list and type(item) is int and 0 <= item < len(node):
+            yield str(item)
+            node = node[item]
+        else:  # not in the event: a field it lacks, or a label of the schema (a union's member)
+            yield str(item)
+            node = None
 
 
 def parse_event(event: Mapping[str, Any]) -> TriggerEvent:
@@ -105,7 +124,9 @@ def parse_with_family(event: Mapping[str, Any]) -> tuple[TriggerFamily, TriggerE
     try:
         return family, model.from_event(event)
     except ValidationError as error:
-        raise InvalidEventError(f"invalid {source} event: {_describe(error)}") from None
+        raise InvalidEventError(
+            f"invalid {source} event: {_describe(error, event, model._core().known)}"
+        ) from None
     except (RecursionError, MemoryError, TypeError, ValueError) as error:
         # Pathological input (cycles, absurd nesting) must still get the documented error.
         raise InvalidEventError(

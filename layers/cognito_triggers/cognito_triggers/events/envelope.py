@@ -12,7 +12,7 @@ from typing import Annotated, Any, ClassVar, Self
 from pydantic_core import core_schema as cs
 
 from ..sources import TriggerSource
-from .model import CognitoModel, WithSchema, changes_from, unknown_keys
+from .model import CognitoModel, UnknownKey, WithSchema, changes_from, unknown_keys
 
 __all__ = [
     "AttributeMap",
@@ -110,10 +110,11 @@ class TriggerEvent(CognitoModel):
         response: CognitoModel = getattr(self, "response")  # noqa: B009 - declared by subclasses
         return changes_from(response, getattr(self, "_received_response", {}))
 
-    def response_unknown_keys(self, changes: dict[str, Any]) -> list[str]:
-        """Paths of keys in ``response``, at any depth, that no model declares and Cognito did
-        not send (Cognito would ignore them: the response rules refuse them). Only the
-        ``changes`` (from :meth:`response_changes`) are looked into."""
+    def response_unknown_keys(self, changes: dict[str, Any]) -> list[UnknownKey]:
+        """Keys in ``response``, at any depth, that no model declares and Cognito did not send
+        (Cognito would ignore them: the response rules refuse them), each with the path of the
+        model holding it and that model's keys. Only the ``changes`` (from
+        :meth:`response_changes`) are looked into."""
         response: CognitoModel = getattr(self, "response")  # noqa: B009 - declared by subclasses
         return unknown_keys(type(response), changes, getattr(self, "_received_response", {}))
 

@@ -46,6 +46,7 @@ __all__ = [
     "CognitoField",
     "CognitoModel",
     "SecretStr",
+    "UnknownKey",
     "WithSchema",
     "changes_from",
     "field",
@@ -296,8 +297,13 @@ def _key_tree(fields: dict[str, CognitoField]) -> KeyTree:
     return tree
 
 
+UnknownKey = tuple[str, str, tuple[str, ...]]
+"""Where an unknown key is (the path of the model holding it, ``""`` at the top), the key, and the
+keys that model declares."""
+
+
 def _find_unknown_keys(
-    dumped: dict[str, Any], received: Any, known: KeyTree, path: str, found: list[str]
+    dumped: dict[str, Any], received: Any, known: KeyTree, path: str, found: list[UnknownKey]
 ) -> None:
     # Walks a dump (plain dicts, cheaper than the models) beside what was received.
     before = received if type(received) is dict else _EMPTY
@@ -305,7 +311,7 @@ def _find_unknown_keys(
         inner = known.get(key, _NO_DEFAULT)
         if inner is _NO_DEFAULT:
             if key not in before:
-                found.append(path + key)
+                found.append((path.rstrip("."), key, tuple(known)))
         elif inner is not None and type(value) is dict:
             _find_unknown_keys(value, before.get(key), inner, f"{path}{key}.", found)
         elif inner is not None and type(value) is list:
@@ -631,10 +637,12 @@ def changes_from(model: CognitoModel, received: dict[str, Any]) -> dict[str, Any
     return changed
 
 
-def unknown_keys(model: type[CognitoModel], changes: dict[str, Any], received: Any) -> list[str]:
-    """The paths of keys in ``changes`` (from :func:`changes_from`) that no model declares, in
-    ``model`` or inside it, and that ``received`` did not hold: keys added since, which Cognito
-    would ignore. Unknown keys it sent are kept, and pass."""
-    found: list[str] = []
+def unknown_keys(
+    model: type[CognitoModel], changes: dict[str, Any], received: Any
+) -> list[UnknownKey]:
+    """The keys in ``changes`` (from :func:`changes_from`) that no model declares, in ``model`` or
+    inside it, and that ``received`` did not hold: keys added since, which Cognito would ignore.
+    Unknown keys it sent are kept, and pass."""
+    found: list[UnknownKey] = []
     _find_unknown_keys(changes, received, model._core().known, "", found)
     return found

@@ -23,7 +23,8 @@ class PreSignUpRequest(CognitoModel):
 
 
 class PreSignUpResponse(CognitoModel):
-    """All three flags are ignored by Cognito for ``PreSignUp_AdminCreateUser``."""
+    """Cognito ignores all three flags for ``PreSignUp_AdminCreateUser``, so the router refuses
+    ``True`` there."""
 
     auto_confirm_user: bool | None = None
     auto_verify_email: bool | None = None

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeAlias, TypeVar
 
 from ..errors import ResponseError
-from ..rules import TokenUse, check_claim_change, check_scope
+from ..rules import TokenUse, check_claim_change, check_scope, claim_label
 from .envelope import AttributeMap, CallerContext, CognitoModel, TriggerEvent, UserTriggerEvent
 from .model import field
 
@@ -136,7 +136,8 @@ def _names(value: object, what: str, names: str, keyword: str = "") -> list[str]
     """``value`` as a list of str, or the TypeError a type checker would have given: a str is
     read letter by letter ("admins" would be six groups), so it is refused, naming the fix."""
     if isinstance(value, str):
-        raise TypeError(f"{what} takes a list of {names}, not a str: write {keyword}[{value!r}]")
+        # The fix by its shape: the str itself may be a group or role from the event.
+        raise TypeError(f"{what} takes a list of {names}, not a str: write {keyword}[...]")
     if not isinstance(value, Iterable):
         raise TypeError(f"{what} takes a list of {names} ([] for none), not {type(value).__name__}")
     listed = list(value)
@@ -166,10 +167,20 @@ def _token_uses(token: Tokens) -> tuple[TokenUse, ...]:
     uses: tuple[Any, ...] = (token,) if isinstance(token, str) else tuple(token)
     for use in uses:
         if use not in ("id", "access"):
-            raise ResponseError(f"token must be 'id', 'access' or 'both', not {use!r}")
+            raise ResponseError(f"token must be 'id', 'access' or 'both'{_token_hint(use)}")
     if not uses:
         raise ResponseError("token names no token: use 'id', 'access' or 'both'")
     return uses
+
+
+def _token_hint(use: object) -> str:
+    # The token name it resembles, never the value itself.
+    if not isinstance(use, str):
+        return f", not a {type(use).__name__}"
+    from difflib import get_close_matches  # only on a mistake
+
+    close = get_close_matches(use, ("id", "access", "both"), n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 _Part = TypeVar("_Part")
@@ -305,8 +316,8 @@ class _V1Customization(_TokenCustomization):
         for name, value in (details.claims_to_add_or_override or {}).items():
             if not isinstance(value, str):
                 raise ResponseError(
-                    f"pre token generation V1 takes string claim values only ({name!r} is "
-                    f"{type(value).__name__}); use V2_0 or V3_0 for other types"
+                    f"pre token generation V1 takes string claim values only ({claim_label(name)} "
+                    f"has a {type(value).__name__}); use V2_0 or V3_0 for other types"
                 )
 
     def _suppressed(self, token: TokenUse) -> list[str]:

@@ -34,7 +34,8 @@ def only_company_addresses(event: PreSignUpEvent) -> None:
     email = event.request.user_attributes.get("email", "")
     if not email.endswith("@example.com"):
         raise Deny("Sign-up is open to example.com addresses only")
-    event.response.auto_confirm_user = True
+    if event.trigger_source != "PreSignUp_AdminCreateUser":  # Cognito ignores it there
+        event.response.auto_confirm_user = True
 
 
 @sign_ups.pre_sign_up(sources=["PreSignUp_ExternalProvider"], client_id="web")
@@ -68,7 +69,8 @@ def everything_else(event: TriggerEvent) -> None:
 
 @sign_ups.pre_sign_up(sources=[TriggerSource.PreSignUp_AdminCreateUser])
 def invited(event: PreSignUpEvent) -> None:
-    event.response.auto_verify_email = True
+    if not event.request.user_attributes.get("email"):
+        raise Deny("An invitation needs an e-mail address")
 
 
 app.include_router(sign_ups)
