@@ -26,6 +26,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Literal
 
 from .errors import ResponseError
+from .sources import did_you_mean
 
 if TYPE_CHECKING:
     from .events.envelope import TriggerEvent
@@ -333,11 +334,10 @@ def check_define_auth_challenge(event: Any, changed: dict[str, Any]) -> None:
         )
     name = changed.get("challengeName")
     if name is not None and name not in CHALLENGE_NAMES:
-        from difflib import get_close_matches  # only on a mistake
-
-        close = get_close_matches(str(name), CHALLENGE_NAMES, n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""  # Cognito's name, not the value
-        raise ResponseError(f"challengeName is not one of Cognito's challenges{hint}")
+        hint = did_you_mean(str(name), CHALLENGE_NAMES)  # Cognito's name, not the value
+        raise ResponseError(
+            f"challengeName is not one of Cognito's challenges{'; ' + hint if hint else ''}"
+        )
 
 
 PRE_SIGN_UP_FLAGS = ("autoConfirmUser", "autoVerifyEmail", "autoVerifyPhone")
@@ -391,14 +391,13 @@ def check_known_keys(event: TriggerEvent, changed: dict[str, Any]) -> None:
     would a misspelt field at the top, which assignment already refuses. Every family's."""
     unknown = event.response_unknown_keys(changed)
     if unknown:
-        from difflib import get_close_matches  # only on a mistake
-
         # Where each key is and what it may have meant, never the key: it may hold data.
         places = []
         for where, key, known in unknown:
-            close = get_close_matches(key, known, n=1)
-            hint = f", did you mean {close[0]!r}?" if close else ""
-            places.append(f"{'in ' + where if where else 'at the top'}{hint}")
+            hint = did_you_mean(key, known)
+            places.append(
+                f"{'in ' + where if where else 'at the top'}{', ' + hint if hint else ''}"
+            )
         raise ResponseError(
             f"the response has {len(unknown)} key(s) Cognito does not know ({'; '.join(places)}): "
             "check the spelling; the typed fields take snake_case or Cognito's camelCase names"

@@ -146,13 +146,19 @@ _FAMILY_BY_PREFIX: dict[str, TriggerFamily] = {
 }
 
 
-def unknown_name(name: str, known: Iterable[str], what: str) -> ValueError:
-    """The error for a name that is not ``what``, naming the closest of ``known``."""
+def did_you_mean(name: str, known: Iterable[str], n: int = 1) -> str:
+    """``did you mean 'x'?`` naming the (at most ``n``) closest of ``known``, or ``""``: the
+    known names only, so a message may carry it where ``name`` itself may not be shown."""
     from difflib import get_close_matches  # only on a mistake: off the cold-start path
 
-    close = get_close_matches(name, list(known), n=3, cutoff=0.6)
-    hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
-    return ValueError(f"{name!r} is not {what}{hint}")
+    close = get_close_matches(name, list(known), n=n)
+    return f"did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+
+
+def unknown_name(name: str, known: Iterable[str], what: str) -> ValueError:
+    """The error for a name that is not ``what``, naming the closest of ``known``."""
+    hint = did_you_mean(name, known, n=3)
+    return ValueError(f"{name!r} is not {what}{'; ' + hint if hint else ''}")
 
 
 def unknown_source(name: str) -> str:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeAlias, TypeVar
 
 from ..errors import ResponseError
 from ..rules import TokenUse, check_claim_change, check_scope, claim_label
+from ..sources import did_you_mean
 from .envelope import AttributeMap, CallerContext, CognitoModel, TriggerEvent, UserTriggerEvent
 from .model import field
 
@@ -177,10 +178,8 @@ def _token_hint(use: object) -> str:
     # The token name it resembles, never the value itself.
     if not isinstance(use, str):
         return f", not a {type(use).__name__}"
-    from difflib import get_close_matches  # only on a mistake
-
-    close = get_close_matches(use, ("id", "access", "both"), n=1)
-    return f"; did you mean {close[0]!r}?" if close else ""
+    hint = did_you_mean(use, ("id", "access", "both"))
+    return f"; {hint}" if hint else ""
 
 
 _Part = TypeVar("_Part")
