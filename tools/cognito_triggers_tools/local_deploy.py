@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .cfn import load_template, stack_name_of
+from .cfn import load_template
 from .emulator import _free_port
 from .host_build import built_template, host_parameters
 from .outcome import logged_cause
@@ -48,7 +48,6 @@ __all__ = [
     "ministack",
     "sam_deploy",
     "sigterm_as_interrupt",
-    "stack_name_of",
     "stop_and_remove",
     "stop_process_group",
 ]

@@ -50,6 +50,7 @@ from typing import Any
 
 import pytest
 
+from .cfn import stack_name_of
 from .emulator import _free_port, load_source_template
 from .local_deploy import (
     DeployedStack,
@@ -57,7 +58,6 @@ from .local_deploy import (
     Ministack,
     ministack,
     sam_deploy,
-    stack_name_of,
 )
 from .outcome import changes
 from .start_lambda import InvocationRecord, LambdaInvokeServer

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from .cfn import stack_name_of
 from .host_build import built_template
 from .local_deploy import (
     DeployedStack,
@@ -24,7 +25,6 @@ from .local_deploy import (
     ministack,
     sam_deploy,
     sigterm_as_interrupt,
-    stack_name_of,
 )
 from .toolchain import MINISTACK_VERSION, ToolError
 
